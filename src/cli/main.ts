@@ -1,0 +1,31 @@
+import { emulatorCommand } from './emulator-command';
+import { CliError, ExitCode } from './exit-codes';
+import { messages } from './messages';
+
+type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  emulator: emulatorCommand,
+};
+
+/** Runs one `sfetl` command line; returns the exit code. */
+export async function run(argv: readonly string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    out.write(`${messages.usage}\n`);
+    return name === undefined ? ExitCode.FATAL : ExitCode.OK;
+  }
+  const command = commands[name];
+  try {
+    if (!command) throw new CliError(messages.unknownCommand(name));
+    return await command(rest, out);
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`sfetl ${name}: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`sfetl ${name}: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    return ExitCode.FATAL;
+  }
+}
+

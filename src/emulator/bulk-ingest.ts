@@ -1,0 +1,525 @@
+import { Readable } from 'node:stream';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { parse } from 'csv-parse';
+import { FaultInjector } from './fault-injector';
+import { OrgData } from './org-data';
+import { RecordError } from './record-errors';
+import {
+  formatDateTime,
+  INGEST_OPERATIONS,
+  IngestOperation,
+  InvalidBatchError,
+  planColumns,
+  RecordProcessor,
+} from './record-processor';
+import { COLUMN_DELIMITERS, minimallyQuoted, resultHeader, resultRow } from './result-csv';
+import { newSalesforceId } from './salesforce-id';
+import { FieldSchema, SchemaRegistry, SObjectSchema } from './sobject-schema';
+
+/** Bulk API 2.0 ingest job states. */
+export type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
+
+const TERMINAL: readonly JobState[] = ['JobComplete', 'Failed', 'Aborted'];
+
+/** Salesforce's largest single upload: 100 MB of raw CSV (150 MB base64-encoded). */
+export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+
+/** Salesforce processes a job's records in transactions of this many records. */
+const CHUNK_RECORDS = 200;
+
+/** An API error: the HTTP status and Salesforce's `[{errorCode, message}]` body. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** One ingest job with its data and results. */
+interface IngestJob {
+  readonly id: string;
+  readonly operation: IngestOperation;
+  readonly object: SObjectSchema;
+  readonly externalIdField?: FieldSchema;
+  readonly createdById: string;
+  readonly createdDate: string;
+  systemModstamp: string;
+  state: JobState;
+  readonly apiVersion: number;
+  readonly lineEnding: 'LF' | 'CRLF';
+  readonly columnDelimiter: string;
+  data?: Buffer;
+  numberRecordsProcessed: number;
+  numberRecordsFailed: number;
+  totalProcessingTime: number;
+  errorMessage?: string;
+  header: string[];
+  successLines: string[];
+  failedLines: string[];
+  unprocessedLines: string[];
+  /** Set while processing: abort asks the processor to stop between records. */
+  abortRequested: boolean;
+}
+
+/** A stored job as written to the data directory. */
+export type IngestJobSnapshot = Omit<IngestJob, 'object' | 'externalIdField' | 'data' | 'abortRequested'> & {
+  object: string;
+  externalIdFieldName?: string;
+  data?: string;
+};
+
+/** Options of an org's ingest processing. */
+export interface BulkIngestOptions {
+  /** Records processed per second per org; 0 for as fast as possible. @default 0 */
+  readonly recordsPerSecond?: number;
+  /** Records per rolling 24 hours (Salesforce: 150,000,000). @default 150000000 */
+  readonly dailyRecordLimit?: number;
+  /** Whether the user may hardDelete (the "Bulk API Hard Delete" permission). @default true */
+  readonly hardDeleteAllowed?: boolean;
+}
+
+/** The Bulk API 2.0 ingest side of one org: jobs, their state machine and asynchronous processing. */
+export class BulkIngest {
+  private readonly jobs = new Map<string, IngestJob>();
+  private jobCounter = 1;
+  private readonly queue: IngestJob[] = [];
+  private processing = false;
+  private readonly processed: { at: number; count: number }[] = [];
+  private readonly changeListeners: (() => void)[] = [];
+
+  constructor(
+    private readonly schemas: SchemaRegistry,
+    private readonly data: OrgData,
+    private readonly faults: FaultInjector,
+    private readonly userId: string,
+    private readonly options: BulkIngestOptions = {},
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Called whenever a job reaches a terminal state (for persistence). */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  create(body: Record<string, unknown>, apiVersion: number): Record<string, unknown> {
+    const objectName = body.object;
+    const operation = body.operation;
+    if (typeof objectName !== 'string' || objectName === '') {
+      throw new ApiError(400, 'INVALIDJOB', 'object is required');
+    }
+    if (typeof operation !== 'string' || !INGEST_OPERATIONS.includes(operation as IngestOperation)) {
+      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid operation: ${String(operation)}`);
+    }
+    const object = this.schemas.get(objectName);
+    if (!object) {
+      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Unable to find object: ${objectName}`);
+    }
+    const op = operation as IngestOperation;
+    if (op === 'hardDelete' && !(this.options.hardDeleteAllowed ?? true)) {
+      throw new ApiError(400, 'FEATURENOTENABLED', "InvalidJob : User doesn't have the 'Bulk API Hard Delete' permission");
+    }
+    if ((op === 'insert' && !object.createable) || (op === 'update' && !object.updateable) || (op.endsWith('elete') && !object.deletable)) {
+      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : The ${op} operation is not allowed on ${object.name}`);
+    }
+    let externalIdField: FieldSchema | undefined;
+    if (op === 'upsert') {
+      const name = body.externalIdFieldName;
+      if (typeof name !== 'string' || name === '') {
+        throw new ApiError(400, 'INVALIDJOB', 'InvalidJob : External ID was blank for ' + object.name + '. An External ID must be specified for upsert.');
+      }
+      externalIdField = object.fieldsByLowerName.get(name.toLowerCase());
+      if (!externalIdField || !(externalIdField.externalId || externalIdField.name === 'Id')) {
+        throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Field name provided, ${name} is not an External ID or indexed field for ${object.name}`);
+      }
+    }
+    const contentType = body.contentType ?? 'CSV';
+    if (contentType !== 'CSV') throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Unsupported contentType: ${String(contentType)}`);
+    const lineEnding = body.lineEnding ?? 'LF';
+    if (lineEnding !== 'LF' && lineEnding !== 'CRLF') throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid lineEnding: ${String(lineEnding)}`);
+    const delimiterName = (body.columnDelimiter ?? 'COMMA') as string;
+    const columnDelimiter = COLUMN_DELIMITERS[delimiterName];
+    if (!columnDelimiter) throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid columnDelimiter: ${delimiterName}`);
+    if (this.recordsInLast24h() >= this.dailyLimit()) {
+      throw new ApiError(400, 'EXCEEDED_QUOTA', `ExceededQuota : The 24-hour limit of ${this.dailyLimit()} Bulk API records has been reached.`);
+    }
+    const now = formatDateTime(this.clock());
+    const job: IngestJob = {
+      id: newSalesforceId('750', this.jobCounter++),
+      operation: op,
+      object,
+      externalIdField,
+      createdById: this.userId,
+      createdDate: now,
+      systemModstamp: now,
+      state: 'Open',
+      apiVersion,
+      lineEnding,
+      columnDelimiter,
+      numberRecordsProcessed: 0,
+      numberRecordsFailed: 0,
+      totalProcessingTime: 0,
+      header: [],
+      successLines: [],
+      failedLines: [],
+      unprocessedLines: [],
+      abortRequested: false,
+    };
+    this.jobs.set(job.id, job);
+    return this.info(job, false);
+  }
+
+  private job(id: string): IngestJob {
+    const job = this.jobs.get(id);
+    if (!job) throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    return job;
+  }
+
+  upload(id: string, body: Buffer): void {
+    const job = this.job(id);
+    if (job.data !== undefined) {
+      throw new ApiError(
+        400,
+        'BULK_API_ERROR',
+        `Found multiple contents for job: <${job.id}>, please 'Close' / 'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' once on a given Job.`,
+      );
+    }
+    if (job.state !== 'Open') {
+      throw new ApiError(409, 'INVALIDJOBSTATE', `Job ${job.id} is in state ${job.state}; data can be uploaded only while the job is Open.`);
+    }
+    if (body.length > MAX_UPLOAD_BYTES) {
+      throw new ApiError(
+        413,
+        'LIMIT_EXCEEDED',
+        `The upload is ${body.length} bytes; a job's data can be at most ${MAX_UPLOAD_BYTES} bytes (100 MB). Split the data into several jobs.`,
+      );
+    }
+    job.data = body;
+    job.systemModstamp = formatDateTime(this.clock());
+  }
+
+  /** PATCH state: UploadComplete closes the job, Aborted aborts it. */
+  setState(id: string, state: unknown): Record<string, unknown> {
+    const job = this.job(id);
+    if (state === 'UploadComplete') {
+      if (job.state !== 'Open') {
+        throw new ApiError(409, 'INVALIDJOBSTATE', `Unable to change the state of job ${job.id} from ${job.state} to UploadComplete.`);
+      }
+      if (job.data === undefined || job.data.length === 0) {
+        this.finish(job, 'Failed', 'InvalidBatch : Records not processed: no data was uploaded for this job');
+        return this.info(job, false);
+      }
+      job.state = 'UploadComplete';
+      job.systemModstamp = formatDateTime(this.clock());
+      this.queue.push(job);
+      void this.drain();
+      return this.info(job, false);
+    }
+    if (state === 'Aborted') {
+      if (TERMINAL.includes(job.state)) {
+        throw new ApiError(409, 'INVALIDJOBSTATE', `Unable to abort job ${job.id}: it is already ${job.state}.`);
+      }
+      if (job.state === 'InProgress') {
+        job.abortRequested = true;
+        job.state = 'Aborted';
+      } else {
+        this.finish(job, 'Aborted');
+        this.unprocessAll(job);
+      }
+      return this.info(job, false);
+    }
+    throw new ApiError(400, 'INVALIDJOBSTATE', `Invalid state: ${String(state)}. Use UploadComplete or Aborted.`);
+  }
+
+  get(id: string): Record<string, unknown> {
+    return this.info(this.job(id), true);
+  }
+
+  delete(id: string): void {
+    const job = this.job(id);
+    if (!TERMINAL.includes(job.state) && job.state !== 'Open') {
+      throw new ApiError(400, 'INVALIDJOBSTATE', `Job ${job.id} is ${job.state}; only Open, JobComplete, Aborted or Failed jobs can be deleted.`);
+    }
+    job.abortRequested = true;
+    this.jobs.delete(id);
+    this.changed();
+  }
+
+  list(locator: string | undefined, pageSize = 1000): Record<string, unknown> {
+    const all = [...this.jobs.values()];
+    const start = locator ? Number(locator) : 0;
+    const page = all.slice(start, start + pageSize);
+    const next = start + pageSize < all.length ? String(start + pageSize) : null;
+    return {
+      done: next === null,
+      records: page.map((j) => this.info(j, false)),
+      nextRecordsUrl: next === null ? null : `/services/data/v${page[0]?.apiVersion.toFixed(1) ?? '66.0'}/jobs/ingest?queryLocator=${next}`,
+    };
+  }
+
+  /** The result CSV lines of a terminal job: successfulResults, failedResults or unprocessedrecords. */
+  results(id: string, kind: 'successful' | 'failed' | 'unprocessed'): string[] {
+    const job = this.job(id);
+    if (!TERMINAL.includes(job.state) || (job.state === 'Aborted' && job.abortRequested && this.isBeingProcessed(job))) {
+      throw new ApiError(400, 'INVALIDJOBSTATE', `Job ${job.id} is ${job.state}; results are available once it is JobComplete, Failed or Aborted.`);
+    }
+    const d = job.columnDelimiter;
+    const eol = '\n';
+    if (kind === 'successful') return [resultHeader(['sf__Id', 'sf__Created'], job.header, d) + eol, ...job.successLines];
+    if (kind === 'failed') return [resultHeader(['sf__Id', 'sf__Error'], job.header, d) + eol, ...job.failedLines];
+    const header = job.header.length > 0 ? job.header.map((h) => minimallyQuoted(h, d)).join(d) + eol : '';
+    return header === '' ? [] : [header, ...job.unprocessedLines];
+  }
+
+  private isBeingProcessed(job: IngestJob): boolean {
+    return this.queue[0] === job && this.processing;
+  }
+
+  private info(job: IngestJob, full: boolean): Record<string, unknown> {
+    const base: Record<string, unknown> = {
+      id: job.id,
+      operation: job.operation,
+      object: job.object.name,
+      createdById: job.createdById,
+      createdDate: job.createdDate,
+      systemModstamp: job.systemModstamp,
+      state: job.state,
+      ...(job.externalIdField ? { externalIdFieldName: job.externalIdField.name } : {}),
+      concurrencyMode: 'Parallel',
+      contentType: 'CSV',
+      apiVersion: job.apiVersion,
+      jobType: 'V2Ingest',
+      contentUrl: `services/data/v${job.apiVersion.toFixed(1)}/jobs/ingest/${job.id}/batches`,
+      lineEnding: job.lineEnding,
+      columnDelimiter: Object.entries(COLUMN_DELIMITERS).find(([, v]) => v === job.columnDelimiter)![0],
+    };
+    if (!full) return base;
+    return {
+      ...base,
+      retries: 0,
+      totalProcessingTime: job.totalProcessingTime,
+      apiActiveProcessingTime: job.totalProcessingTime,
+      apexProcessingTime: 0,
+      numberRecordsProcessed: job.numberRecordsProcessed,
+      numberRecordsFailed: job.numberRecordsFailed,
+      ...(job.errorMessage ? { errorMessage: job.errorMessage } : {}),
+    };
+  }
+
+  private dailyLimit(): number {
+    return this.options.dailyRecordLimit ?? 150_000_000;
+  }
+
+  private recordsInLast24h(): number {
+    const since = this.clock().getTime() - 24 * 3600 * 1000;
+    while (this.processed.length > 0 && this.processed[0]!.at < since) this.processed.shift();
+    return this.processed.reduce((sum, p) => sum + p.count, 0);
+  }
+
+  private finish(job: IngestJob, state: JobState, errorMessage?: string): void {
+    job.state = state;
+    if (errorMessage) job.errorMessage = errorMessage;
+    job.systemModstamp = formatDateTime(this.clock());
+    job.data = undefined;
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
+  }
+
+  /** Marks every uploaded row unprocessed (a job aborted or failed before processing). */
+  private unprocessAll(job: IngestJob): void {
+    if (!job.data) return;
+    const data = job.data;
+    job.data = undefined;
+    const d = job.columnDelimiter;
+    const parser = parse({ delimiter: d, bom: true, relax_column_count: true, skip_empty_lines: true });
+    const rows: string[][] = [];
+    parser.on('readable', () => {
+      let row: string[];
+      while ((row = parser.read() as string[]) !== null) rows.push(row);
+    });
+    parser.on('error', () => undefined);
+    parser.write(data);
+    parser.end();
+    job.header = rows.shift() ?? [];
+    job.unprocessedLines = rows.map((r) => r.map((v) => minimallyQuoted(v, d)).join(d) + '\n');
+  }
+
+  private async drain(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const job = this.queue[0]!;
+        await this.process(job);
+        this.queue.shift();
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async process(job: IngestJob): Promise<void> {
+    if (job.state !== 'UploadComplete' || !job.data) return;
+    const started = Date.now();
+    job.state = 'InProgress';
+    job.systemModstamp = formatDateTime(this.clock());
+    const data = job.data;
+    const d = job.columnDelimiter;
+    const lineEndingError = checkLineEnding(data, job.lineEnding);
+    if (lineEndingError) {
+      this.unprocessAll(job);
+      this.finish(job, 'Failed', lineEndingError);
+      return;
+    }
+    const parser = Readable.from(chunks(data)).pipe(
+      parse({ delimiter: d, bom: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: job.lineEnding === 'CRLF' ? '\r\n' : '\n' }),
+    );
+    let processor: RecordProcessor | undefined;
+    const failAfter = this.faults.jobFailureThreshold();
+    const perRecordDelay = this.options.recordsPerSecond ? 1000 / this.options.recordsPerSecond : 0;
+    let inChunk = 0;
+    let stopped: 'abort' | 'fail' | 'quota' | undefined;
+    try {
+      for await (const row of parser as AsyncIterable<string[]>) {
+        if (!processor) {
+          job.header = row;
+          try {
+            processor = new RecordProcessor(
+              this.data,
+              job.object,
+              job.operation,
+              planColumns(this.schemas, job.object, job.operation, row, job.externalIdField),
+              job.externalIdField,
+              this.userId,
+              this.clock,
+            );
+          } catch (err) {
+            if (!(err instanceof InvalidBatchError)) throw err;
+            job.data = data;
+            this.unprocessAll(job);
+            this.finish(job, 'Failed', err.message);
+            return;
+          }
+          continue;
+        }
+        if (!stopped) {
+          if (job.abortRequested) stopped = 'abort';
+          else if (failAfter !== undefined && job.numberRecordsProcessed >= failAfter) stopped = 'fail';
+          else if (inChunk === 0 && this.recordsInLast24h() >= this.dailyLimit()) stopped = 'quota';
+        }
+        if (stopped) {
+          job.unprocessedLines.push(row.map((v) => minimallyQuoted(v, d)).join(d) + '\n');
+          continue;
+        }
+        if (inChunk === 0) processor.startChunk();
+        this.processRow(job, processor, row);
+        inChunk = (inChunk + 1) % CHUNK_RECORDS;
+        if (inChunk === 0) {
+          this.processed.push({ at: this.clock().getTime(), count: CHUNK_RECORDS });
+          if (perRecordDelay > 0) await new Promise((r) => setTimeout(r, perRecordDelay * CHUNK_RECORDS));
+          else await yieldToEventLoop();
+        }
+      }
+    } catch (err) {
+      job.totalProcessingTime = Date.now() - started;
+      this.finish(job, 'Failed', `ClientInputError : ${(err as Error).message}`);
+      return;
+    }
+    if (inChunk > 0) this.processed.push({ at: this.clock().getTime(), count: inChunk });
+    job.totalProcessingTime = Date.now() - started;
+    if (job.abortRequested || stopped === 'abort') {
+      if (!this.jobs.has(job.id)) return;
+      this.finish(job, 'Aborted');
+    } else if (stopped === 'fail') {
+      this.finish(job, 'Failed', `InternalServerError : the job failed after ${failAfter} records were processed; the remaining records were not processed`);
+    } else if (stopped === 'quota') {
+      this.finish(job, 'Failed', `ExceededQuota : The 24-hour limit of ${this.dailyLimit()} Bulk API records was reached; the remaining records were not processed`);
+    } else {
+      this.finish(job, 'JobComplete');
+    }
+  }
+
+  private processRow(job: IngestJob, processor: RecordProcessor, row: string[]): void {
+    const d = job.columnDelimiter;
+    job.numberRecordsProcessed++;
+    let outcome;
+    if (row.length > job.header.length) {
+      outcome = {
+        id: '',
+        error: new RecordError('INVALID_FIELD', `The row has ${row.length} values but the header has ${job.header.length} columns`),
+      };
+    } else if (this.faults.recordLocked()) {
+      outcome = {
+        id: '',
+        error: new RecordError('UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record or 1 records: ' + job.object.keyPrefix + '0R0000000000AAA'),
+      };
+    } else {
+      outcome = processor.process(row);
+    }
+    const echoed = job.header.map((_, i) => row[i] ?? '');
+    if ('error' in outcome) {
+      job.numberRecordsFailed++;
+      job.failedLines.push(resultRow([outcome.id, outcome.error.toString(), ...echoed], d) + '\n');
+    } else {
+      job.successLines.push(resultRow([outcome.id, String(outcome.created), ...echoed], d) + '\n');
+    }
+  }
+
+  snapshot(): IngestJobSnapshot[] {
+    return [...this.jobs.values()].map(({ object, externalIdField, data, abortRequested: _, ...rest }) => ({
+      ...rest,
+      object: object.name,
+      ...(externalIdField ? { externalIdFieldName: externalIdField.name } : {}),
+      ...(data ? { data: data.toString('utf8') } : {}),
+    }));
+  }
+
+  restore(snapshots: readonly IngestJobSnapshot[]): void {
+    this.jobs.clear();
+    for (const s of snapshots) {
+      const object = this.schemas.get(s.object);
+      if (!object) continue;
+      const { externalIdFieldName, data, ...rest } = s;
+      const job: IngestJob = {
+        ...rest,
+        object,
+        externalIdField: externalIdFieldName ? object.fieldsByLowerName.get(externalIdFieldName.toLowerCase()) : undefined,
+        data: data === undefined ? undefined : Buffer.from(data, 'utf8'),
+        abortRequested: false,
+      };
+      this.jobs.set(job.id, job);
+      this.jobCounter = Math.max(this.jobCounter, this.jobs.size + 1);
+      // A job interrupted by a restart is processed again from its data, as Salesforce retries a batch.
+      if (job.state === 'UploadComplete' || job.state === 'InProgress') {
+        job.state = 'UploadComplete';
+        job.numberRecordsProcessed = 0;
+        job.numberRecordsFailed = 0;
+        job.successLines = [];
+        job.failedLines = [];
+        job.unprocessedLines = [];
+        this.queue.push(job);
+      }
+    }
+    void this.drain();
+  }
+}
+
+function* chunks(data: Buffer): Generator<Buffer> {
+  const size = 1024 * 1024;
+  for (let offset = 0; offset < data.length; offset += size) yield data.subarray(offset, offset + size);
+}
+
+/** Salesforce fails a job whose line endings differ from the job's lineEnding setting. */
+function checkLineEnding(data: Buffer, lineEnding: 'LF' | 'CRLF'): string | undefined {
+  const firstLf = data.indexOf(0x0a);
+  if (firstLf < 0) return undefined;
+  const crlf = firstLf > 0 && data[firstLf - 1] === 0x0d;
+  if (crlf === (lineEnding === 'CRLF')) return undefined;
+  return `ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is ${lineEnding}`;
+}

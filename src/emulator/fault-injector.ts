@@ -1,0 +1,175 @@
+/** Faults an emulated org injects, as production orgs produce them. Every rate is a share between 0 and 1. */
+export interface FaultConfig {
+  /** Added latency per API call, in milliseconds: a fixed value or a range. @default 0 */
+  readonly latencyMs?: number | { readonly min: number; readonly max: number };
+  /** Share of API calls answered with HTTP 500 or 503. @default 0 */
+  readonly http5xxRate?: number;
+  /**
+   * Share of those 5xx answers given after the request took effect (the client cannot know whether it did:
+   * an upload stored, a job closed). @default 0
+   */
+  readonly http5xxAfterEffectRate?: number;
+  /** After every `every` API calls, the next `length` calls get 429 REQUEST_LIMIT_EXCEEDED. */
+  readonly rateLimitBursts?: { readonly every: number; readonly length: number };
+  /** Each access token expires (401 INVALID_SESSION_ID) after this many API calls. */
+  readonly sessionExpiryAfterCalls?: number;
+  /** Share of records that fail with UNABLE_TO_LOCK_ROW (and are not applied). @default 0 */
+  readonly rowLockRate?: number;
+  /** A job goes Failed after processing this many records; the rest are unprocessed. */
+  readonly failJobAfterRecords?: number;
+  /** How many jobs fail that way. @default every job */
+  readonly failJobsCount?: number;
+  /** Seed of the random choices, so a run can be repeated. @default 1 */
+  readonly seed?: number;
+}
+
+const RATE_KEYS = ['http5xxRate', 'http5xxAfterEffectRate', 'rowLockRate'] as const;
+const COUNT_KEYS = ['sessionExpiryAfterCalls', 'failJobAfterRecords', 'failJobsCount', 'seed'] as const;
+
+/** A fault configuration that cannot be used; the message names the key and what it takes. */
+export class FaultConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FaultConfigError';
+  }
+}
+
+/** Checks a fault configuration read from a file or a control request. */
+export function parseFaultConfig(value: unknown): FaultConfig {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new FaultConfigError('faults must be a JSON object');
+  }
+  const config = value as Record<string, unknown>;
+  const known = new Set<string>([...RATE_KEYS, ...COUNT_KEYS, 'latencyMs', 'rateLimitBursts']);
+  for (const key of Object.keys(config)) {
+    if (!known.has(key)) throw new FaultConfigError(`unknown fault "${key}"; known: ${[...known].join(', ')}`);
+  }
+  for (const key of RATE_KEYS) {
+    const v = config[key];
+    if (v !== undefined && (typeof v !== 'number' || v < 0 || v > 1)) {
+      throw new FaultConfigError(`${key} must be a number between 0 and 1`);
+    }
+  }
+  for (const key of COUNT_KEYS) {
+    const v = config[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
+      throw new FaultConfigError(`${key} must be a whole number >= 0`);
+    }
+  }
+  const latency = config.latencyMs;
+  if (
+    latency !== undefined &&
+    !(typeof latency === 'number' && latency >= 0) &&
+    !(
+      typeof latency === 'object' &&
+      latency !== null &&
+      typeof (latency as { min?: unknown }).min === 'number' &&
+      typeof (latency as { max?: unknown }).max === 'number' &&
+      (latency as { min: number }).min <= (latency as { max: number }).max
+    )
+  ) {
+    throw new FaultConfigError('latencyMs must be milliseconds >= 0 or {"min": ms, "max": ms}');
+  }
+  const bursts = config.rateLimitBursts as { every?: unknown; length?: unknown } | undefined;
+  if (
+    bursts !== undefined &&
+    !(
+      typeof bursts === 'object' &&
+      Number.isInteger(bursts.every) &&
+      Number.isInteger(bursts.length) &&
+      (bursts.every as number) > 0 &&
+      (bursts.length as number) > 0
+    )
+  ) {
+    throw new FaultConfigError('rateLimitBursts must be {"every": calls > 0, "length": calls > 0}');
+  }
+  return config as FaultConfig;
+}
+
+/** What to do with one API call. */
+export interface CallFault {
+  readonly delayMs: number;
+  /** Answer with this HTTP error instead of serving the call. */
+  readonly reject?: { readonly status: number; readonly errorCode: string; readonly message: string };
+  /** Serve the call, then answer with this status instead of the real answer. */
+  readonly failAfterEffect?: { readonly status: number; readonly errorCode: string; readonly message: string };
+}
+
+/** Decides, call by call and record by record, which faults happen. Deterministic for a given seed. */
+export class FaultInjector {
+  private state: number;
+  private calls = 0;
+  private burstLeft = 0;
+  private failedJobs = 0;
+
+  constructor(private config: FaultConfig = {}) {
+    this.state = config.seed ?? 1;
+  }
+
+  get current(): FaultConfig {
+    return this.config;
+  }
+
+  configure(config: FaultConfig): void {
+    this.config = config;
+    this.state = config.seed ?? 1;
+    this.calls = 0;
+    this.burstLeft = 0;
+    this.failedJobs = 0;
+  }
+
+  /** mulberry32: small, fast, good enough for fault shares. */
+  private random(): number {
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  onApiCall(): CallFault {
+    const c = this.config;
+    this.calls++;
+    const latency = c.latencyMs ?? 0;
+    const delayMs = typeof latency === 'number' ? latency : latency.min + this.random() * (latency.max - latency.min);
+    if (this.burstLeft > 0) {
+      this.burstLeft--;
+      return { delayMs, reject: TOO_MANY_REQUESTS };
+    }
+    if (c.rateLimitBursts && this.calls % c.rateLimitBursts.every === 0) {
+      this.burstLeft = c.rateLimitBursts.length - 1;
+      return { delayMs, reject: TOO_MANY_REQUESTS };
+    }
+    if (c.http5xxRate && this.random() < c.http5xxRate) {
+      const fault = this.random() < 0.5 ? SERVER_ERROR : SERVER_UNAVAILABLE;
+      if (c.http5xxAfterEffectRate && this.random() < c.http5xxAfterEffectRate) return { delayMs, failAfterEffect: fault };
+      return { delayMs, reject: fault };
+    }
+    return { delayMs };
+  }
+
+  recordLocked(): boolean {
+    return !!this.config.rowLockRate && this.random() < this.config.rowLockRate;
+  }
+
+  /** The record count after which a newly started job fails, if this job is one that fails. */
+  jobFailureThreshold(): number | undefined {
+    const after = this.config.failJobAfterRecords;
+    if (after === undefined) return undefined;
+    if (this.config.failJobsCount !== undefined && this.failedJobs >= this.config.failJobsCount) return undefined;
+    this.failedJobs++;
+    return after;
+  }
+}
+
+const TOO_MANY_REQUESTS = { status: 429, errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' };
+const SERVER_ERROR = {
+  status: 500,
+  errorCode: 'UNKNOWN_EXCEPTION',
+  message: 'An unexpected error occurred. Please include this ErrorId if you contacting support: 1384710479-6217 (-1146538425)',
+};
+const SERVER_UNAVAILABLE = {
+  status: 503,
+  errorCode: 'SERVER_UNAVAILABLE',
+  message: 'Service temporarily unavailable; please retry.',
+};

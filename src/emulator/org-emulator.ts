@@ -1,0 +1,137 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EmulatedOrg, OrgConfig, OrgSnapshot } from './emulated-org';
+import { OrgHttpServer, TlsOptions } from './org-http-server';
+import { BUILTIN_OBJECTS_DIR, SchemaRegistry } from './sobject-schema';
+
+/** How to reach one emulated org, as `sfetl emulator` prints it. */
+export interface OrgEndpoint {
+  readonly name: string;
+  readonly instanceUrl: string;
+  /** The token endpoint's base (`<loginUrl>/services/oauth2/token`); also the JWT audience. */
+  readonly loginUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly username: string;
+  /** A refresh token for the refresh_token grant. */
+  readonly refreshToken: string;
+  /** Base of the emulator's control endpoint for this org (faults, reset, stats). */
+  readonly controlUrl: string;
+}
+
+export interface OrgEmulatorOptions {
+  /** Org names, or full org configurations. @default ['dev'] */
+  readonly orgs?: readonly (string | OrgConfig)[];
+  /** Address to listen on. @default 127.0.0.1 */
+  readonly host?: string;
+  /** Directory where each org's records, jobs and credentials are kept across restarts. @default none (in memory) */
+  readonly dataDir?: string;
+  /** Directories of extra object schema files; they add objects or replace builtin ones. @default none */
+  readonly objectDirs?: readonly string[];
+  /** Serve HTTPS with this certificate and key instead of HTTP. */
+  readonly tls?: TlsOptions;
+}
+
+/** Several emulated Salesforce orgs in one process, each on its own port. */
+export class OrgEmulator {
+  private readonly saveTimers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+
+  private constructor(
+    private readonly servers: readonly OrgHttpServer[],
+    private readonly dataDir: string | undefined,
+  ) {
+    for (const server of servers) {
+      server.org.ingest.onChange(() => this.scheduleSave(server.org));
+    }
+  }
+
+  static async start(options: OrgEmulatorOptions = {}): Promise<OrgEmulator> {
+    const schemas = SchemaRegistry.fromDirectories([BUILTIN_OBJECTS_DIR, ...(options.objectDirs ?? [])]);
+    const configs = (options.orgs ?? ['dev']).map((o) => (typeof o === 'string' ? { name: o } : o));
+    const names = new Set<string>();
+    for (const config of configs) {
+      if (!/^[A-Za-z0-9_-]+$/.test(config.name)) {
+        throw new Error(`org name "${config.name}" may only use letters, digits, "-" and "_"`);
+      }
+      if (names.has(config.name)) throw new Error(`org "${config.name}" is configured twice`);
+      names.add(config.name);
+    }
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    const servers = configs.map((config) => {
+      const saved = options.dataDir ? loadSnapshot(options.dataDir, config.name) : undefined;
+      return new OrgHttpServer(new EmulatedOrg(config, schemas, saved), options.tls);
+    });
+    const emulator = new OrgEmulator(servers, options.dataDir);
+    try {
+      await Promise.all(servers.map((s) => s.listen(options.host ?? '127.0.0.1', s.org.config.port ?? 0)));
+    } catch (err) {
+      await emulator.stop();
+      throw err;
+    }
+    return emulator;
+  }
+
+  get orgs(): Readonly<Record<string, OrgEndpoint>> {
+    const result: Record<string, OrgEndpoint> = {};
+    for (const { org } of this.servers) {
+      result[org.name] = {
+        name: org.name,
+        instanceUrl: org.instanceUrl,
+        loginUrl: org.instanceUrl,
+        clientId: org.settings.clientId,
+        clientSecret: org.settings.clientSecret,
+        username: org.settings.username,
+        refreshToken: org.settings.refreshToken!,
+        controlUrl: `${org.instanceUrl}/__emulator`,
+      };
+    }
+    return result;
+  }
+
+  /** The emulated org itself, for tests that inspect or seed it in process. */
+  org(name: string): EmulatedOrg {
+    const server = this.servers.find((s) => s.org.name === name);
+    if (!server) throw new Error(`no org named "${name}" in this emulator`);
+    return server.org;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const timer of this.saveTimers.values()) clearTimeout(timer);
+    await Promise.all(this.servers.map((s) => s.close()));
+    if (this.dataDir) for (const { org } of this.servers) this.save(org);
+  }
+
+  private scheduleSave(org: EmulatedOrg): void {
+    if (!this.dataDir || this.stopped || this.saveTimers.has(org.name)) return;
+    this.saveTimers.set(
+      org.name,
+      setTimeout(() => {
+        this.saveTimers.delete(org.name);
+        this.save(org);
+      }, 500).unref(),
+    );
+  }
+
+  private save(org: EmulatedOrg): void {
+    const file = snapshotFile(this.dataDir!, org.name);
+    writeFileSync(`${file}.tmp`, JSON.stringify(org.snapshot()));
+    renameSync(`${file}.tmp`, file);
+  }
+}
+
+function snapshotFile(dataDir: string, org: string): string {
+  return join(dataDir, `${org}.json`);
+}
+
+function loadSnapshot(dataDir: string, org: string): OrgSnapshot | undefined {
+  const file = snapshotFile(dataDir, org);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as OrgSnapshot;
+  } catch (err) {
+    throw new Error(`${file} is not a readable emulator snapshot (${(err as Error).message}); move it away to start this org empty`);
+  }
+}

@@ -1,0 +1,430 @@
+import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { AddressInfo } from 'node:net';
+import { ApiError, MAX_UPLOAD_BYTES } from './bulk-ingest';
+import { describeGlobal, describeSObject, sobjectBasicInfo } from './describe';
+import { EmulatedOrg } from './emulated-org';
+import { CallFault, FaultConfigError, parseFaultConfig } from './fault-injector';
+import { OAuthError } from './oauth';
+import { toCaseSafeId } from './salesforce-id';
+import { executeSoql, parseSoql, SoqlError } from './soql';
+
+/** TLS material for serving HTTPS (simple-salesforce only speaks https). */
+export interface TlsOptions {
+  readonly cert: string;
+  readonly key: string;
+}
+
+const RELEASES = ['Spring', 'Winter', 'Summer'];
+
+/** Salesforce's release name of an API version (66.0 → Spring '26). */
+export function releaseLabel(version: number): string {
+  const k = 66 - version;
+  const season = RELEASES[((k % 3) + 3) % 3]!;
+  const year = 26 - Math.floor((k + 1) / 3);
+  return `${season} '${String(year).padStart(2, '0')}`;
+}
+
+const QUERY_PAGE_MAX = 2000;
+
+interface QueryCursor {
+  readonly records: Record<string, unknown>[];
+  readonly totalSize: number;
+  readonly pageSize: number;
+  readonly version: string;
+}
+
+/** The HTTP face of one emulated org: OAuth, REST, Bulk API 2.0 ingest and the emulator's control endpoint. */
+export class OrgHttpServer {
+  private server?: Server;
+  private readonly cursors = new Map<string, QueryCursor>();
+  private cursorCounter = 1;
+
+  constructor(
+    readonly org: EmulatedOrg,
+    private readonly tls?: TlsOptions,
+  ) {}
+
+  async listen(host: string, port: number): Promise<string> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, [{ errorCode: 'UNKNOWN_EXCEPTION', message: String(err) }]);
+        else res.destroy();
+      });
+    };
+    this.server = this.tls ? createHttpsServer({ cert: this.tls.cert, key: this.tls.key }, handler) : createHttpServer(handler);
+    this.server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    const address = this.server.address() as AddressInfo;
+    const hostInUrl = host.includes(':') ? `[${host}]` : host;
+    this.org.instanceUrl = `${this.tls ? 'https' : 'http'}://${hostInUrl}:${address.port}`;
+    return this.org.instanceUrl;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+
+    if (path.startsWith('/__emulator')) return this.control(req, res, method, path);
+    if (path === '/services/oauth2/token' && method === 'POST') return this.token(req, res);
+    if (path.startsWith('/id/') && method === 'GET') return this.identity(req, res);
+    if (path === '/services/data' && method === 'GET') return sendJson(res, 200, this.versions());
+    if (!path.startsWith('/services/data/')) return notFound(res);
+
+    const match = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
+    if (!match) return notFound(res);
+    const version = match[1]!;
+    const rest = match[2] ?? '';
+
+    // Authentication counts every API call; the session-expiry fault ends a session after N calls.
+    const token = bearerToken(req);
+    if (!this.org.oauth.authenticate(token, this.org.faults.current.sessionExpiryAfterCalls)) {
+      await drain(req);
+      this.org.countCall(false);
+      return sendJson(res, 401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    }
+    const fault = this.org.faults.onApiCall();
+    this.org.countCall(fault.reject !== undefined || fault.failAfterEffect !== undefined);
+    if (fault.delayMs > 0) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault.reject) {
+      await drain(req);
+      return sendJson(res, fault.reject.status, [{ errorCode: fault.reject.errorCode, message: fault.reject.message }]);
+    }
+    const v = Number(version);
+    if (v < this.org.minApiVersion || v > this.org.maxApiVersion) {
+      await drain(req);
+      return notFound(res);
+    }
+    try {
+      await this.api(req, res, method, version, rest, url, fault);
+    } catch (err) {
+      if (err instanceof ApiError) return sendJson(res, err.status, [{ errorCode: err.errorCode, message: err.message }]);
+      if (err instanceof SoqlError) return sendJson(res, 400, [{ message: err.message, errorCode: err.errorCode }]);
+      throw err;
+    }
+  }
+
+  private async api(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    version: string,
+    rest: string,
+    url: URL,
+    fault: CallFault,
+  ): Promise<void> {
+    const org = this.org;
+    const reply = (status: number, body: unknown) => {
+      if (fault.failAfterEffect) {
+        const f = fault.failAfterEffect;
+        return sendJson(res, f.status, [{ errorCode: f.errorCode, message: f.message }]);
+      }
+      return body === undefined ? sendEmpty(res, status) : sendJson(res, status, body);
+    };
+    const segments = rest.split('/').filter((s) => s !== '').map(decodeURIComponent);
+
+    if (segments.length === 0 && method === 'GET') {
+      const base = `/services/data/v${version}`;
+      return reply(200, {
+        sobjects: `${base}/sobjects`,
+        query: `${base}/query`,
+        queryAll: `${base}/queryAll`,
+        jobs: `${base}/jobs`,
+        limits: `${base}/limits`,
+      });
+    }
+    if (segments[0] === 'limits' && method === 'GET') {
+      return reply(200, {
+        DailyBulkV2QueryJobs: { Max: 10000, Remaining: 10000 },
+        DailyApiRequests: { Max: 5000000, Remaining: 5000000 },
+      });
+    }
+    if (segments[0] === 'sobjects') {
+      if (segments.length === 1 && method === 'GET') return reply(200, describeGlobal(org.schemas, version));
+      const object = org.schemas.get(segments[1]!);
+      if (!object) {
+        await drain(req);
+        return sendJson(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+      }
+      if (segments.length === 2 && method === 'GET') return reply(200, sobjectBasicInfo(object, version));
+      if (segments.length === 3 && segments[2] === 'describe' && method === 'GET') {
+        return reply(200, describeSObject(object, org.schemas, version));
+      }
+      if (segments.length === 3 && method === 'GET') {
+        const id = toCaseSafeId(segments[2]!);
+        const record = id ? org.data.get(id) : undefined;
+        if (!record || record.Id.slice(0, 3) !== object.keyPrefix) {
+          return sendJson(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+        }
+        const wanted = url.searchParams.get('fields');
+        const fields = wanted
+          ? wanted.split(',').map((f) => object.fieldsByLowerName.get(f.trim().toLowerCase())?.name ?? f.trim())
+          : object.fields.map((f) => f.name);
+        const body: Record<string, unknown> = {
+          attributes: { type: object.name, url: `/services/data/v${version}/sobjects/${object.name}/${record.Id}` },
+        };
+        for (const f of fields) {
+          if (!object.fieldsByLowerName.has(f.toLowerCase())) {
+            return sendJson(res, 400, [{ errorCode: 'INVALID_FIELD', message: `No such column '${f}' on sobject of type ${object.name}` }]);
+          }
+          body[f] = record[f] ?? null;
+        }
+        return reply(200, body);
+      }
+      return notFound(res);
+    }
+    if ((segments[0] === 'query' || segments[0] === 'queryAll') && method === 'GET') {
+      if (segments.length === 2) return this.nextPage(res, segments[1]!, reply);
+      const q = url.searchParams.get('q');
+      if (!q) return sendJson(res, 400, [{ errorCode: 'MALFORMED_QUERY', message: 'A query string has to be specified' }]);
+      const result = executeSoql(
+        parseSoql(q),
+        { schemas: org.schemas, records: (name) => org.data.records(name), recordById: (id) => org.data.get(id) },
+        version,
+      );
+      const batch = /batchSize=(\d+)/i.exec(String(req.headers['sforce-query-options'] ?? ''));
+      const pageSize = Math.min(QUERY_PAGE_MAX, Math.max(200, batch ? Number(batch[1]) : QUERY_PAGE_MAX));
+      const cursor: QueryCursor = { records: result.records, totalSize: result.totalSize, pageSize, version };
+      return reply(200, this.page(cursor, 0));
+    }
+    if (segments[0] === 'jobs' && segments[1] === 'ingest') {
+      return this.ingest(req, res, method, version, segments.slice(2), url, reply, fault);
+    }
+    await drain(req);
+    return notFound(res);
+  }
+
+  private page(cursor: QueryCursor, offset: number): Record<string, unknown> {
+    const records = cursor.records.slice(offset, offset + cursor.pageSize);
+    const nextOffset = offset + records.length;
+    let nextRecordsUrl: string | undefined;
+    if (nextOffset < cursor.records.length) {
+      const locator = `01g${String(this.cursorCounter++).padStart(12, '0')}`;
+      this.cursors.set(locator, cursor);
+      nextRecordsUrl = `/services/data/v${cursor.version}/query/${locator}-${nextOffset}`;
+    }
+    return { totalSize: cursor.totalSize, done: nextRecordsUrl === undefined, ...(nextRecordsUrl ? { nextRecordsUrl } : {}), records };
+  }
+
+  private nextPage(res: ServerResponse, locator: string, reply: (status: number, body: unknown) => void): void {
+    const [id, offset] = locator.split('-');
+    const cursor = this.cursors.get(id ?? '');
+    if (!cursor || !offset) {
+      return sendJson(res, 400, [{ errorCode: 'INVALID_QUERY_LOCATOR', message: 'invalid query locator' }]);
+    }
+    this.cursors.delete(id!);
+    return reply(200, this.page(cursor, Number(offset)));
+  }
+
+  private async ingest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    version: string,
+    segments: string[],
+    url: URL,
+    reply: (status: number, body: unknown) => void,
+    fault: CallFault,
+  ): Promise<void> {
+    const ingest = this.org.ingest;
+    if (segments.length === 0) {
+      if (method === 'POST') return reply(200, ingest.create(await readJson(req), Number(version)));
+      if (method === 'GET') return reply(200, ingest.list(url.searchParams.get('queryLocator') ?? undefined));
+    }
+    const id = segments[0]!;
+    if (segments.length === 1) {
+      if (method === 'GET') return reply(200, ingest.get(id));
+      if (method === 'PATCH') return reply(200, ingest.setState(id, (await readJson(req)).state));
+      if (method === 'DELETE') {
+        ingest.delete(id);
+        return reply(204, undefined);
+      }
+    }
+    if (segments.length === 2 && segments[1] === 'batches' && method === 'PUT') {
+      const body = await readBody(req, MAX_UPLOAD_BYTES);
+      if (body === undefined) {
+        throw new ApiError(413, 'LIMIT_EXCEEDED', `A job's data can be at most ${MAX_UPLOAD_BYTES} bytes (100 MB). Split the data into several jobs.`);
+      }
+      ingest.upload(id, body);
+      return reply(201, undefined);
+    }
+    const kinds: Record<string, 'successful' | 'failed' | 'unprocessed'> = {
+      successfulresults: 'successful',
+      failedresults: 'failed',
+      unprocessedrecords: 'unprocessed',
+    };
+    const kind = segments.length === 2 && method === 'GET' ? kinds[segments[1]!.toLowerCase()] : undefined;
+    if (kind) {
+      const lines = ingest.results(id, kind);
+      // A fault "after effect" on a read is the same as losing the answer.
+      return fault.failAfterEffect ? reply(200, undefined) : sendCsv(res, lines);
+    }
+    await drain(req);
+    return notFound(res);
+  }
+
+  private versions(): Record<string, string>[] {
+    const list = [];
+    for (let v = this.org.minApiVersion; v <= this.org.maxApiVersion; v++) {
+      list.push({ label: releaseLabel(v), url: `/services/data/v${v.toFixed(1)}`, version: v.toFixed(1) });
+    }
+    return list;
+  }
+
+  private async token(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = (await readBody(req, 1024 * 1024)) ?? Buffer.alloc(0);
+    const params = new URLSearchParams(body.toString('utf8'));
+    let basic: { id: string; secret: string } | undefined;
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Basic ')) {
+      const [id, secret] = Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':');
+      basic = { id: decodeURIComponent(id ?? ''), secret: decodeURIComponent(secret ?? '') };
+    }
+    try {
+      sendJson(res, 200, this.org.oauth.token(params, basic));
+    } catch (err) {
+      if (!(err instanceof OAuthError)) throw err;
+      sendJson(res, err.status, { error: err.error, error_description: err.description });
+    }
+  }
+
+  private async identity(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.org.oauth.authenticate(bearerToken(req))) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' });
+      res.end('Bad_OAuth_Token');
+      return;
+    }
+    const s = this.org.settings;
+    sendJson(res, 200, {
+      id: `${this.org.instanceUrl}/id/${s.orgId}/${s.userId}`,
+      organization_id: s.orgId,
+      user_id: s.userId,
+      username: s.username,
+      display_name: 'Integration User',
+      active: true,
+      user_type: 'STANDARD',
+      urls: { rest: `${this.org.instanceUrl}/services/data/v{version}/` },
+    });
+  }
+
+  /** The emulator's own control endpoint: faults, reset and statistics (not part of Salesforce's API). */
+  private async control(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
+    const org = this.org;
+    if (path === '/__emulator/faults' && method === 'GET') return sendJson(res, 200, org.faults.current);
+    if (path === '/__emulator/faults' && (method === 'PUT' || method === 'POST')) {
+      try {
+        org.faults.configure(parseFaultConfig(await readJson(req)));
+      } catch (err) {
+        if (err instanceof FaultConfigError || err instanceof ApiError) {
+          return sendJson(res, 400, { error: err.message });
+        }
+        throw err;
+      }
+      return sendJson(res, 200, org.faults.current);
+    }
+    if (path === '/__emulator/sessions/expire' && method === 'POST') {
+      org.oauth.expireAll();
+      return sendEmpty(res, 204);
+    }
+    if (path === '/__emulator/reset' && method === 'POST') {
+      org.reset();
+      return sendEmpty(res, 204);
+    }
+    if (path === '/__emulator/stats' && method === 'GET') return sendJson(res, 200, org.statistics());
+    await drain(req);
+    return sendJson(res, 404, { error: `unknown control endpoint ${method} ${path}` });
+  }
+}
+
+function bearerToken(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization ?? '';
+  const m = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(auth);
+  return m ? m[1]!.trim() : undefined;
+}
+
+function notFound(res: ServerResponse): void {
+  sendJson(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendEmpty(res: ServerResponse, status: number): void {
+  res.writeHead(status, { 'Content-Length': 0 });
+  res.end();
+}
+
+/** Streams result lines, respecting back-pressure. */
+function sendCsv(res: ServerResponse, lines: readonly string[]): Promise<void> {
+  res.writeHead(200, { 'Content-Type': 'text/csv' });
+  return new Promise((resolve) => {
+    let i = 0;
+    const pump = () => {
+      while (i < lines.length) {
+        let chunk = '';
+        while (i < lines.length && chunk.length < 64 * 1024) chunk += lines[i++];
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end();
+      resolve();
+    };
+    res.on('close', () => resolve());
+    pump();
+  });
+}
+
+/** Reads a request body up to `limit` bytes; undefined when it is larger (the rest is discarded). */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    await drain(req);
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) tooLarge = true;
+    if (!tooLarge) chunks.push(chunk as Buffer);
+  }
+  return tooLarge ? undefined : Buffer.concat(chunks);
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const body = (await readBody(req, 1024 * 1024)) ?? Buffer.alloc(0);
+  try {
+    const parsed = JSON.parse(body.toString('utf8') || '{}') as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // answered below as Salesforce answers unparsable JSON
+  }
+  throw new ApiError(400, 'JSON_PARSER_ERROR', 'The request body is not a JSON object');
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded) return;
+  for await (const _ of req) {
+    // discard
+  }
+}

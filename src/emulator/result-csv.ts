@@ -1,0 +1,35 @@
+/** Bulk API 2.0 column delimiters by their job setting name. */
+export const COLUMN_DELIMITERS: Readonly<Record<string, string>> = {
+  COMMA: ',',
+  TAB: '\t',
+  PIPE: '|',
+  SEMICOLON: ';',
+  CARET: '^',
+  BACKQUOTE: '`',
+};
+
+/** A value quoted as Salesforce quotes every value in result CSVs. */
+export function quoted(value: string): string {
+  return `"${value.replace(/"/g, '""')}"`;
+}
+
+/** A value quoted only when it must be (delimiter, quote, CR or LF inside). */
+export function minimallyQuoted(value: string, delimiter: string): string {
+  return value.includes(delimiter) || value.includes('"') || value.includes('\n') || value.includes('\r')
+    ? quoted(value)
+    : value;
+}
+
+/** The header line of a result CSV: Salesforce quotes its own columns and echoes the uploaded names. */
+export function resultHeader(
+  sfColumns: readonly string[],
+  uploadedColumns: readonly string[],
+  delimiter: string,
+): string {
+  return [...sfColumns.map(quoted), ...uploadedColumns.map((c) => minimallyQuoted(c, delimiter))].join(delimiter);
+}
+
+/** A result row: every value quoted. */
+export function resultRow(values: readonly string[], delimiter: string): string {
+  return values.map(quoted).join(delimiter);
+}
