@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { FaultInjector } from './fault-injector';
 import { OrgData } from './org-data';
 import { RecordError } from './record-errors';
@@ -226,8 +227,8 @@ export class BulkIngest {
         job.abortRequested = true;
         job.state = 'Aborted';
       } else {
-        this.finish(job, 'Aborted');
         this.unprocessAll(job);
+        this.finish(job, 'Aborted');
       }
       return this.info(job, false);
     }
@@ -337,15 +338,13 @@ export class BulkIngest {
     const data = job.data;
     job.data = undefined;
     const d = job.columnDelimiter;
-    const parser = parse({ delimiter: d, bom: true, relax_column_count: true, skip_empty_lines: true });
-    const rows: string[][] = [];
-    parser.on('readable', () => {
-      let row: string[];
-      while ((row = parser.read() as string[]) !== null) rows.push(row);
-    });
-    parser.on('error', () => undefined);
-    parser.write(data);
-    parser.end();
+    let rows: string[][];
+    try {
+      rows = parseSync(data, { delimiter: d, bom: true, relax_column_count: true, skip_empty_lines: true });
+    } catch {
+      // Unparsable data is returned as it was sent, line by line.
+      rows = data.toString('utf8').split(/\r?\n/).filter((l) => l !== '').map((l) => [l]);
+    }
     job.header = rows.shift() ?? [];
     job.unprocessedLines = rows.map((r) => r.map((v) => minimallyQuoted(v, d)).join(d) + '\n');
   }

@@ -9,3 +9,5 @@ export * from './emulated-org';
 export * from './org-http-server';
 export * from './org-emulator';
 export * from './emulator-config';
+export * from './soql';
+export * from './describe';

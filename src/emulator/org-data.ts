@@ -73,6 +73,7 @@ function normalize(field: FieldSchema, value: string): string {
 /** What an org holds: records per object, their deleted ids, and the id counter. */
 export interface OrgDataSnapshot {
   readonly idCounter: number;
+  readonly autoNumber?: number;
   readonly objects: Record<string, { records: SObjectRecord[]; deleted: string[] }>;
 }
 
@@ -80,6 +81,7 @@ export interface OrgDataSnapshot {
 export class OrgData {
   private readonly tables = new Map<string, ObjectTable>();
   private idCounter = 1;
+  private autoNumber = 1;
 
   constructor(readonly schemas: SchemaRegistry) {
     for (const schema of schemas.list()) this.tables.set(schema.name.toLowerCase(), new ObjectTable(schema));
@@ -134,7 +136,15 @@ export class OrgData {
       record.OwnerId = userId;
     }
     for (const field of schema.fields) {
-      if (record[field.name] === undefined) record[field.name] = field.type === 'boolean' ? false : null;
+      if (record[field.name] !== undefined && record[field.name] !== null) continue;
+      if (field.defaultedOnCreate && field.type === 'picklist' && field.picklistValues.length > 0) {
+        record[field.name] = field.picklistValues[0]!;
+      } else if (field.defaultedOnCreate && field.type === 'string' && !field.createable && !field.calculated) {
+        // An auto-number field such as Case.CaseNumber.
+        record[field.name] = String(this.autoNumber++).padStart(8, '0');
+      } else {
+        record[field.name] = field.type === 'boolean' ? false : null;
+      }
     }
     if (schema.custom && schema.fieldsByLowerName.get('name')?.defaultedOnCreate && !record.Name) {
       record.Name = record.Id.slice(0, 15);
@@ -166,12 +176,13 @@ export class OrgData {
       if (table.records.size === 0 && table.deleted.size === 0) continue;
       objects[table.schema.name] = { records: [...table.records.values()], deleted: [...table.deleted] };
     }
-    return { idCounter: this.idCounter, objects };
+    return { idCounter: this.idCounter, autoNumber: this.autoNumber, objects };
   }
 
   restore(snapshot: OrgDataSnapshot): void {
     this.clear();
     this.idCounter = snapshot.idCounter;
+    this.autoNumber = snapshot.autoNumber ?? 1;
     for (const [name, content] of Object.entries(snapshot.objects)) {
       if (!this.schemas.get(name)) continue;
       const table = this.table(name);

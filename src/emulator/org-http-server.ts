@@ -162,7 +162,7 @@ export class OrgHttpServer {
       }
       if (segments.length === 2 && method === 'GET') return reply(200, sobjectBasicInfo(object, version));
       if (segments.length === 3 && segments[2] === 'describe' && method === 'GET') {
-        return reply(200, describeSObject(object, org.schemas, version));
+        return reply(200, describeSObject(object, org.schemas, version, { instanceUrl: org.instanceUrl }));
       }
       if (segments.length === 3 && method === 'GET') {
         const id = toCaseSafeId(segments[2]!);

@@ -1,0 +1,2 @@
+export * from './moto-server';
+export * from './local-parts';
