@@ -12,7 +12,8 @@ const PYTHON_REQUIREMENTS = [
 
 const project = new typescript.TypeScriptProject({
   name: 's3-salesforce-etl',
-  description: 'Load CSV files from Amazon S3 into Salesforce (Bulk API 2.0) and log every record as Glue-registered Parquet.',
+  description:
+    'Load CSV files from Amazon S3 into Salesforce (Bulk API 2.0) and log every record as Glue-registered Parquet.',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
@@ -52,14 +53,22 @@ const project = new typescript.TypeScriptProject({
       maxWorkers: 2,
     },
   },
-  gitignore: ['/.venv/', '/.sfetl/', '__pycache__/', '.pytest_cache/', '/metastore_db/', '/spark-warehouse/', 'derby.log'],
+  gitignore: [
+    '/.venv/',
+    '/.sfetl/',
+    '__pycache__/',
+    '.pytest_cache/',
+    '/metastore_db/',
+    '/spark-warehouse/',
+    'derby.log',
+  ],
 });
 
 // npm 11 blocks dependency install scripts unless listed; the `node` package needs its postinstall to fetch
 // the Node 22 binary that every `npm run` uses.
 project.package.addField('allowScripts', {
-  'node': true,
-  'esbuild': true,
+  node: true,
+  esbuild: true,
   '@parcel/watcher': false,
   'core-js': false,
   'core-js-pure': false,
@@ -105,6 +114,12 @@ testPython.prependSpawn(setupPython);
 
 project.testTask.prependSpawn(setupPython);
 project.testTask.spawn(testPython);
+
+project.addTask('bench', {
+  description: 'Run the benchmarks (test/bench/*.bench.ts) and write docs/benchmarks.md',
+  exec: 'node --import tsx test/bench/run.ts',
+  receiveArgs: true,
+});
 
 project.addTask('emulator', {
   description: 'Run the Salesforce org emulator (sfetl emulator)',

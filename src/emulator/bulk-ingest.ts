@@ -121,31 +121,57 @@ export class BulkIngest {
     }
     const op = operation as IngestOperation;
     if (op === 'hardDelete' && !(this.options.hardDeleteAllowed ?? true)) {
-      throw new ApiError(400, 'FEATURENOTENABLED', "InvalidJob : User doesn't have the 'Bulk API Hard Delete' permission");
+      throw new ApiError(
+        400,
+        'FEATURENOTENABLED',
+        "InvalidJob : User doesn't have the 'Bulk API Hard Delete' permission",
+      );
     }
-    if ((op === 'insert' && !object.createable) || (op === 'update' && !object.updateable) || (op.endsWith('elete') && !object.deletable)) {
+    if (
+      (op === 'insert' && !object.createable) ||
+      (op === 'update' && !object.updateable) ||
+      (op.endsWith('elete') && !object.deletable)
+    ) {
       throw new ApiError(400, 'INVALIDJOB', `InvalidJob : The ${op} operation is not allowed on ${object.name}`);
     }
     let externalIdField: FieldSchema | undefined;
     if (op === 'upsert') {
       const name = body.externalIdFieldName;
       if (typeof name !== 'string' || name === '') {
-        throw new ApiError(400, 'INVALIDJOB', 'InvalidJob : External ID was blank for ' + object.name + '. An External ID must be specified for upsert.');
+        throw new ApiError(
+          400,
+          'INVALIDJOB',
+          'InvalidJob : External ID was blank for ' + object.name + '. An External ID must be specified for upsert.',
+        );
       }
       externalIdField = object.fieldsByLowerName.get(name.toLowerCase());
       if (!externalIdField || !(externalIdField.externalId || externalIdField.name === 'Id')) {
-        throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Field name provided, ${name} is not an External ID or indexed field for ${object.name}`);
+        throw new ApiError(
+          400,
+          'INVALIDJOB',
+          `InvalidJob : Field name provided, ${name} is not an External ID or indexed field for ${object.name}`,
+        );
       }
     }
     const contentType = body.contentType ?? 'CSV';
-    if (contentType !== 'CSV') throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Unsupported contentType: ${String(contentType)}`);
+    if (contentType !== 'CSV') {
+      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Unsupported contentType: ${String(contentType)}`);
+    }
     const lineEnding = body.lineEnding ?? 'LF';
-    if (lineEnding !== 'LF' && lineEnding !== 'CRLF') throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid lineEnding: ${String(lineEnding)}`);
+    if (lineEnding !== 'LF' && lineEnding !== 'CRLF') {
+      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid lineEnding: ${String(lineEnding)}`);
+    }
     const delimiterName = (body.columnDelimiter ?? 'COMMA') as string;
     const columnDelimiter = COLUMN_DELIMITERS[delimiterName];
-    if (!columnDelimiter) throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid columnDelimiter: ${delimiterName}`);
+    if (!columnDelimiter) {
+      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid columnDelimiter: ${delimiterName}`);
+    }
     if (this.recordsInLast24h() >= this.dailyLimit()) {
-      throw new ApiError(400, 'EXCEEDED_QUOTA', `ExceededQuota : The 24-hour limit of ${this.dailyLimit()} Bulk API records has been reached.`);
+      throw new ApiError(
+        400,
+        'EXCEEDED_QUOTA',
+        `ExceededQuota : The 24-hour limit of ${this.dailyLimit()} Bulk API records has been reached.`,
+      );
     }
     const now = formatDateTime(this.clock());
     const job: IngestJob = {
@@ -189,7 +215,11 @@ export class BulkIngest {
       );
     }
     if (job.state !== 'Open') {
-      throw new ApiError(409, 'INVALIDJOBSTATE', `Job ${job.id} is in state ${job.state}; data can be uploaded only while the job is Open.`);
+      throw new ApiError(
+        409,
+        'INVALIDJOBSTATE',
+        `Job ${job.id} is in state ${job.state}; data can be uploaded only while the job is Open.`,
+      );
     }
     if (body.length > MAX_UPLOAD_BYTES) {
       throw new ApiError(
@@ -207,7 +237,11 @@ export class BulkIngest {
     const job = this.job(id);
     if (state === 'UploadComplete') {
       if (job.state !== 'Open') {
-        throw new ApiError(409, 'INVALIDJOBSTATE', `Unable to change the state of job ${job.id} from ${job.state} to UploadComplete.`);
+        throw new ApiError(
+          409,
+          'INVALIDJOBSTATE',
+          `Unable to change the state of job ${job.id} from ${job.state} to UploadComplete.`,
+        );
       }
       if (job.data === undefined || job.data.length === 0) {
         this.finish(job, 'Failed', 'InvalidBatch : Records not processed: no data was uploaded for this job');
@@ -242,7 +276,11 @@ export class BulkIngest {
   delete(id: string): void {
     const job = this.job(id);
     if (!TERMINAL.includes(job.state) && job.state !== 'Open') {
-      throw new ApiError(400, 'INVALIDJOBSTATE', `Job ${job.id} is ${job.state}; only Open, JobComplete, Aborted or Failed jobs can be deleted.`);
+      throw new ApiError(
+        400,
+        'INVALIDJOBSTATE',
+        `Job ${job.id} is ${job.state}; only Open, JobComplete, Aborted or Failed jobs can be deleted.`,
+      );
     }
     job.abortRequested = true;
     this.jobs.delete(id);
@@ -257,19 +295,31 @@ export class BulkIngest {
     return {
       done: next === null,
       records: page.map((j) => this.info(j, false)),
-      nextRecordsUrl: next === null ? null : `/services/data/v${page[0]?.apiVersion.toFixed(1) ?? '66.0'}/jobs/ingest?queryLocator=${next}`,
+      nextRecordsUrl:
+        next === null
+          ? null
+          : `/services/data/v${page[0]?.apiVersion.toFixed(1) ?? '66.0'}/jobs/ingest?queryLocator=${next}`,
     };
   }
 
   /** The result CSV lines of a terminal job: successfulResults, failedResults or unprocessedrecords. */
   results(id: string, kind: 'successful' | 'failed' | 'unprocessed'): string[] {
     const job = this.job(id);
-    if (!TERMINAL.includes(job.state) || (job.state === 'Aborted' && job.abortRequested && this.isBeingProcessed(job))) {
-      throw new ApiError(400, 'INVALIDJOBSTATE', `Job ${job.id} is ${job.state}; results are available once it is JobComplete, Failed or Aborted.`);
+    if (
+      !TERMINAL.includes(job.state) ||
+      (job.state === 'Aborted' && job.abortRequested && this.isBeingProcessed(job))
+    ) {
+      throw new ApiError(
+        400,
+        'INVALIDJOBSTATE',
+        `Job ${job.id} is ${job.state}; results are available once it is JobComplete, Failed or Aborted.`,
+      );
     }
     const d = job.columnDelimiter;
     const eol = '\n';
-    if (kind === 'successful') return [resultHeader(['sf__Id', 'sf__Created'], job.header, d) + eol, ...job.successLines];
+    if (kind === 'successful') {
+      return [resultHeader(['sf__Id', 'sf__Created'], job.header, d) + eol, ...job.successLines];
+    }
     if (kind === 'failed') return [resultHeader(['sf__Id', 'sf__Error'], job.header, d) + eol, ...job.failedLines];
     const header = job.header.length > 0 ? job.header.map((h) => minimallyQuoted(h, d)).join(d) + eol : '';
     return header === '' ? [] : [header, ...job.unprocessedLines];
@@ -343,7 +393,11 @@ export class BulkIngest {
       rows = parseSync(data, { delimiter: d, bom: true, relax_column_count: true, skip_empty_lines: true });
     } catch {
       // Unparsable data is returned as it was sent, line by line.
-      rows = data.toString('utf8').split(/\r?\n/).filter((l) => l !== '').map((l) => [l]);
+      rows = data
+        .toString('utf8')
+        .split(/\r?\n/)
+        .filter((l) => l !== '')
+        .map((l) => [l]);
     }
     job.header = rows.shift() ?? [];
     job.unprocessedLines = rows.map((r) => r.map((v) => minimallyQuoted(v, d)).join(d) + '\n');
@@ -377,7 +431,13 @@ export class BulkIngest {
       return;
     }
     const parser = Readable.from(chunks(data)).pipe(
-      parse({ delimiter: d, bom: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: job.lineEnding === 'CRLF' ? '\r\n' : '\n' }),
+      parse({
+        delimiter: d,
+        bom: true,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        record_delimiter: job.lineEnding === 'CRLF' ? '\r\n' : '\n',
+      }),
     );
     let processor: RecordProcessor | undefined;
     const failAfter = this.faults.jobFailureThreshold();
@@ -436,9 +496,17 @@ export class BulkIngest {
       if (!this.jobs.has(job.id)) return;
       this.finish(job, 'Aborted');
     } else if (stopped === 'fail') {
-      this.finish(job, 'Failed', `InternalServerError : the job failed after ${failAfter} records were processed; the remaining records were not processed`);
+      this.finish(
+        job,
+        'Failed',
+        `InternalServerError : the job failed after ${failAfter} records were processed; the remaining records were not processed`,
+      );
     } else if (stopped === 'quota') {
-      this.finish(job, 'Failed', `ExceededQuota : The 24-hour limit of ${this.dailyLimit()} Bulk API records was reached; the remaining records were not processed`);
+      this.finish(
+        job,
+        'Failed',
+        `ExceededQuota : The 24-hour limit of ${this.dailyLimit()} Bulk API records was reached; the remaining records were not processed`,
+      );
     } else {
       this.finish(job, 'JobComplete');
     }
@@ -451,12 +519,18 @@ export class BulkIngest {
     if (row.length > job.header.length) {
       outcome = {
         id: '',
-        error: new RecordError('INVALID_FIELD', `The row has ${row.length} values but the header has ${job.header.length} columns`),
+        error: new RecordError(
+          'INVALID_FIELD',
+          `The row has ${row.length} values but the header has ${job.header.length} columns`,
+        ),
       };
     } else if (this.faults.recordLocked()) {
       outcome = {
         id: '',
-        error: new RecordError('UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record or 1 records: ' + job.object.keyPrefix + '0R0000000000AAA'),
+        error: new RecordError(
+          'UNABLE_TO_LOCK_ROW',
+          'unable to obtain exclusive access to this record or 1 records: ' + job.object.keyPrefix + '0R0000000000AAA',
+        ),
       };
     } else {
       outcome = processor.process(row);
@@ -488,7 +562,9 @@ export class BulkIngest {
       const job: IngestJob = {
         ...rest,
         object,
-        externalIdField: externalIdFieldName ? object.fieldsByLowerName.get(externalIdFieldName.toLowerCase()) : undefined,
+        externalIdField: externalIdFieldName
+          ? object.fieldsByLowerName.get(externalIdFieldName.toLowerCase())
+          : undefined,
         data: data === undefined ? undefined : Buffer.from(data, 'utf8'),
         abortRequested: false,
       };

@@ -69,8 +69,10 @@ export class EmulatedOrg {
       userId: saved?.credentials.userId ?? newSalesforceId('005', orgIndex),
       username: config.username ?? `integration@${config.name}.example.com`,
       clientId: config.clientId ?? saved?.credentials.clientId ?? `3MVG9${randomBytes(30).toString('base64url')}`,
-      clientSecret: config.clientSecret ?? saved?.credentials.clientSecret ?? randomBytes(32).toString('hex').toUpperCase(),
-      refreshToken: config.refreshToken ?? saved?.credentials.refreshToken ?? `5Aep861${randomBytes(40).toString('base64url')}`,
+      clientSecret:
+        config.clientSecret ?? saved?.credentials.clientSecret ?? randomBytes(32).toString('hex').toUpperCase(),
+      refreshToken:
+        config.refreshToken ?? saved?.credentials.refreshToken ?? `5Aep861${randomBytes(40).toString('base64url')}`,
       jwtCertificate: config.jwtCertificate,
       jwtAudiences: config.jwtAudiences,
       password: config.password,

@@ -47,9 +47,14 @@ export function loadEmulatorConfig(file: string): OrgEmulatorOptions {
     const text = readFileSync(file, 'utf8');
     raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new EmulatorConfigError(file, `cannot be read as ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'} (${(err as Error).message})`);
+    throw new EmulatorConfigError(
+      file,
+      `cannot be read as ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'} (${(err as Error).message})`,
+    );
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new EmulatorConfigError(file, 'must be an object with "orgs"');
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new EmulatorConfigError(file, 'must be an object with "orgs"');
+  }
   const config = raw as Record<string, unknown>;
   const base = dirname(resolve(file));
   for (const key of Object.keys(config)) {
@@ -59,14 +64,24 @@ export function loadEmulatorConfig(file: string): OrgEmulatorOptions {
   }
   const orgsRaw = config.orgs;
   if (!orgsRaw || typeof orgsRaw !== 'object' || Array.isArray(orgsRaw)) {
-    throw new EmulatorConfigError(file, '"orgs" must map org names to their settings, e.g. {"dev": {}, "prod": {"port": 8443}}');
+    throw new EmulatorConfigError(
+      file,
+      '"orgs" must map org names to their settings, e.g. {"dev": {}, "prod": {"port": 8443}}',
+    );
   }
   const orgs: OrgConfig[] = Object.entries(orgsRaw as Record<string, unknown>).map(([name, value]) => {
     const org = (value ?? {}) as Record<string, unknown>;
-    if (typeof org !== 'object' || Array.isArray(org)) throw new EmulatorConfigError(file, `orgs.${name} must be an object`);
+    if (typeof org !== 'object' || Array.isArray(org)) {
+      throw new EmulatorConfigError(file, `orgs.${name} must be an object`);
+    }
     for (const [key, v] of Object.entries(org)) {
       const type = ORG_KEYS[key];
-      if (!type) throw new EmulatorConfigError(file, `orgs.${name}.${key} is not a setting; allowed: ${Object.keys(ORG_KEYS).join(', ')}`);
+      if (!type) {
+        throw new EmulatorConfigError(
+          file,
+          `orgs.${name}.${key} is not a setting; allowed: ${Object.keys(ORG_KEYS).join(', ')}`,
+        );
+      }
       const actual = Array.isArray(v) ? 'array' : typeof v;
       if (actual !== type) throw new EmulatorConfigError(file, `orgs.${name}.${key} must be a ${type}`);
     }

@@ -119,6 +119,7 @@ export class FaultInjector {
   }
 
   /** mulberry32: small, fast, good enough for fault shares. */
+  /* eslint-disable no-bitwise -- a PRNG is bit arithmetic */
   private random(): number {
     this.state = (this.state + 0x6d2b79f5) | 0;
     let t = this.state;
@@ -126,6 +127,7 @@ export class FaultInjector {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
+  /* eslint-enable no-bitwise */
 
   onApiCall(): CallFault {
     const c = this.config;
@@ -142,7 +144,9 @@ export class FaultInjector {
     }
     if (c.http5xxRate && this.random() < c.http5xxRate) {
       const fault = this.random() < 0.5 ? SERVER_ERROR : SERVER_UNAVAILABLE;
-      if (c.http5xxAfterEffectRate && this.random() < c.http5xxAfterEffectRate) return { delayMs, failAfterEffect: fault };
+      if (c.http5xxAfterEffectRate && this.random() < c.http5xxAfterEffectRate) {
+        return { delayMs, failAfterEffect: fault };
+      }
       return { delayMs, reject: fault };
     }
     return { delayMs };
@@ -162,11 +166,16 @@ export class FaultInjector {
   }
 }
 
-const TOO_MANY_REQUESTS = { status: 429, errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' };
+const TOO_MANY_REQUESTS = {
+  status: 429,
+  errorCode: 'REQUEST_LIMIT_EXCEEDED',
+  message: 'TotalRequests Limit exceeded.',
+};
 const SERVER_ERROR = {
   status: 500,
   errorCode: 'UNKNOWN_EXCEPTION',
-  message: 'An unexpected error occurred. Please include this ErrorId if you contacting support: 1384710479-6217 (-1146538425)',
+  message:
+    'An unexpected error occurred. Please include this ErrorId if you contacting support: 1384710479-6217 (-1146538425)',
 };
 const SERVER_UNAVAILABLE = {
   status: 503,

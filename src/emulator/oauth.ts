@@ -62,13 +62,21 @@ export class OAuthServer {
     const grant = params.get('grant_type');
     switch (grant) {
       case 'client_credentials':
-        this.checkClient(params.get('client_id') ?? basicAuth?.id, params.get('client_secret') ?? basicAuth?.secret, true);
+        this.checkClient(
+          params.get('client_id') ?? basicAuth?.id,
+          params.get('client_secret') ?? basicAuth?.secret,
+          true,
+        );
         return this.issue(false);
       case JWT_BEARER_GRANT:
         this.checkAssertion(params.get('assertion'));
         return this.issue(false);
       case 'refresh_token': {
-        this.checkClient(params.get('client_id') ?? basicAuth?.id, params.get('client_secret') ?? basicAuth?.secret, false);
+        this.checkClient(
+          params.get('client_id') ?? basicAuth?.id,
+          params.get('client_secret') ?? basicAuth?.secret,
+          false,
+        );
         const token = params.get('refresh_token');
         if (!this.settings.refreshToken || token !== this.settings.refreshToken) {
           throw new OAuthError('invalid_grant', 'expired access/refresh token');
@@ -77,7 +85,11 @@ export class OAuthServer {
       }
       case 'password': {
         if (!this.settings.allowUsernamePassword) throw new OAuthError('invalid_grant', 'authentication failure');
-        this.checkClient(params.get('client_id') ?? basicAuth?.id, params.get('client_secret') ?? basicAuth?.secret, true);
+        this.checkClient(
+          params.get('client_id') ?? basicAuth?.id,
+          params.get('client_secret') ?? basicAuth?.secret,
+          true,
+        );
         if (params.get('username') !== this.settings.username || params.get('password') !== this.settings.password) {
           throw new OAuthError('invalid_grant', 'authentication failure');
         }
@@ -126,7 +138,9 @@ export class OAuthServer {
     if (typeof claims.exp !== 'number' || claims.exp * 1000 <= this.clock()) {
       throw new OAuthError('invalid_grant', 'expired authorization code');
     }
-    if (claims.sub !== this.settings.username) throw new OAuthError('invalid_grant', "user hasn't approved this consumer");
+    if (claims.sub !== this.settings.username) {
+      throw new OAuthError('invalid_grant', "user hasn't approved this consumer");
+    }
   }
 
   private issue(withRefreshToken: boolean): Record<string, string> {
@@ -137,7 +151,9 @@ export class OAuthServer {
     return {
       access_token: token,
       ...(withRefreshToken && this.settings.refreshToken ? { refresh_token: this.settings.refreshToken } : {}),
-      signature: createHmac('sha256', this.settings.clientSecret).update(id + issuedAt).digest('base64'),
+      signature: createHmac('sha256', this.settings.clientSecret)
+        .update(id + issuedAt)
+        .digest('base64'),
       scope: 'api',
       instance_url: this.loginUrl(),
       id,

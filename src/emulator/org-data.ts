@@ -23,7 +23,10 @@ class ObjectTable {
     if (!index) {
       const wanted = normalize(field, value);
       return [...this.records.values()]
-        .filter((r) => r[field.name] !== null && r[field.name] !== undefined && normalize(field, String(r[field.name])) === wanted)
+        .filter(
+          (r) =>
+            r[field.name] !== null && r[field.name] !== undefined && normalize(field, String(r[field.name])) === wanted,
+        )
         .map((r) => r.Id);
     }
     return [...(index.get(normalize(field, value)) ?? [])];
@@ -142,9 +145,10 @@ export class OrgData {
       } else if (field.defaultedOnCreate && field.type === 'string' && !field.createable && !field.calculated) {
         // An auto-number field such as Case.CaseNumber.
         record[field.name] = String(this.autoNumber++).padStart(8, '0');
-      } else {
-        record[field.name] = field.type === 'boolean' ? false : null;
+      } else if (field.type === 'boolean') {
+        record[field.name] = false;
       }
+      // Other fields without a value stay absent: readers treat absent as null, and 1M records stay small.
     }
     if (schema.custom && schema.fieldsByLowerName.get('name')?.defaultedOnCreate && !record.Name) {
       record.Name = record.Id.slice(0, 15);
@@ -153,10 +157,23 @@ export class OrgData {
     return record;
   }
 
-  update(schema: SObjectSchema, id: string, values: Record<string, FieldValue>, now: string, userId: string): SObjectRecord {
+  update(
+    schema: SObjectSchema,
+    id: string,
+    values: Record<string, FieldValue>,
+    now: string,
+    userId: string,
+  ): SObjectRecord {
     const table = this.table(schema.name);
     const before = table.records.get(id)!;
-    const after: SObjectRecord = { ...before, ...values, Id: id, LastModifiedDate: now, LastModifiedById: userId, SystemModstamp: now };
+    const after: SObjectRecord = {
+      ...before,
+      ...values,
+      Id: id,
+      LastModifiedDate: now,
+      LastModifiedById: userId,
+      SystemModstamp: now,
+    };
     table.replace(before, after);
     return after;
   }

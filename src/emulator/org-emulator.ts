@@ -34,18 +34,6 @@ export interface OrgEmulatorOptions {
 
 /** Several emulated Salesforce orgs in one process, each on its own port. */
 export class OrgEmulator {
-  private readonly saveTimers = new Map<string, NodeJS.Timeout>();
-  private stopped = false;
-
-  private constructor(
-    private readonly servers: readonly OrgHttpServer[],
-    private readonly dataDir: string | undefined,
-  ) {
-    for (const server of servers) {
-      server.org.ingest.onChange(() => this.scheduleSave(server.org));
-    }
-  }
-
   static async start(options: OrgEmulatorOptions = {}): Promise<OrgEmulator> {
     const schemas = SchemaRegistry.fromDirectories([BUILTIN_OBJECTS_DIR, ...(options.objectDirs ?? [])]);
     const configs = (options.orgs ?? ['dev']).map((o) => (typeof o === 'string' ? { name: o } : o));
@@ -70,6 +58,18 @@ export class OrgEmulator {
       throw err;
     }
     return emulator;
+  }
+
+  private readonly saveTimers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+
+  private constructor(
+    private readonly servers: readonly OrgHttpServer[],
+    private readonly dataDir: string | undefined,
+  ) {
+    for (const server of servers) {
+      server.org.ingest.onChange(() => this.scheduleSave(server.org));
+    }
   }
 
   get orgs(): Readonly<Record<string, OrgEndpoint>> {
@@ -132,6 +132,8 @@ function loadSnapshot(dataDir: string, org: string): OrgSnapshot | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as OrgSnapshot;
   } catch (err) {
-    throw new Error(`${file} is not a readable emulator snapshot (${(err as Error).message}); move it away to start this org empty`);
+    throw new Error(
+      `${file} is not a readable emulator snapshot (${(err as Error).message}); move it away to start this org empty`,
+    );
   }
 }

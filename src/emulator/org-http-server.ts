@@ -52,7 +52,9 @@ export class OrgHttpServer {
         else res.destroy();
       });
     };
-    this.server = this.tls ? createHttpsServer({ cert: this.tls.cert, key: this.tls.key }, handler) : createHttpServer(handler);
+    this.server = this.tls
+      ? createHttpsServer({ cert: this.tls.cert, key: this.tls.key }, handler)
+      : createHttpServer(handler);
     this.server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -112,7 +114,9 @@ export class OrgHttpServer {
     try {
       await this.api(req, res, method, version, rest, url, fault);
     } catch (err) {
-      if (err instanceof ApiError) return sendJson(res, err.status, [{ errorCode: err.errorCode, message: err.message }]);
+      if (err instanceof ApiError) {
+        return sendJson(res, err.status, [{ errorCode: err.errorCode, message: err.message }]);
+      }
       if (err instanceof SoqlError) return sendJson(res, 400, [{ message: err.message, errorCode: err.errorCode }]);
       throw err;
     }
@@ -135,7 +139,10 @@ export class OrgHttpServer {
       }
       return body === undefined ? sendEmpty(res, status) : sendJson(res, status, body);
     };
-    const segments = rest.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    const segments = rest
+      .split('/')
+      .filter((s) => s !== '')
+      .map(decodeURIComponent);
 
     if (segments.length === 0 && method === 'GET') {
       const base = `/services/data/v${version}`;
@@ -179,7 +186,9 @@ export class OrgHttpServer {
         };
         for (const f of fields) {
           if (!object.fieldsByLowerName.has(f.toLowerCase())) {
-            return sendJson(res, 400, [{ errorCode: 'INVALID_FIELD', message: `No such column '${f}' on sobject of type ${object.name}` }]);
+            return sendJson(res, 400, [
+              { errorCode: 'INVALID_FIELD', message: `No such column '${f}' on sobject of type ${object.name}` },
+            ]);
           }
           body[f] = record[f] ?? null;
         }
@@ -190,7 +199,9 @@ export class OrgHttpServer {
     if ((segments[0] === 'query' || segments[0] === 'queryAll') && method === 'GET') {
       if (segments.length === 2) return this.nextPage(res, segments[1]!, reply);
       const q = url.searchParams.get('q');
-      if (!q) return sendJson(res, 400, [{ errorCode: 'MALFORMED_QUERY', message: 'A query string has to be specified' }]);
+      if (!q) {
+        return sendJson(res, 400, [{ errorCode: 'MALFORMED_QUERY', message: 'A query string has to be specified' }]);
+      }
       const result = executeSoql(
         parseSoql(q),
         { schemas: org.schemas, records: (name) => org.data.records(name), recordById: (id) => org.data.get(id) },
@@ -217,7 +228,12 @@ export class OrgHttpServer {
       this.cursors.set(locator, cursor);
       nextRecordsUrl = `/services/data/v${cursor.version}/query/${locator}-${nextOffset}`;
     }
-    return { totalSize: cursor.totalSize, done: nextRecordsUrl === undefined, ...(nextRecordsUrl ? { nextRecordsUrl } : {}), records };
+    return {
+      totalSize: cursor.totalSize,
+      done: nextRecordsUrl === undefined,
+      ...(nextRecordsUrl ? { nextRecordsUrl } : {}),
+      records,
+    };
   }
 
   private nextPage(res: ServerResponse, locator: string, reply: (status: number, body: unknown) => void): void {
@@ -257,7 +273,11 @@ export class OrgHttpServer {
     if (segments.length === 2 && segments[1] === 'batches' && method === 'PUT') {
       const body = await readBody(req, MAX_UPLOAD_BYTES);
       if (body === undefined) {
-        throw new ApiError(413, 'LIMIT_EXCEEDED', `A job's data can be at most ${MAX_UPLOAD_BYTES} bytes (100 MB). Split the data into several jobs.`);
+        throw new ApiError(
+          413,
+          'LIMIT_EXCEEDED',
+          `A job's data can be at most ${MAX_UPLOAD_BYTES} bytes (100 MB). Split the data into several jobs.`,
+        );
       }
       ingest.upload(id, body);
       return reply(201, undefined);
@@ -362,7 +382,10 @@ function notFound(res: ServerResponse): void {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json;charset=UTF-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

@@ -63,19 +63,26 @@ export function planColumns(
   if (operation === 'update' && !plans.some((p) => p.kind === 'field' && p.field.name === 'Id')) {
     throw new InvalidBatchError("The 'update' batch must contain the 'Id' column");
   }
-  if (operation === 'upsert' && externalIdField && !plans.some((p) => p.kind === 'field' && p.field === externalIdField)) {
+  if (
+    operation === 'upsert' &&
+    externalIdField &&
+    !plans.some((p) => p.kind === 'field' && p.field === externalIdField)
+  ) {
     throw new InvalidBatchError(`The 'upsert' batch must contain the external id column '${externalIdField.name}'`);
   }
   return plans;
 }
 
 /** The outcome of one row. */
-export type RowOutcome = { readonly id: string; readonly created: boolean } | { readonly error: RecordError; readonly id: string };
+export type RowOutcome =
+  { readonly id: string; readonly created: boolean } | { readonly error: RecordError; readonly id: string };
 
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
+const DATETIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
 /** The explicit null of a Bulk API CSV: it clears the field (an empty value leaves it as it is). */
 const NULL_MARKER = '#N/A';
@@ -91,6 +98,10 @@ export class RecordProcessor {
   private chunkExternalIds = new Set<string>();
   /** Column index of each plain field column. */
   private readonly fieldColumn = new Map<string, number>();
+  private readonly requiredOnCreate: readonly FieldSchema[];
+  private readonly uniqueFields: readonly FieldSchema[];
+  /** The record timestamp of the current chunk: Salesforce stamps one transaction with one time. */
+  private chunkTime = '';
 
   constructor(
     private readonly data: OrgData,
@@ -104,11 +115,16 @@ export class RecordProcessor {
     columns.forEach((c, i) => {
       if (c.kind === 'field') this.fieldColumn.set(c.field.name, i);
     });
+    this.uniqueFields = object.fields.filter((f) => f.unique);
+    this.requiredOnCreate = object.fields.filter(
+      (f) => !f.nillable && f.createable && !f.defaultedOnCreate && f.type !== 'boolean',
+    );
   }
 
   /** Called at each 200-record chunk boundary. */
   startChunk(): void {
     this.chunkExternalIds = new Set();
+    this.chunkTime = formatDateTime(this.clock());
   }
 
   process(row: readonly string[]): RowOutcome {
@@ -131,7 +147,7 @@ export class RecordProcessor {
   }
 
   private now(): string {
-    return formatDateTime(this.clock());
+    return this.chunkTime || formatDateTime(this.clock());
   }
 
   private insert(row: readonly string[]): RowOutcome {
@@ -208,28 +224,28 @@ export class RecordProcessor {
   private convert(row: readonly string[], mode: 'create' | 'update'): Record<string, FieldValue> {
     const values: Record<string, FieldValue> = {};
     const notWritable: string[] = [];
-    this.columns.forEach((column, i) => {
+    for (let i = 0; i < this.columns.length; i++) {
+      const column = this.columns[i]!;
       const raw = row[i] ?? '';
-      if (raw === '') return;
+      if (raw === '') continue;
       const field = column.field;
       if (field.name === 'Id') {
         if (mode === 'update') values.Id = raw;
         else notWritable.push(field.name);
-        return;
+        continue;
       }
       const writable = mode === 'create' ? field.createable : field.updateable;
       if (!writable) {
         // The upsert key may be read-only on update (it only locates the record).
         if (!(column.kind === 'field' && field === this.externalIdField)) notWritable.push(column.header.trim());
-        return;
+        continue;
       }
       if (raw === NULL_MARKER) {
         values[field.name] = field.type === 'boolean' ? false : null;
-        return;
+        continue;
       }
-      values[field.name] =
-        column.kind === 'relationship' ? this.resolveParent(column, raw) : this.convertValue(field, raw);
-    });
+      values[field.name] = column.kind === 'relationship' ? this.resolveParent(column, raw) : this.convertValue(field, raw);
+    }
     if (notWritable.length > 0) {
       throw new RecordError(
         'INVALID_FIELD_FOR_INSERT_UPDATE',
@@ -258,8 +274,7 @@ export class RecordProcessor {
   }
 
   private convertValue(field: FieldSchema, raw: string): FieldValue {
-    const typeError = () =>
-      new RecordError('INVALID_TYPE_ON_FIELD_IN_RECORD', `${field.label}: value not of required type: ${raw}`, [field.name]);
+    const typeError = typeMismatch;
     switch (field.type) {
       case 'string':
       case 'textarea':
@@ -296,14 +311,14 @@ export class RecordProcessor {
         const lower = raw.trim().toLowerCase();
         if (lower === 'true' || lower === '1') return true;
         if (lower === 'false' || lower === '0') return false;
-        throw typeError();
+        throw typeError(field, raw);
       }
       case 'int':
       case 'double':
       case 'currency':
       case 'percent': {
         const text = raw.trim();
-        if (!NUMBER.test(text) || (field.type === 'int' && !/^[+-]?\d+$/.test(text))) throw typeError();
+        if (!NUMBER.test(text) || (field.type === 'int' && !/^[+-]?\d+$/.test(text))) throw typeError(field, raw);
         const value = Number(text);
         const integerDigits = Math.abs(Math.trunc(value)).toString().length;
         if (!Number.isFinite(value) || (Math.trunc(value) !== 0 && integerDigits > field.precision - field.scale)) {
@@ -319,15 +334,15 @@ export class RecordProcessor {
       case 'date': {
         const text = raw.trim();
         const m = DATE.exec(text) ?? DATETIME.exec(text);
-        if (!m || !isValidDate(Number(m[1]), Number(m[2]), Number(m[3]))) throw typeError();
+        if (!m || !isValidDate(Number(m[1]), Number(m[2]), Number(m[3]))) throw typeError(field, raw);
         return `${m[1]}-${m[2]}-${m[3]}`;
       }
       case 'datetime': {
         const text = raw.trim();
         const m = DATETIME.exec(text);
-        if (!m || !isValidDate(Number(m[1]), Number(m[2]), Number(m[3]))) throw typeError();
+        if (!m || !isValidDate(Number(m[1]), Number(m[2]), Number(m[3]))) throw typeError(field, raw);
         const [hh, mm, ss] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
-        if (hh > 23 || mm > 59 || ss > 59) throw typeError();
+        if (hh > 23 || mm > 59 || ss > 59) throw typeError(field, raw);
         const ms = Number((m[7] ?? '0').padEnd(3, '0'));
         let offsetMinutes = 0;
         if (m[8] && m[8] !== 'Z') {
@@ -349,7 +364,9 @@ export class RecordProcessor {
         }
         if (this.data.isDeleted(id)) throw new RecordError('ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
         if (!this.data.get(id)) {
-          throw new RecordError('INVALID_CROSS_REFERENCE_KEY', `${field.label}: invalid cross reference id`, [field.name]);
+          throw new RecordError('INVALID_CROSS_REFERENCE_KEY', `${field.label}: invalid cross reference id`, [
+            field.name,
+          ]);
         }
         return id;
       }
@@ -357,8 +374,7 @@ export class RecordProcessor {
   }
 
   private checkRequired(values: Record<string, FieldValue>): void {
-    const missing = this.object.fields
-      .filter((f) => !f.nillable && f.createable && !f.defaultedOnCreate && f.type !== 'boolean')
+    const missing = this.requiredOnCreate
       .filter((f) => values[f.name] === undefined || values[f.name] === null || values[f.name] === '')
       .map((f) => f.name);
     if (missing.length > 0) {
@@ -378,16 +394,22 @@ export class RecordProcessor {
   }
 
   private checkUnique(values: Record<string, FieldValue>, ownId: string | undefined): void {
-    for (const [name, value] of Object.entries(values)) {
-      if (value === null || value === '') continue;
-      const field = this.object.fieldsByLowerName.get(name.toLowerCase())!;
-      if (!field.unique) continue;
+    for (const field of this.uniqueFields) {
+      const value = values[field.name];
+      if (value === undefined || value === null || value === '') continue;
       const other = this.data.findBy(this.object, field, String(value)).find((id) => id !== ownId);
       if (other) {
-        throw new RecordError('DUPLICATE_VALUE', `duplicate value found: ${field.name} duplicates value on record with id: ${other}`);
+        throw new RecordError(
+          'DUPLICATE_VALUE',
+          `duplicate value found: ${field.name} duplicates value on record with id: ${other}`,
+        );
       }
     }
   }
+}
+
+function typeMismatch(field: FieldSchema, raw: string): RecordError {
+  return new RecordError('INVALID_TYPE_ON_FIELD_IN_RECORD', `${field.label}: value not of required type: ${raw}`, [field.name]);
 }
 
 /** Salesforce's datetime format in REST responses: 2026-01-02T03:04:05.000+0000. */

@@ -10,7 +10,7 @@ export const COLUMN_DELIMITERS: Readonly<Record<string, string>> = {
 
 /** A value quoted as Salesforce quotes every value in result CSVs. */
 export function quoted(value: string): string {
-  return `"${value.replace(/"/g, '""')}"`;
+  return value.includes('"') ? `"${value.replace(/"/g, '""')}"` : `"${value}"`;
 }
 
 /** A value quoted only when it must be (delimiter, quote, CR or LF inside). */

@@ -8,6 +8,7 @@ function caseSafeSuffix(id15: string): string {
     let bits = 0;
     for (let i = 0; i < 5; i++) {
       const c = id15.charCodeAt(chunk * 5 + i);
+      // eslint-disable-next-line no-bitwise -- Salesforce's suffix is a bit mask of upper-case positions
       if (c >= 65 && c <= 90) bits |= 1 << i;
     }
     suffix += SUFFIX_ALPHABET[bits];
