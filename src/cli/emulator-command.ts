@@ -11,15 +11,15 @@ export async function emulatorCommand(argv: readonly string[], out: NodeJS.Writa
     args = parseArgs({
       args: [...argv],
       options: {
-        'orgs': { type: 'string' },
-        'config': { type: 'string' },
+        orgs: { type: 'string' },
+        config: { type: 'string' },
         'data-dir': { type: 'string' },
-        'objects': { type: 'string', multiple: true },
-        'host': { type: 'string' },
-        'port': { type: 'string' },
+        objects: { type: 'string', multiple: true },
+        host: { type: 'string' },
+        port: { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
-        'help': { type: 'boolean' },
+        help: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -42,7 +42,10 @@ export async function emulatorCommand(argv: readonly string[], out: NodeJS.Writa
   }
   let orgs: OrgConfig[] = (options.orgs ?? []).map((o) => (typeof o === 'string' ? { name: o } : o));
   if (args.orgs) {
-    const names = args.orgs.split(',').map((n) => n.trim()).filter((n) => n !== '');
+    const names = args.orgs
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n !== '');
     if (names.length === 0) throw new CliError(messages.badOption('--orgs needs at least one org name', 'emulator'));
     orgs = names.map((name) => orgs.find((o) => o.name === name) ?? { name });
   }
@@ -55,7 +58,9 @@ export async function emulatorCommand(argv: readonly string[], out: NodeJS.Writa
     orgs = orgs.map((o, i) => ({ ...o, port: base + i }));
   }
   if (!!args['tls-cert'] !== !!args['tls-key']) throw new CliError(messages.tlsPair);
-  const tls = args['tls-cert'] ? { cert: readText('TLS certificate', args['tls-cert']), key: readText('TLS key', args['tls-key']!) } : options.tls;
+  const tls = args['tls-cert']
+    ? { cert: readText('TLS certificate', args['tls-cert']), key: readText('TLS key', args['tls-key']!) }
+    : options.tls;
   const emulator = await OrgEmulator.start({
     ...options,
     orgs,

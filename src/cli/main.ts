@@ -28,4 +28,3 @@ export async function run(argv: readonly string[], out: NodeJS.WritableStream = 
     return ExitCode.FATAL;
   }
 }
-

@@ -28,7 +28,8 @@ export const messages = {
   unknownCommand: (name: string) => `unknown command "${name}"; run "sfetl help" to see the commands`,
   badOption: (detail: string, command: string) => `${detail}; run "sfetl ${command} --help" for the options`,
   tlsPair: 'give both --tls-cert and --tls-key, or neither',
-  unreadableFile: (what: string, path: string, reason: string) => `cannot read ${what} ${path} (${reason}); check the path`,
+  unreadableFile: (what: string, path: string, reason: string) =>
+    `cannot read ${what} ${path} (${reason}); check the path`,
   emulatorConfig: (path: string, detail: string) => `${path}: ${detail}; fix the emulator configuration file`,
   emulatorStopped: 'emulator stopped',
 } as const;

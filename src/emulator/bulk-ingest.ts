@@ -14,7 +14,7 @@ import {
   RecordProcessor,
 } from './record-processor';
 import { COLUMN_DELIMITERS, minimallyQuoted, resultHeader, resultRow } from './result-csv';
-import { newSalesforceId } from './salesforce-id';
+import { newSalesforceId, salesforceIdCounter } from './salesforce-id';
 import { FieldSchema, SchemaRegistry, SObjectSchema } from './sobject-schema';
 
 /** Bulk API 2.0 ingest job states. */
@@ -91,6 +91,7 @@ export class BulkIngest {
   private processing = false;
   private readonly processed: { at: number; count: number }[] = [];
   private readonly changeListeners: (() => void)[] = [];
+  private stopWaiters: (() => void)[] = [];
 
   constructor(
     private readonly schemas: SchemaRegistry,
@@ -250,7 +251,8 @@ export class BulkIngest {
       job.state = 'UploadComplete';
       job.systemModstamp = formatDateTime(this.clock());
       this.queue.push(job);
-      void this.drain();
+      // Processing starts after this answer, which says UploadComplete as Salesforce's does.
+      setImmediate(() => void this.drain());
       return this.info(job, false);
     }
     if (state === 'Aborted') {
@@ -303,12 +305,13 @@ export class BulkIngest {
   }
 
   /** The result CSV lines of a terminal job: successfulResults, failedResults or unprocessedrecords. */
-  results(id: string, kind: 'successful' | 'failed' | 'unprocessed'): string[] {
+  async results(id: string, kind: 'successful' | 'failed' | 'unprocessed'): Promise<string[]> {
     const job = this.job(id);
-    if (
-      !TERMINAL.includes(job.state) ||
-      (job.state === 'Aborted' && job.abortRequested && this.isBeingProcessed(job))
-    ) {
+    if (job.abortRequested && this.isBeingProcessed(job)) {
+      // Aborted while processing: the answer waits for the processor to stop at the next record.
+      await new Promise<void>((resolve) => this.stopWaiters.push(resolve));
+    }
+    if (!TERMINAL.includes(job.state)) {
       throw new ApiError(
         400,
         'INVALIDJOBSTATE',
@@ -371,6 +374,9 @@ export class BulkIngest {
   }
 
   private finish(job: IngestJob, state: JobState, errorMessage?: string): void {
+    const waiters = this.stopWaiters;
+    this.stopWaiters = [];
+    for (const resolve of waiters) setImmediate(resolve);
     job.state = state;
     if (errorMessage) job.errorMessage = errorMessage;
     job.systemModstamp = formatDateTime(this.clock());
@@ -490,7 +496,10 @@ export class BulkIngest {
       this.finish(job, 'Failed', `ClientInputError : ${(err as Error).message}`);
       return;
     }
-    if (inChunk > 0) this.processed.push({ at: this.clock().getTime(), count: inChunk });
+    if (inChunk > 0) {
+      this.processed.push({ at: this.clock().getTime(), count: inChunk });
+      if (perRecordDelay > 0) await new Promise((r) => setTimeout(r, perRecordDelay * inChunk));
+    }
     job.totalProcessingTime = Date.now() - started;
     if (job.abortRequested || stopped === 'abort') {
       if (!this.jobs.has(job.id)) return;
@@ -569,7 +578,7 @@ export class BulkIngest {
         abortRequested: false,
       };
       this.jobs.set(job.id, job);
-      this.jobCounter = Math.max(this.jobCounter, this.jobs.size + 1);
+      this.jobCounter = Math.max(this.jobCounter, salesforceIdCounter(job.id) + 1);
       // A job interrupted by a restart is processed again from its data, as Salesforce retries a batch.
       if (job.state === 'UploadComplete' || job.state === 'InProgress') {
         job.state = 'UploadComplete';

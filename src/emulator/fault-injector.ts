@@ -9,7 +9,7 @@ export interface FaultConfig {
    * an upload stored, a job closed). @default 0
    */
   readonly http5xxAfterEffectRate?: number;
-  /** After every `every` API calls, the next `length` calls get 429 REQUEST_LIMIT_EXCEEDED. */
+  /** After every `every` served API calls, the next `length` calls get 429 REQUEST_LIMIT_EXCEEDED. */
   readonly rateLimitBursts?: { readonly every: number; readonly length: number };
   /** Each access token expires (401 INVALID_SESSION_ID) after this many API calls. */
   readonly sessionExpiryAfterCalls?: number;
@@ -100,6 +100,7 @@ export class FaultInjector {
   private state: number;
   private calls = 0;
   private burstLeft = 0;
+  private servedSinceBurst = 0;
   private failedJobs = 0;
 
   constructor(private config: FaultConfig = {}) {
@@ -115,6 +116,7 @@ export class FaultInjector {
     this.state = config.seed ?? 1;
     this.calls = 0;
     this.burstLeft = 0;
+    this.servedSinceBurst = 0;
     this.failedJobs = 0;
   }
 
@@ -138,10 +140,13 @@ export class FaultInjector {
       this.burstLeft--;
       return { delayMs, reject: TOO_MANY_REQUESTS };
     }
-    if (c.rateLimitBursts && this.calls % c.rateLimitBursts.every === 0) {
+    if (c.rateLimitBursts && this.servedSinceBurst >= c.rateLimitBursts.every) {
+      // `every` calls were served: this one and the next `length - 1` are refused.
+      this.servedSinceBurst = 0;
       this.burstLeft = c.rateLimitBursts.length - 1;
       return { delayMs, reject: TOO_MANY_REQUESTS };
     }
+    this.servedSinceBurst++;
     if (c.http5xxRate && this.random() < c.http5xxRate) {
       const fault = this.random() < 0.5 ? SERVER_ERROR : SERVER_UNAVAILABLE;
       if (c.http5xxAfterEffectRate && this.random() < c.http5xxAfterEffectRate) {

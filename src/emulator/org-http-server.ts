@@ -289,7 +289,7 @@ export class OrgHttpServer {
     };
     const kind = segments.length === 2 && method === 'GET' ? kinds[segments[1]!.toLowerCase()] : undefined;
     if (kind) {
-      const lines = ingest.results(id, kind);
+      const lines = await ingest.results(id, kind);
       // A fault "after effect" on a read is the same as losing the answer.
       return fault.failAfterEffect ? reply(200, undefined) : sendCsv(res, lines);
     }

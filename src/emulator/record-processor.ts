@@ -244,7 +244,8 @@ export class RecordProcessor {
         values[field.name] = field.type === 'boolean' ? false : null;
         continue;
       }
-      values[field.name] = column.kind === 'relationship' ? this.resolveParent(column, raw) : this.convertValue(field, raw);
+      values[field.name] =
+        column.kind === 'relationship' ? this.resolveParent(column, raw) : this.convertValue(field, raw);
     }
     if (notWritable.length > 0) {
       throw new RecordError(
@@ -328,8 +329,7 @@ export class RecordProcessor {
             [field.name],
           );
         }
-        const factor = 10 ** field.scale;
-        return field.type === 'int' ? value : Math.round(value * factor) / factor;
+        return field.type === 'int' ? value : roundHalfUp(value, field.scale);
       }
       case 'date': {
         const text = raw.trim();
@@ -408,8 +408,17 @@ export class RecordProcessor {
   }
 }
 
+/** Rounds half away from zero at `scale` decimals, in decimal (1.005 → 1.01, where value * 100 gives 100.49…). */
+function roundHalfUp(value: number, scale: number): number {
+  const shifted = Number(`${Math.abs(value)}e${scale}`);
+  if (!Number.isFinite(shifted)) return Math.sign(value) * (Math.round(Math.abs(value) * 10 ** scale) / 10 ** scale);
+  return Math.sign(value) * Number(`${Math.round(shifted)}e-${scale}`);
+}
+
 function typeMismatch(field: FieldSchema, raw: string): RecordError {
-  return new RecordError('INVALID_TYPE_ON_FIELD_IN_RECORD', `${field.label}: value not of required type: ${raw}`, [field.name]);
+  return new RecordError('INVALID_TYPE_ON_FIELD_IN_RECORD', `${field.label}: value not of required type: ${raw}`, [
+    field.name,
+  ]);
 }
 
 /** Salesforce's datetime format in REST responses: 2026-01-02T03:04:05.000+0000. */

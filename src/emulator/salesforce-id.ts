@@ -36,3 +36,10 @@ export function toCaseSafeId(value: string): string | undefined {
   if (value.length === 18 && value.slice(15).toUpperCase() !== id18.slice(15)) return undefined;
   return id18;
 }
+
+/** The counter an id made by newSalesforceId encodes (to continue numbering after a restart). */
+export function salesforceIdCounter(id: string): number {
+  let n = 0;
+  for (const c of id.slice(5, 15)) n = n * 62 + BASE62.indexOf(c);
+  return n;
+}

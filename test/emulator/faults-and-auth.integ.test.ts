@@ -28,7 +28,7 @@ async function token(org: OrgEndpoint, form: Record<string, string>) {
 async function api(org: OrgEndpoint, accessToken: string, path: string, init: RequestInit = {}) {
   const res = await fetch(`${org.instanceUrl}/services/data/v66.0${path}`, {
     ...init,
-    headers: { 'Authorization': `Bearer ${accessToken}`, 'Content-Type': 'application/json', ...init.headers },
+    headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json', ...init.headers },
   });
   const text = await res.text();
   return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
@@ -41,7 +41,10 @@ describe('emulator authentication over HTTP', () => {
 
   beforeAll(async () => {
     emulator = await OrgEmulator.start({
-      orgs: [{ name: 'dev', jwtCertificate: readFileSync(join(jwtDir, 'jwt-cert.pem'), 'utf8') }, { name: 'legacy', allowUsernamePassword: true, password: 'pw+token' }],
+      orgs: [
+        { name: 'dev', jwtCertificate: readFileSync(join(jwtDir, 'jwt-cert.pem'), 'utf8') },
+        { name: 'legacy', allowUsernamePassword: true, password: 'pw+token' },
+      ],
     });
     org = emulator.orgs.dev!;
   });
@@ -66,21 +69,32 @@ describe('emulator authentication over HTTP', () => {
     ['unknown issuer', { iss: '3MVG9unknown' }, {}, 'invalid_client_id', 'client identifier invalid'],
     ['signed by another key', {}, { key: otherKey }, 'invalid_grant', 'invalid assertion'],
     ['unknown user', { sub: 'someone@else.com' }, {}, 'invalid_grant', "user hasn't approved this consumer"],
-  ])('a JWT assertion that is %s is refused with Salesforce’s error body', async (_, override, opts, error, description) => {
-    const claims = { iss: org.clientId, sub: org.username, aud: org.loginUrl, exp: now() + 180, ...override };
-    if ('exp' in override) claims.exp = now() + (override as { exp: number }).exp;
-    const grant = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-    const res = await token(org, { grant_type: grant, assertion: assertion(claims, (opts as { key?: string }).key) });
-    expect(res).toEqual({ status: 400, body: { error, error_description: description } });
-  });
+  ])(
+    'a JWT assertion that is %s is refused with Salesforce’s error body',
+    async (_, override, opts, error, description) => {
+      const claims = { iss: org.clientId, sub: org.username, aud: org.loginUrl, exp: now() + 180, ...override };
+      if ('exp' in override) claims.exp = now() + (override as { exp: number }).exp;
+      const grant = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+      const res = await token(org, { grant_type: grant, assertion: assertion(claims, (opts as { key?: string }).key) });
+      expect(res).toEqual({ status: 400, body: { error, error_description: description } });
+    },
+  );
 
   test('wrong client credentials are refused', async () => {
     const res = await token(org, { grant_type: 'client_credentials', client_id: org.clientId, client_secret: 'nope' });
-    expect(res).toEqual({ status: 400, body: { error: 'invalid_client', error_description: 'invalid client credentials' } });
+    expect(res).toEqual({
+      status: 400,
+      body: { error: 'invalid_client', error_description: 'invalid client credentials' },
+    });
   });
 
   test('the refresh token grant gives a new session', async () => {
-    const res = await token(org, { grant_type: 'refresh_token', client_id: org.clientId, client_secret: org.clientSecret, refresh_token: org.refreshToken });
+    const res = await token(org, {
+      grant_type: 'refresh_token',
+      client_id: org.clientId,
+      client_secret: org.clientSecret,
+      refresh_token: org.refreshToken,
+    });
     expect(res.status).toBe(200);
     expect((await api(org, res.body.access_token!, '/limits')).status).toBe(200);
     const bad = await token(org, { grant_type: 'refresh_token', client_id: org.clientId, refresh_token: 'stale' });
@@ -88,16 +102,33 @@ describe('emulator authentication over HTTP', () => {
   });
 
   test('the username-password grant is off by default and works where the org enables it', async () => {
-    const form = { grant_type: 'password', client_id: org.clientId, client_secret: org.clientSecret, username: org.username, password: 'pw+token' };
-    expect((await token(org, form)).body).toEqual({ error: 'invalid_grant', error_description: 'authentication failure' });
+    const form = {
+      grant_type: 'password',
+      client_id: org.clientId,
+      client_secret: org.clientSecret,
+      username: org.username,
+      password: 'pw+token',
+    };
+    expect((await token(org, form)).body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'authentication failure',
+    });
     const legacy = emulator.orgs.legacy!;
-    const ok = await token(legacy, { ...form, client_id: legacy.clientId, client_secret: legacy.clientSecret, username: legacy.username });
+    const ok = await token(legacy, {
+      ...form,
+      client_id: legacy.clientId,
+      client_secret: legacy.clientSecret,
+      username: legacy.username,
+    });
     expect(ok.status).toBe(200);
   });
 
   test('a call without a valid session gets INVALID_SESSION_ID', async () => {
     const res = await api(org, 'not-a-token', '/limits');
-    expect(res).toEqual({ status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] });
+    expect(res).toEqual({
+      status: 401,
+      body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
+    });
   });
 });
 
@@ -114,7 +145,9 @@ describe('emulator fault injection over HTTP', () => {
   beforeEach(async () => {
     emulator.org('dev').reset();
     await setFaults(org, {});
-    accessToken = (await token(org, { grant_type: 'client_credentials', client_id: org.clientId, client_secret: org.clientSecret })).body.access_token!;
+    accessToken = (
+      await token(org, { grant_type: 'client_credentials', client_id: org.clientId, client_secret: org.clientSecret })
+    ).body.access_token!;
   });
 
   test('added latency delays every API call', async () => {
@@ -135,10 +168,22 @@ describe('emulator fault injection over HTTP', () => {
   });
 
   test('a 5xx after effect leaves the request applied though the client saw an error', async () => {
-    const created = (await api(org, accessToken, '/jobs/ingest', { method: 'POST', body: JSON.stringify({ object: 'Contact', operation: 'insert' }) })).body as { id: string };
-    await api(org, accessToken, `/jobs/ingest/${created.id}/batches`, { method: 'PUT', body: contactsCsv(5), headers: { 'Content-Type': 'text/csv' } });
+    const created = (
+      await api(org, accessToken, '/jobs/ingest', {
+        method: 'POST',
+        body: JSON.stringify({ object: 'Contact', operation: 'insert' }),
+      })
+    ).body as { id: string };
+    await api(org, accessToken, `/jobs/ingest/${created.id}/batches`, {
+      method: 'PUT',
+      body: contactsCsv(5),
+      headers: { 'Content-Type': 'text/csv' },
+    });
     await setFaults(org, { http5xxRate: 1, http5xxAfterEffectRate: 1 });
-    const close = await api(org, accessToken, `/jobs/ingest/${created.id}`, { method: 'PATCH', body: JSON.stringify({ state: 'UploadComplete' }) });
+    const close = await api(org, accessToken, `/jobs/ingest/${created.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ state: 'UploadComplete' }),
+    });
     expect([500, 503]).toContain(close.status);
     await setFaults(org, {});
     await new Promise((r) => setTimeout(r, 100));
@@ -148,17 +193,23 @@ describe('emulator fault injection over HTTP', () => {
 
   test('bursts of 429 REQUEST_LIMIT_EXCEEDED', async () => {
     await setFaults(org, { rateLimitBursts: { every: 10, length: 3 } });
-    const statuses: number[] = [];
-    for (let i = 1; i <= 20; i++) statuses.push((await api(org, accessToken, '/limits')).status);
-    expect(statuses.map((s, i) => (s === 429 ? i + 1 : 0)).filter((n) => n > 0)).toEqual([10, 11, 12, 20]);
-    const limited = await api(org, accessToken, '/limits');
-    expect(limited.body).toEqual([{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }]);
+    const answers: { status: number; body: unknown }[] = [];
+    for (let i = 1; i <= 26; i++) answers.push(await api(org, accessToken, '/limits'));
+    // 10 served, 3 refused, 10 served, 3 refused, …
+    expect(answers.map((a, i) => (a.status === 429 ? i + 1 : 0)).filter((n) => n > 0)).toEqual([
+      11, 12, 13, 24, 25, 26,
+    ]);
+    expect(answers[10]!.body).toEqual([
+      { errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' },
+    ]);
   });
 
   test('sessions expire after N calls and jsforce renews them through refreshFn', async () => {
     await setFaults(org, { sessionExpiryAfterCalls: 5 });
     for (let i = 0; i < 5; i++) expect((await api(org, accessToken, '/limits')).status).toBe(200);
-    expect((await api(org, accessToken, '/limits')).body).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    expect((await api(org, accessToken, '/limits')).body).toEqual([
+      { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' },
+    ]);
     let renewals = 0;
     const conn = new Connection({
       instanceUrl: org.instanceUrl,
@@ -186,7 +237,11 @@ describe('emulator fault injection over HTTP', () => {
     const failed = await job.getFailedResults();
     expect(failed.length / 2000).toBeGreaterThan(0.07);
     expect(failed.length / 2000).toBeLessThan(0.13);
-    expect(failed.every((r) => r.sf__Error.startsWith('UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record'))).toBe(true);
+    expect(
+      failed.every((r) =>
+        r.sf__Error.startsWith('UNABLE_TO_LOCK_ROW:unable to obtain exclusive access to this record'),
+      ),
+    ).toBe(true);
     await setFaults(org, {});
     expect((await conn.query('SELECT COUNT() FROM Contact')).totalSize).toBe(2000 - failed.length);
   });
@@ -235,6 +290,8 @@ describe('emulator fault injection over HTTP', () => {
     expect(info.state).toBe('Failed');
     expect(info.errorMessage).toMatch(/^ExceededQuota : The 24-hour limit of 400/);
     expect(await job.getUnprocessedRecords()).toHaveLength(200);
-    await expect(conn.bulk2.createJob({ object: 'Contact', operation: 'insert' }).open()).rejects.toThrow(/ExceededQuota/);
+    await expect(conn.bulk2.createJob({ object: 'Contact', operation: 'insert' }).open()).rejects.toThrow(
+      /ExceededQuota/,
+    );
   });
 });

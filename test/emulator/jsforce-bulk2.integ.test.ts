@@ -12,7 +12,13 @@ const col = (row: object, name: string) => String((row as Record<string, unknown
 type Operation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
 
 /** Runs one job the way our loader does: create, upload, close, poll; returns the final job info. */
-async function runJob(conn: Connection, object: string, operation: Operation, csv: string, externalIdFieldName?: string) {
+async function runJob(
+  conn: Connection,
+  object: string,
+  operation: Operation,
+  csv: string,
+  externalIdFieldName?: string,
+) {
   const job = conn.bulk2.createJob({ object, operation, ...(externalIdFieldName ? { externalIdFieldName } : {}) });
   await job.open();
   await job.uploadData(csv);
@@ -69,10 +75,18 @@ describe('jsforce 3 against the org emulator over HTTP', () => {
     const failed = await job.getFailedResults();
     const byKey = Object.fromEntries(failed.map((r) => [col(r, 'Ext_Id__c'), r.sf__Error]));
     expect(byKey['C-MISSING-LAST']).toBe('REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --');
-    expect(byKey['C-BAD-EMAIL']).toBe('INVALID_EMAIL_ADDRESS:Email: invalid email address: alan.at.example.com:Email --');
-    expect(byKey['C-LONG-LAST']).toMatch(/^STRING_TOO_LONG:Last Name: data value too large: .* \(max length=80\):LastName --$/);
-    expect(byKey['C-BAD-DATE']).toBe('INVALID_TYPE_ON_FIELD_IN_RECORD:Birthdate: value not of required type: 1903-02-30:Birthdate --');
-    expect(byKey['C-OK-1']).toMatch(/^DUPLICATE_VALUE:duplicate value found: Ext_Id__c duplicates value on record with id: 003/);
+    expect(byKey['C-BAD-EMAIL']).toBe(
+      'INVALID_EMAIL_ADDRESS:Email: invalid email address: alan.at.example.com:Email --',
+    );
+    expect(byKey['C-LONG-LAST']).toMatch(
+      /^STRING_TOO_LONG:Last Name: data value too large: .* \(max length=80\):LastName --$/,
+    );
+    expect(byKey['C-BAD-DATE']).toBe(
+      'INVALID_TYPE_ON_FIELD_IN_RECORD:Birthdate: value not of required type: 1903-02-30:Birthdate --',
+    );
+    expect(byKey['C-OK-1']).toMatch(
+      /^DUPLICATE_VALUE:duplicate value found: Ext_Id__c duplicates value on record with id: 003/,
+    );
     const ok = await job.getSuccessfulResults();
     expect(ok.map((r) => col(r, 'LastName')).sort()).toEqual(['Dijkstra "EWD"', 'Lovelace']);
     expect(await count(conn, 'SELECT COUNT() FROM Contact')).toBe(2);
@@ -84,7 +98,13 @@ describe('jsforce 3 against the org emulator over HTTP', () => {
     expect((await first.job.getFailedResults())[0]!.sf__Error).toBe(
       'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST:Industry: bad value for restricted picklist field: NotAnIndustry:Industry --',
     );
-    const second = await runJob(conn, 'Account', 'upsert', 'Ext_Id__c,Name\na-1,Acme Corporation\nA-4,Hooli\n', 'Ext_Id__c');
+    const second = await runJob(
+      conn,
+      'Account',
+      'upsert',
+      'Ext_Id__c,Name\na-1,Acme Corporation\nA-4,Hooli\n',
+      'Ext_Id__c',
+    );
     const results = await second.job.getSuccessfulResults();
     expect(results.map((r) => [col(r, 'Ext_Id__c'), String(r.sf__Created)]).sort()).toEqual([
       ['A-4', 'true'],
@@ -116,7 +136,12 @@ describe('jsforce 3 against the org emulator over HTTP', () => {
   test('update, delete and hardDelete by id', async () => {
     const inserted = await runJob(conn, 'Contact', 'insert', contactsCsv(3));
     const ids = (await inserted.job.getSuccessfulResults()).map((r) => r.sf__Id as string).sort();
-    const update = await runJob(conn, 'Contact', 'update', `Id,Title\n${ids[0]},CTO\n${ids[1]},\n001000000000000AAA,X\n`);
+    const update = await runJob(
+      conn,
+      'Contact',
+      'update',
+      `Id,Title\n${ids[0]},CTO\n${ids[1]},\n001000000000000AAA,X\n`,
+    );
     expect(update.info.numberRecordsFailed).toBe(1);
     expect((await update.job.getFailedResults())[0]!.sf__Error).toBe(
       'MALFORMED_ID:Contact ID: id value of incorrect type: 001000000000000AAA:Id --',
@@ -127,7 +152,10 @@ describe('jsforce 3 against the org emulator over HTTP', () => {
     await runJob(conn, 'Contact', 'hardDelete', `Id\n${ids[1]}\n`);
     const again = await runJob(conn, 'Contact', 'delete', `Id\n${ids[0]}\n${ids[1]}\n`);
     const errors = (await again.job.getFailedResults()).map((r) => r.sf__Error).sort();
-    expect(errors).toEqual(['ENTITY_IS_DELETED:entity is deleted:--', 'INVALID_CROSS_REFERENCE_KEY:invalid cross reference id:--']);
+    expect(errors).toEqual([
+      'ENTITY_IS_DELETED:entity is deleted:--',
+      'INVALID_CROSS_REFERENCE_KEY:invalid cross reference id:--',
+    ]);
     expect(await count(conn, 'SELECT COUNT() FROM Contact')).toBe(1);
   });
 
@@ -158,12 +186,15 @@ describe('jsforce 3 against the org emulator over HTTP', () => {
     // jsforce refuses a second upload itself, so send it as any other client could.
     const res = await fetch(`${emulator.orgs.dev!.instanceUrl}/services/data/v66.0/jobs/ingest/${job.id}/batches`, {
       method: 'PUT',
-      headers: { 'Authorization': `Bearer ${conn.accessToken}`, 'Content-Type': 'text/csv' },
+      headers: { Authorization: `Bearer ${conn.accessToken}`, 'Content-Type': 'text/csv' },
       body: contactsCsv(1, 1),
     });
     expect(res.status).toBe(400);
     const [error] = (await res.json()) as { errorCode: string; message: string }[];
-    expect(error).toEqual({ errorCode: 'BULK_API_ERROR', message: expect.stringMatching(/^Found multiple contents for job/) });
+    expect(error).toEqual({
+      errorCode: 'BULK_API_ERROR',
+      message: expect.stringMatching(/^Found multiple contents for job/),
+    });
     await job.abort();
   });
 
@@ -174,7 +205,7 @@ describe('jsforce 3 against the org emulator over HTTP', () => {
     const big = `LastName\n${row.repeat(100 * 1024 + 1)}`;
     const res = await fetch(`${emulator.orgs.dev!.instanceUrl}/services/data/v66.0/jobs/ingest/${job.id}/batches`, {
       method: 'PUT',
-      headers: { 'Authorization': `Bearer ${conn.accessToken}`, 'Content-Type': 'text/csv' },
+      headers: { Authorization: `Bearer ${conn.accessToken}`, 'Content-Type': 'text/csv' },
       body: big,
     });
     expect(res.status).toBe(413);
@@ -186,7 +217,11 @@ describe('jsforce 3 against the org emulator over HTTP', () => {
     const describe = await conn.sobject('Invoice__c').describe();
     const byName = Object.fromEntries(describe.fields.map((f) => [f.name, f]));
     expect(byName.Invoice_Number__c).toMatchObject({ externalId: true, unique: true, idLookup: true });
-    expect(byName.Account__c).toMatchObject({ type: 'reference', referenceTo: ['Account'], relationshipName: 'Account__r' });
+    expect(byName.Account__c).toMatchObject({
+      type: 'reference',
+      referenceTo: ['Account'],
+      relationshipName: 'Account__r',
+    });
     expect(describe.custom).toBe(true);
     const global = await conn.describeGlobal();
     expect(global.sobjects.map((s) => s.name)).toEqual(
