@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { EmulatorConfigError, loadEmulatorConfig, OrgConfig, OrgEmulator, OrgEmulatorOptions } from '../emulator';
+import {
+  EmulatorConfigError,
+  EmulatorStartError,
+  loadEmulatorConfig,
+  OrgConfig,
+  OrgEmulator,
+  OrgEmulatorOptions,
+} from '../emulator';
 import { CliError } from './exit-codes';
 import { messages } from './messages';
 
@@ -41,7 +48,7 @@ export async function emulatorCommand(argv: readonly string[], out: NodeJS.Writa
     }
   }
   let orgs: OrgConfig[] = (options.orgs ?? []).map((o) => (typeof o === 'string' ? { name: o } : o));
-  if (args.orgs) {
+  if (args.orgs !== undefined) {
     const names = args.orgs
       .split(',')
       .map((n) => n.trim())
@@ -61,7 +68,7 @@ export async function emulatorCommand(argv: readonly string[], out: NodeJS.Writa
   const tls = args['tls-cert']
     ? { cert: readText('TLS certificate', args['tls-cert']), key: readText('TLS key', args['tls-key']!) }
     : options.tls;
-  const emulator = await OrgEmulator.start({
+  const emulator = await startEmulator({
     ...options,
     orgs,
     tls,
@@ -85,5 +92,14 @@ function readText(what: string, path: string): string {
     return readFileSync(path, 'utf8');
   } catch (err) {
     throw new CliError(messages.unreadableFile(what, path, (err as Error).message));
+  }
+}
+
+async function startEmulator(options: OrgEmulatorOptions): Promise<OrgEmulator> {
+  try {
+    return await OrgEmulator.start(options);
+  } catch (err) {
+    if (err instanceof EmulatorStartError) throw new CliError(err.message);
+    throw err;
   }
 }

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { EmulatedOrg, OrgConfig, OrgSnapshot } from './emulated-org';
 import { OrgHttpServer, TlsOptions } from './org-http-server';
 import { BUILTIN_OBJECTS_DIR, SchemaRegistry } from './sobject-schema';
@@ -40,22 +40,33 @@ export class OrgEmulator {
     const names = new Set<string>();
     for (const config of configs) {
       if (!/^[A-Za-z0-9_-]+$/.test(config.name)) {
-        throw new Error(`org name "${config.name}" may only use letters, digits, "-" and "_"`);
+        throw new EmulatorStartError(`org name "${config.name}" may only use letters, digits, "-" and "_"; rename it`);
       }
-      if (names.has(config.name)) throw new Error(`org "${config.name}" is configured twice`);
+      if (names.has(config.name)) {
+        throw new EmulatorStartError(`org "${config.name}" is configured twice; name each org once`);
+      }
       names.add(config.name);
     }
-    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    if (options.dataDir) ensureDirectory(options.dataDir);
     const servers = configs.map((config) => {
       const saved = options.dataDir ? loadSnapshot(options.dataDir, config.name) : undefined;
-      return new OrgHttpServer(new EmulatedOrg(config, schemas, saved), options.tls);
+      let org: EmulatedOrg;
+      try {
+        org = new EmulatedOrg(config, schemas, saved);
+      } catch (err) {
+        throw new EmulatorStartError(
+          `org ${config.name}: its JWT certificate cannot be read (${(err as Error).message}); give a PEM certificate or public key`,
+        );
+      }
+      return new OrgHttpServer(org, options.tls);
     });
     const emulator = new OrgEmulator(servers, options.dataDir);
+    const host = options.host ?? '127.0.0.1';
     try {
-      await Promise.all(servers.map((s) => s.listen(options.host ?? '127.0.0.1', s.org.config.port ?? 0)));
+      await Promise.all(servers.map((s) => s.listen(host, s.org.config.port ?? 0)));
     } catch (err) {
       await emulator.stop();
-      throw err;
+      throw startError(err, host);
     }
     return emulator;
   }
@@ -135,5 +146,63 @@ function loadSnapshot(dataDir: string, org: string): OrgSnapshot | undefined {
     throw new Error(
       `${file} is not a readable emulator snapshot (${(err as Error).message}); move it away to start this org empty`,
     );
+  }
+}
+
+/** The emulator cannot start as configured; the message says what to change. */
+export class EmulatorStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmulatorStartError';
+  }
+}
+
+function startError(err: unknown, host: string): unknown {
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (e.code === 'EADDRINUSE') {
+    return new EmulatorStartError(
+      `port ${e.port ?? ''} on ${host} is already in use; choose another port or leave it out to take free ports`,
+    );
+  }
+  if (e.code === 'EADDRNOTAVAIL') {
+    return new EmulatorStartError(`${host} is not an address of this machine; choose another --host`);
+  }
+  if (e.code === 'EACCES') {
+    return new EmulatorStartError(`no permission to listen on ${host}:${e.port ?? ''}; choose a port above 1023`);
+  }
+  if (typeof e.code === 'string' && e.code.startsWith('ERR_OSSL')) {
+    return new EmulatorStartError(
+      `the TLS certificate and key cannot be used together (${e.message}); give a matching PEM certificate and key`,
+    );
+  }
+  return err;
+}
+
+/** A data directory that cannot be used; says which and why. */
+export class DataDirectoryError extends EmulatorStartError {
+  constructor(
+    readonly directory: string,
+    reason: string,
+  ) {
+    super(`cannot use ${directory} as the emulator's data directory (${reason}); choose a writable directory`);
+  }
+}
+
+/**
+ * Creates a directory and its missing parents one level at a time: `mkdirSync(…, {recursive: true})`
+ * never returns on some pseudo file systems (/proc), where this fails at once.
+ */
+function ensureDirectory(directory: string): void {
+  const path = resolve(directory);
+  if (existsSync(path)) {
+    if (!statSync(path).isDirectory()) throw new DataDirectoryError(directory, 'it is a file');
+    return;
+  }
+  const parent = dirname(path);
+  if (parent !== path) ensureDirectory(parent);
+  try {
+    mkdirSync(path);
+  } catch (err) {
+    throw new DataDirectoryError(directory, (err as NodeJS.ErrnoException).code ?? String(err));
   }
 }

@@ -26,9 +26,14 @@ export function writeSection(id: string, title: string, body: string): void {
   const start = `<!-- bench:${id} -->`;
   const end = `<!-- /bench:${id} -->`;
   const section = `${start}\n## ${title}\n\n${body.trim()}\n${end}`;
-  let text = existsSync(REPORT) ? readFileSync(REPORT, 'utf8') : '# Benchmarks\n\nWritten by `npm run bench`; each section is replaced when its benchmark runs again.\n';
+  let text = existsSync(REPORT)
+    ? readFileSync(REPORT, 'utf8')
+    : '# Benchmarks\n\nWritten by `npm run bench`; each section is replaced when its benchmark runs again.\n';
   const from = text.indexOf(start);
   const to = text.indexOf(end);
-  text = from >= 0 && to > from ? text.slice(0, from) + section + text.slice(to + end.length) : `${text.trimEnd()}\n\n${section}\n`;
+  text =
+    from >= 0 && to > from
+      ? text.slice(0, from) + section + text.slice(to + end.length)
+      : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(REPORT, text);
 }

@@ -9,8 +9,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { OrgEndpoint } from '../../src/emulator';
 import { machine, writeSection } from './bench-report';
+import { OrgEndpoint } from '../../src/emulator';
 
 const ROOT = join(__dirname, '../..');
 const TOTAL = Number(process.env.BENCH_EMULATOR_RECORDS ?? 1_000_000);
@@ -18,7 +18,9 @@ const PER_JOB = 200_000;
 const PARALLEL = 5;
 
 function csv(from: number, n: number): string {
-  const lines = ['Ext_Id__c,FirstName,LastName,Email,Phone,Title,Birthdate,LeadSource,MailingCity,MailingCountry,Description,HasOptedOutOfEmail'];
+  const lines = [
+    'Ext_Id__c,FirstName,LastName,Email,Phone,Title,Birthdate,LeadSource,MailingCity,MailingCountry,Description,HasOptedOutOfEmail',
+  ];
   for (let i = from; i < from + n; i++) {
     lines.push(
       `C-${i},First${i},Last${i},p${i}@example.com,+1 555 ${String(i % 10000).padStart(4, '0')},Engineer,1990-01-${String((i % 28) + 1).padStart(2, '0')},Web,Springfield,US,"Customer since ${2000 + (i % 25)}, tier ${i % 5}",${i % 2 === 0}`,
@@ -28,9 +30,13 @@ function csv(from: number, n: number): string {
 }
 
 async function startEmulator(): Promise<{ child: ChildProcess; org: OrgEndpoint }> {
-  const child = spawn(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, 'bin/sfetl.js'), 'emulator', '--orgs', 'bench'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    join(ROOT, 'node_modules/.bin/node'),
+    [join(ROOT, 'bin/sfetl.js'), 'emulator', '--orgs', 'bench'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
@@ -43,11 +49,15 @@ async function main(): Promise<void> {
   try {
     const tokenRes = await fetch(`${org.loginUrl}/services/oauth2/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: org.clientId, client_secret: org.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: org.clientId,
+        client_secret: org.clientSecret,
+      }),
     });
     const token = ((await tokenRes.json()) as { access_token: string }).access_token;
     const base = `${org.instanceUrl}/services/data/v66.0/jobs/ingest`;
-    const headers = { 'Authorization': `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
     const payloads: string[] = [];
     for (let from = 0; from < TOTAL; from += PER_JOB) payloads.push(csv(from, Math.min(PER_JOB, TOTAL - from)));
     const bytes = payloads.reduce((n, p) => n + Buffer.byteLength(p), 0);
@@ -65,11 +75,20 @@ async function main(): Promise<void> {
     }, 100);
     let resultBytes = 0;
     const runOne = async (payload: string) => {
-      const job = (await (await fetch(base, { method: 'POST', headers, body: JSON.stringify({ object: 'Contact', operation: 'insert' }) })).json()) as { id: string };
-      await fetch(`${base}/${job.id}/batches`, { method: 'PUT', headers: { ...headers, 'Content-Type': 'text/csv' }, body: payload });
+      const job = (await (
+        await fetch(base, { method: 'POST', headers, body: JSON.stringify({ object: 'Contact', operation: 'insert' }) })
+      ).json()) as { id: string };
+      await fetch(`${base}/${job.id}/batches`, {
+        method: 'PUT',
+        headers: { ...headers, 'Content-Type': 'text/csv' },
+        body: payload,
+      });
       await fetch(`${base}/${job.id}`, { method: 'PATCH', headers, body: JSON.stringify({ state: 'UploadComplete' }) });
       for (;;) {
-        const info = (await (await fetch(`${base}/${job.id}`, { headers })).json()) as { state: string; numberRecordsFailed: number };
+        const info = (await (await fetch(`${base}/${job.id}`, { headers })).json()) as {
+          state: string;
+          numberRecordsFailed: number;
+        };
         if (info.state === 'JobComplete') {
           if (info.numberRecordsFailed !== 0) throw new Error(`${info.numberRecordsFailed} records failed`);
           break;
@@ -77,7 +96,8 @@ async function main(): Promise<void> {
         if (info.state === 'Failed' || info.state === 'Aborted') throw new Error(`job ${job.id} ended ${info.state}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      resultBytes += (await (await fetch(`${base}/${job.id}/successfulResults/`, { headers })).arrayBuffer()).byteLength;
+      resultBytes += (await (await fetch(`${base}/${job.id}/successfulResults/`, { headers })).arrayBuffer())
+        .byteLength;
     };
     const queue = [...payloads];
     await Promise.all(

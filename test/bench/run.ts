@@ -17,6 +17,8 @@ if (benches.length === 0) {
 }
 for (const name of benches) {
   process.stdout.write(`\n== ${name}\n`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, `${name}.bench.ts`)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, `${name}.bench.ts`)], {
+    stdio: 'inherit',
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
