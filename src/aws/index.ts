@@ -1,0 +1,2 @@
+export * from './aws-clients';
+export * from './read-secret';

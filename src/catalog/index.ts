@@ -1,0 +1,2 @@
+export * from './log-layout';
+export * from './log-catalog';

@@ -1,0 +1,116 @@
+/** Every message the configuration part shows a person, in one place; each says what to do next. */
+export const configMessages = {
+  // --- a value of the wrong kind -------------------------------------------------------------------------
+  wrongType: (expected: string, found: string) => `must be ${expected}, not ${found}`,
+  missing: (key: string, example: string) => `missing; add ${key}: ${example}`,
+  empty: (key: string, example: string) => `is empty; set ${key}: ${example}`,
+  emptyOptional: 'is empty; give a value, or remove the key to use the default',
+  emptyDocument: 'the file is empty; see docs/configuration.md for a complete example',
+  notADocument: (found: string) =>
+    `the file must hold a mapping with environments, objects and logs, not ${found}; see docs/configuration.md`,
+  unknownKey: (key: string, suggestion: string | undefined, known: readonly string[]) =>
+    suggestion === undefined
+      ? `unknown key "${key}"; remove it (keys here: ${known.join(', ')})`
+      : `unknown key "${key}"; did you mean "${suggestion}"? (keys here: ${known.join(', ')})`,
+  credentialInConfig: (key: string) =>
+    `"${key}" looks like a credential, which never goes in this file; put it in the Secrets Manager secret named by auth.secretId (see docs/configuration.md)`,
+  notOneOf: (value: string, what: string, suggestion: string | undefined, allowed: readonly string[]) =>
+    suggestion === undefined
+      ? `"${value}" is not ${what}; use one of ${allowed.join(', ')}`
+      : `"${value}" is not ${what}; did you mean "${suggestion}"? (${allowed.join(', ')})`,
+
+  // --- environments --------------------------------------------------------------------------------------
+  missingEnvironment: (env: string) =>
+    `missing; every configuration defines dev, qa, uat and prod: add ${env}: { instanceUrl, loginUrl, apiVersion, auth }`,
+  notHttpUrl: (value: string) => `"${value}" is not an http(s) URL; use e.g. https://acme.my.salesforce.com`,
+  apiVersionNumber: (value: number) =>
+    `must be a string like "66.0", not the number ${value}; quote it: apiVersion: "${Number.isInteger(value) ? value.toFixed(1) : String(value)}"`,
+  apiVersionFormat: (value: string) => `"${value}" is not an API version; use the form "66.0"`,
+  apiVersionTooOld: (value: string) =>
+    `"${value}" is too old for Bulk API 2.0, which needs "41.0" or later; use e.g. "66.0"`,
+
+  // --- objects -------------------------------------------------------------------------------------------
+  noObjects:
+    'is empty; list at least one object, e.g. - { name: Account, source: s3://my-bucket/accounts/, operation: insert }',
+  notApiName: (value: string) =>
+    `"${value}" is not an API name; use the name as Salesforce spells it, e.g. Contact, Invoice__c or Ext_Id__c`,
+  duplicateObject: (name: string, firstPath: string) =>
+    `"${name}" is already listed at ${firstPath}; list each object once (one source prefix can hold many files)`,
+  notS3Uri: (value: string) =>
+    `"${value}" is not an S3 URI; use s3://<bucket>/<prefix>/ (every .csv under it) or s3://<bucket>/<key>.csv`,
+  s3UriWithoutKey: (value: string) =>
+    `"${value}" names no prefix or key; add "/" to load every .csv in the bucket (${value}/) or name a key`,
+  bucketNotUri: (value: string) => `"${value}" is a URI; give the bucket name only, e.g. my-log-bucket`,
+  badBucketName: (bucket: string) =>
+    `"${bucket}" is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens`,
+  s3Wildcard: (value: string) =>
+    `"${value}" contains a wildcard, which S3 does not expand; give the prefix, ending with "/", and every .csv under it loads`,
+  upsertWithoutExternalId: 'missing; upsert matches records by an external id: add externalIdField: Ext_Id__c (or Id)',
+  externalIdWithoutUpsert: (operation: string) =>
+    `only upsert uses an external id field, ${operation} does not; remove externalIdField or change operation to upsert`,
+  notFieldReference: (value: string) =>
+    `"${value}" is not a field API name; map to a field (Email), or a relationship by external id (Account.Ext_Id__c)`,
+  emptyColumnName: 'a source column name is empty; name the column as in the CSV header',
+  fieldMappedTwice: (field: string, firstColumn: string) =>
+    `"${field}" is already mapped from column "${firstColumn}"; map each field from one column only`,
+
+  // --- logs ----------------------------------------------------------------------------------------------
+  badPrefix: (value: string) => `"${value}" must be "" or end with "/" and not start with "/", e.g. "sfetl/"`,
+  badStatePrefix: (value: string) => `"${value}" must end with "/" and not start with "/", e.g. "_sfetl/"`,
+  stateInsideLogs: (value: string, tree: string) =>
+    `"${value}" is inside the log tree "${tree}", where only log rows may live; use a prefix of its own, e.g. "_sfetl/"`,
+  stateAroundLogs: (value: string, trees: string) =>
+    `"${value}" contains the log trees ${trees}; use a prefix of its own, e.g. "_sfetl/"`,
+  badGlueDatabase: (value: string) =>
+    `"${value}" is not a database name Athena can query; use lowercase letters, digits and underscores, e.g. sfetl_logs`,
+
+  // --- limits --------------------------------------------------------------------------------------------
+  outOfRange: (value: number, range: string) => `${value} is out of range; use ${range}`,
+  notWholeNumber: (value: number) => `${value} is not a whole number; use an integer`,
+  failureRate: (value: number) => `${value} is out of range; use a fraction from 0 to 1 (0.05 stops at 5% failed rows)`,
+  maxJobBytes: (value: number) =>
+    `${value} is out of range; use 1 to 100000000 (Salesforce accepts at most 100 MB of CSV per ingest job)`,
+  pollMaxBelowInterval: (max: number, interval: number, which: 'pollIntervalMs' | 'pollMaxIntervalMs') =>
+    which === 'pollMaxIntervalMs'
+      ? `${max} is below pollIntervalMs (${interval}); make it at least pollIntervalMs`
+      : `${interval} is above pollMaxIntervalMs (${max}); lower it or raise pollMaxIntervalMs`,
+
+  // --- aws -----------------------------------------------------------------------------------------------
+  badRegion: (value: string) => `"${value}" is not an AWS region; use e.g. us-east-1`,
+  badEndpoint: (value: string) =>
+    `"${value}" is not an http(s) URL; use e.g. http://127.0.0.1:5000 for moto, or remove it in AWS`,
+
+  // --- reading the file ----------------------------------------------------------------------------------
+  fileNotFound: 'file not found; check the path given to --config',
+  fileUnreadable: (reason: string) => `cannot read the file (${reason}); check the path and its permissions`,
+  isDirectory: 'is a directory; give the path of the configuration file',
+  s3ReaderMissing: 'cannot read a configuration from S3 here: no S3 reader was given; pass a local path to --config',
+  s3ConfigUriWithoutKey:
+    'names no object; give the key of the configuration file, e.g. s3://my-bucket/sfetl/config.yaml',
+  s3Unreadable: (reason: string) =>
+    `cannot read the object (${reason}); check the bucket and key, and that this role may s3:GetObject it`,
+  yamlError: (detail: string) => `not valid YAML: ${detail}; fix the syntax at that line`,
+  yamlMultipleDocuments: 'holds several YAML documents (separated by ---); keep one',
+  jsonError: (detail: string) => `not valid JSON: ${detail}; fix the syntax there`,
+  neitherJsonNorYaml: (json: string, yaml: string) =>
+    `neither valid JSON (${json}) nor valid YAML (${yaml}); fix the syntax, and name the file .json, .yaml or .yml`,
+
+  // --- choosing an environment and objects ---------------------------------------------------------------
+  envMissing: (envs: readonly string[]) => `no environment chosen; run again with --env <${envs.join('|')}>`,
+  envUnknown: (value: string, suggestion: string | undefined, envs: readonly string[]) =>
+    suggestion === undefined
+      ? `unknown environment "${value}"; run again with --env <${envs.join('|')}>`
+      : `unknown environment "${value}"; did you mean --env ${suggestion}? (${envs.join(', ')})`,
+  envProtected: (env: string) => `${env} is protected: run again with --confirm-env ${env}`,
+  envProtectedMismatch: (env: string, confirmEnv: string) =>
+    `--confirm-env ${confirmEnv} does not match --env ${env}; ${env} is protected: run again with --confirm-env ${env}`,
+  envConfirmMismatch: (env: string, confirmEnv: string) =>
+    `--confirm-env ${confirmEnv} does not match --env ${env}; run again with --confirm-env ${env}, or without --confirm-env`,
+  objectUnknown: (names: readonly { name: string; suggestion: string | undefined }[], configured: readonly string[]) =>
+    `${names
+      .map(
+        ({ name, suggestion }) =>
+          `--object ${name} is not configured${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`,
+      )
+      .join('; ')}; configured objects: ${configured.join(', ')}`,
+} as const;

@@ -1,0 +1,92 @@
+/** The four Salesforce environments, each its own org. */
+export type EnvName = 'dev' | 'qa' | 'uat' | 'prod';
+
+export const ENV_NAMES: readonly EnvName[] = ['dev', 'qa', 'uat', 'prod'];
+
+/** Bulk API 2.0 ingest operations. */
+export type Operation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
+
+export const OPERATIONS: readonly Operation[] = ['insert', 'update', 'upsert', 'delete', 'hardDelete'];
+
+/** How the runner authenticates to an org; the secret holds the credentials. */
+export type AuthType = 'client_credentials' | 'jwt';
+
+/** One Salesforce environment (org). */
+export interface EnvironmentConfig {
+  readonly name: EnvName;
+  /** e.g. https://acme.my.salesforce.com */
+  readonly instanceUrl: string;
+  /** Token endpoint base and JWT audience, e.g. https://login.salesforce.com or the My Domain URL. */
+  readonly loginUrl: string;
+  /** e.g. "66.0" */
+  readonly apiVersion: string;
+  readonly auth: {
+    readonly type: AuthType;
+    /** Secrets Manager secret id (name or ARN) holding the credentials as JSON. */
+    readonly secretId: string;
+  };
+  /** A protected environment runs only with `--confirm-env <name>`. @default true for prod, false otherwise */
+  readonly protected: boolean;
+}
+
+/** One Salesforce object to load. */
+export interface ObjectConfig {
+  /** sObject API name as Salesforce spells it (Contact, Invoice__c). */
+  readonly name: string;
+  /** s3://bucket/key.csv (one file) or s3://bucket/prefix/ (every .csv under it, in key order). */
+  readonly source: string;
+  readonly operation: Operation;
+  /** Required for upsert: the External ID field (or Id). */
+  readonly externalIdField?: string;
+  /** Objects load in ascending order; equal orders keep file order. @default 100 */
+  readonly loadOrder: number;
+  /** Source column → field API name; unmapped columns keep their names. */
+  readonly columnMapping: Readonly<Record<string, string>>;
+}
+
+/** Where the logs and the runner's own state go. */
+export interface LogsConfig {
+  readonly bucket: string;
+  /** Prefix inside the bucket, "" or ending with "/". @default "" */
+  readonly prefix: string;
+  /** Glue database of the log tables. @default "sfetl_logs" */
+  readonly glueDatabase: string;
+  /** Prefix (in the log bucket) for run state, manifests and locks; never under success/ or failure/. @default "_sfetl/" */
+  readonly statePrefix: string;
+}
+
+/** Limits and thresholds of a load. */
+export interface LoadLimits {
+  /** failure rows / rows read above which the run exits 2. @default 0.05 */
+  readonly failureRateThreshold: number;
+  /** Bulk jobs in flight at once per object. @default 4 */
+  readonly concurrency: number;
+  /** Raw CSV bytes per job (Salesforce's limit is 100 MB). @default 100000000 */
+  readonly maxJobBytes: number;
+  /** Rows per job. @default 10000000 */
+  readonly maxJobRows: number;
+  /** First poll interval; it grows by half up to pollMaxIntervalMs. @default 1000 */
+  readonly pollIntervalMs: number;
+  /** @default 30000 */
+  readonly pollMaxIntervalMs: number;
+  /** A job not finished after this long fails the run. @default 240 (4 h) */
+  readonly jobTimeoutMinutes: number;
+}
+
+/** AWS settings; endpoint only for local emulators (moto). */
+export interface AwsConfig {
+  /** @default AWS_REGION, else us-east-1 */
+  readonly region: string;
+  /** e.g. http://127.0.0.1:5000 for moto; unset in AWS. */
+  readonly endpoint?: string;
+}
+
+/** The whole, validated configuration (DESIGN.md §2.5). */
+export interface SfetlConfig {
+  readonly environments: Readonly<Record<EnvName, EnvironmentConfig>>;
+  /** Sorted by loadOrder. */
+  readonly objects: readonly ObjectConfig[];
+  readonly logs: LogsConfig;
+  readonly limits: LoadLimits;
+  readonly aws: AwsConfig;
+}
