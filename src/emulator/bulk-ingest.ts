@@ -1,7 +1,5 @@
-import { Readable } from 'node:stream';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { parse } from 'csv-parse';
-import { parse as parseSync } from 'csv-parse/sync';
+import { csvRows } from './csv-rows';
 import { FaultInjector } from './fault-injector';
 import { OrgData } from './org-data';
 import { RecordError } from './record-errors';
@@ -396,7 +394,7 @@ export class BulkIngest {
     const d = job.columnDelimiter;
     let rows: string[][];
     try {
-      rows = parseSync(data, { delimiter: d, bom: true, relax_column_count: true, skip_empty_lines: true });
+      rows = [...csvRows(data.toString('utf8'), d)];
     } catch {
       // Unparsable data is returned as it was sent, line by line.
       rows = data
@@ -436,22 +434,14 @@ export class BulkIngest {
       this.finish(job, 'Failed', lineEndingError);
       return;
     }
-    const parser = Readable.from(chunks(data)).pipe(
-      parse({
-        delimiter: d,
-        bom: true,
-        relax_column_count: true,
-        skip_empty_lines: true,
-        record_delimiter: job.lineEnding === 'CRLF' ? '\r\n' : '\n',
-      }),
-    );
+    const rows = csvRows(data.toString('utf8'), d);
     let processor: RecordProcessor | undefined;
     const failAfter = this.faults.jobFailureThreshold();
     const perRecordDelay = this.options.recordsPerSecond ? 1000 / this.options.recordsPerSecond : 0;
     let inChunk = 0;
     let stopped: 'abort' | 'fail' | 'quota' | undefined;
     try {
-      for await (const row of parser as AsyncIterable<string[]>) {
+      for (const row of rows) {
         if (!processor) {
           job.header = row;
           try {
@@ -594,10 +584,6 @@ export class BulkIngest {
   }
 }
 
-function* chunks(data: Buffer): Generator<Buffer> {
-  const size = 1024 * 1024;
-  for (let offset = 0; offset < data.length; offset += size) yield data.subarray(offset, offset + size);
-}
 
 /** Salesforce fails a job whose line endings differ from the job's lineEnding setting. */
 function checkLineEnding(data: Buffer, lineEnding: 'LF' | 'CRLF'): string | undefined {
