@@ -38,6 +38,7 @@ const project = new typescript.TypeScriptProject({
     '@aws-sdk/client-glue@^3',
     '@aws-sdk/client-secrets-manager@^3',
     '@aws-sdk/lib-storage@^3',
+    '@duckdb/node-api@1.5.6-r.1',
   ],
   devDeps: ['node@^22.23.3', '@types/node@^22'],
   tsconfig: {

@@ -1,11 +1,15 @@
 import { emulatorCommand } from './emulator-command';
 import { CliError, ExitCode } from './exit-codes';
+import { loadCommand } from './load-command';
 import { messages } from './messages';
+import { stackCommand } from './stack-command';
 
 type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
 
 const commands: Record<string, Command> = {
   emulator: emulatorCommand,
+  load: loadCommand,
+  stack: stackCommand,
 };
 
 /** Runs one `sfetl` command line; returns the exit code. */

@@ -584,7 +584,6 @@ export class BulkIngest {
   }
 }
 
-
 /** Salesforce fails a job whose line endings differ from the job's lineEnding setting. */
 function checkLineEnding(data: Buffer, lineEnding: 'LF' | 'CRLF'): string | undefined {
   const firstLf = data.indexOf(0x0a);

@@ -1,0 +1,173 @@
+import { parseArgs } from 'node:util';
+import { S3Client } from '@aws-sdk/client-s3';
+import {
+  createAwsClients,
+  readSecretJson,
+  SecretAccessDeniedError,
+  SecretFormatError,
+  SecretNotFoundError,
+} from '../aws';
+import { LogCatalog } from '../catalog';
+import {
+  ConfigError,
+  EnvironmentSelectionError,
+  loadConfig,
+  ObjectConfig,
+  ObjectSelectionError,
+  selectEnvironment,
+  selectObjects,
+  SfetlConfig,
+} from '../config';
+import { newRunId, ParquetLogWriter, PreflightError, ReconciliationError, runLoad } from '../pipeline';
+import { InvalidS3UriError, NoSourceFilesError, readTextObject, SourceChangedError } from '../s3';
+import {
+  CredentialsFormatError,
+  parseCredentials,
+  SalesforceApi,
+  SalesforceApiError,
+  SalesforceAuthError,
+} from '../salesforce';
+import { CliError, ExitCode } from './exit-codes';
+import { JsonLoadReporter, LoadReporter, TerminalLoadReporter } from './load-reporter';
+import { messages } from './messages';
+
+/** What the load command needs from outside: streams, environment, and (for tests) the fetch it uses. */
+export interface LoadCommandDeps {
+  readonly out: NodeJS.WritableStream;
+  readonly err?: NodeJS.WritableStream;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly isTty?: boolean;
+}
+
+/** `sfetl load`: DESIGN.md §2.4. */
+export async function loadCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
+  return runLoadCommand(argv, { out });
+}
+
+export async function runLoadCommand(argv: readonly string[], deps: LoadCommandDeps): Promise<number> {
+  const err = deps.err ?? process.stderr;
+  const env = deps.env ?? process.env;
+  let args;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      options: {
+        env: { type: 'string' },
+        object: { type: 'string', multiple: true },
+        source: { type: 'string' },
+        'run-id': { type: 'string' },
+        config: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        'confirm-env': { type: 'string' },
+        output: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new CliError(messages.badOption((e as Error).message, 'load'));
+  }
+  if (args.help) {
+    deps.out.write(`${messages.loadUsage}\n`);
+    return ExitCode.OK;
+  }
+  const configLocation = args.config ?? env.SFETL_CONFIG;
+  if (!configLocation) throw new CliError(messages.noConfig);
+  if (args['run-id'] !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(args['run-id'])) {
+    throw new CliError(messages.badRunId(args['run-id']));
+  }
+
+  const config = await guard(() =>
+    loadConfig(configLocation, {
+      readS3Object: (bucket, key) =>
+        readTextObject(new S3Client({ region: env.AWS_REGION ?? 'us-east-1' }), bucket, key),
+    }),
+  );
+  const environment = await guard(async () => selectEnvironment(config, args.env, args['confirm-env']));
+  let objects = await guard(async () => selectObjects(config, args.object ?? []));
+  if (args.source !== undefined) {
+    if ((args.object ?? []).length !== 1) throw new CliError(messages.sourceNeedsOneObject);
+    objects = [{ ...objects[0]!, source: args.source } as ObjectConfig];
+  }
+
+  const aws = createAwsClients({ region: config.aws.region, endpoint: config.aws.endpoint, env });
+  const secret = await guard(() => readSecretJson(aws.secrets, environment.auth.secretId));
+  const credentials = await guard(async () =>
+    parseCredentials(environment.auth.type, secret, environment.auth.secretId),
+  );
+  const api = new SalesforceApi({
+    instanceUrl: environment.instanceUrl,
+    loginUrl: environment.loginUrl,
+    apiVersion: environment.apiVersion,
+    credentials,
+  });
+  await guard(() => api.login());
+
+  const json =
+    args.output === 'json' ||
+    (args.output !== 'text' && !(deps.isTty ?? (process.stderr as { isTTY?: boolean }).isTTY));
+  const reporter: LoadReporter = json ? new JsonLoadReporter(deps.out) : new TerminalLoadReporter(deps.out, err);
+  let parquet: ParquetLogWriter | undefined;
+  try {
+    const result = await guard(() =>
+      runLoad({
+        config: config as SfetlConfig,
+        env: environment,
+        objects,
+        runId: args['run-id'] ?? newRunId(),
+        dryRun: args['dry-run'] ?? false,
+        api,
+        s3: aws.s3,
+        catalog: new LogCatalog({
+          glue: aws.glue,
+          database: config.logs.glueDatabase,
+          bucket: config.logs.bucket,
+          prefix: config.logs.prefix,
+        }),
+        parquet: async () => (parquet = await ParquetLogWriter.create()),
+        emit: (e) => reporter.event(e),
+      }),
+    );
+    reporter.summary(result);
+    if (!result.dryRun && result.failureRate > config.limits.failureRateThreshold) {
+      throw new CliError(
+        messages.failureRateAbove(result.failureRate, config.limits.failureRateThreshold, result.manifests),
+        ExitCode.FAILURE_RATE,
+      );
+    }
+    return ExitCode.OK;
+  } finally {
+    reporter.close();
+    await parquet?.close();
+  }
+}
+
+/** Runs a step and turns the errors an operator can fix into one-line CLI errors with their exit code. */
+async function guard<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    throw toCliError(e);
+  }
+}
+
+function toCliError(e: unknown): unknown {
+  if (e instanceof CliError) return e;
+  if (e instanceof ConfigError) return new CliError(`${e.message}\n${messages.fixConfig(e.source)}`);
+  if (e instanceof EnvironmentSelectionError || e instanceof ObjectSelectionError) return new CliError(e.message);
+  if (e instanceof SecretNotFoundError || e instanceof SecretAccessDeniedError || e instanceof SecretFormatError) {
+    return new CliError(e.message);
+  }
+  if (e instanceof CredentialsFormatError) return new CliError(e.message);
+  if (e instanceof SalesforceAuthError) return new CliError(messages.authRefused(e.loginUrl, e.error, e.description));
+  if (e instanceof PreflightError) return new CliError(messages.preflightFailed(e.object, e.source, e.problems));
+  if (e instanceof NoSourceFilesError || e instanceof InvalidS3UriError || e instanceof SourceChangedError) {
+    return new CliError(e.message);
+  }
+  if (e instanceof ReconciliationError) {
+    return new CliError(messages.reconciliation(e.message), ExitCode.RECONCILIATION);
+  }
+  if (e instanceof SalesforceApiError) return new CliError(messages.apiFailed(e.message));
+  return e;
+}

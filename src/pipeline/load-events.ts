@@ -1,0 +1,77 @@
+/** What a load reports while it runs; the CLI renders these as progress on a terminal or JSON lines. */
+export type LoadEvent =
+  | {
+      readonly type: 'run-started';
+      readonly runId: string;
+      readonly env: string;
+      readonly objects: readonly string[];
+      readonly dryRun: boolean;
+    }
+  | {
+      readonly type: 'preflight-passed';
+      readonly object: string;
+      readonly files: number;
+      readonly columns: readonly string[];
+    }
+  | {
+      readonly type: 'object-started';
+      readonly object: string;
+      readonly operation: string;
+      readonly files: number;
+      readonly bytes: number;
+    }
+  | { readonly type: 'file-started'; readonly object: string; readonly source: string; readonly bytes: number }
+  | {
+      readonly type: 'part-ready';
+      readonly object: string;
+      readonly source: string;
+      readonly part: number;
+      readonly rows: number;
+      readonly bytes: number;
+    }
+  | {
+      readonly type: 'job-state';
+      readonly object: string;
+      readonly part: number;
+      readonly jobId: string;
+      readonly state: string;
+    }
+  | {
+      readonly type: 'job-finished';
+      readonly object: string;
+      readonly part: number;
+      readonly jobId: string;
+      readonly state: string;
+      readonly success: number;
+      readonly failure: number;
+      readonly seconds: number;
+    }
+  | { readonly type: 'rows-rejected'; readonly object: string; readonly source: string; readonly rows: number }
+  | {
+      readonly type: 'log-written';
+      readonly object: string;
+      readonly status: 'success' | 'failure';
+      readonly location: string;
+      readonly rows: number;
+    }
+  | {
+      readonly type: 'object-finished';
+      readonly object: string;
+      readonly rowsRead: number;
+      readonly success: number;
+      readonly failure: number;
+      readonly rejected: number;
+      readonly jobs: number;
+      readonly seconds: number;
+    }
+  | {
+      readonly type: 'run-finished';
+      readonly runId: string;
+      readonly env: string;
+      readonly rowsRead: number;
+      readonly success: number;
+      readonly failure: number;
+      readonly seconds: number;
+    };
+
+export type LoadEventSink = (event: LoadEvent) => void;

@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { LogCatalog } from '../catalog';
+import { EnvironmentConfig, ObjectConfig, SfetlConfig } from '../config';
+import { listSourceFiles, openSourceStream, putJsonObject, SourceFile } from '../s3';
+import { SalesforceApi } from '../salesforce';
+import { readCsvHeader, splitCsv } from './csv-splitter';
+import { LoadEventSink } from './load-events';
+import { ObjectLoader, ObjectLoadResult, PreparedFile } from './object-loader';
+import { ParquetLogWriter } from './parquet-log-writer';
+import { preflight } from './preflight';
+
+/** Rows read differ from rows logged: something was lost or doubled. Exit 3. */
+export class ReconciliationError extends Error {
+  constructor(
+    readonly object: string,
+    readonly rowsRead: number,
+    readonly logged: number,
+    readonly manifest: string,
+  ) {
+    super(`${object}: ${rowsRead} rows read but ${logged} rows logged (manifest ${manifest})`);
+    this.name = 'ReconciliationError';
+  }
+}
+
+export interface LoadRunProps {
+  readonly config: SfetlConfig;
+  readonly env: EnvironmentConfig;
+  readonly objects: readonly ObjectConfig[];
+  readonly runId: string;
+  readonly dryRun: boolean;
+  readonly api: SalesforceApi;
+  readonly s3: S3Client;
+  readonly catalog: LogCatalog;
+  /** Created on demand (not needed for a dry run). */
+  readonly parquet: () => Promise<ParquetLogWriter>;
+  readonly emit: LoadEventSink;
+  /** Parent of the run's scratch directory. @default the OS temp dir */
+  readonly tempDir?: string;
+  readonly clock?: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** A dry run's findings for one object. */
+export interface DryRunObject {
+  readonly object: string;
+  readonly files: number;
+  readonly rows: number;
+  readonly jobs: number;
+  readonly rejected: number;
+  readonly rejectedExamples: readonly { line: number; source: string; code: string; message: string }[];
+}
+
+export interface LoadRunResult {
+  readonly runId: string;
+  readonly env: string;
+  readonly dryRun: boolean;
+  readonly objects: readonly ObjectLoadResult[];
+  readonly dryRunObjects: readonly DryRunObject[];
+  readonly rowsRead: number;
+  readonly success: number;
+  readonly failure: number;
+  /** failure / rowsRead (0 when nothing was read) */
+  readonly failureRate: number;
+  readonly manifests: readonly string[];
+  readonly seconds: number;
+}
+
+/** A run id that sorts by time and is safe in S3 keys and partition values. */
+export function newRunId(now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * One `sfetl load`: preflight of every object and file before any job exists, then each object in load
+ * order, its logs and partitions, a manifest per object, and reconciliation (rows read == rows logged).
+ */
+export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
+  const started = Date.now();
+  const { config, env, runId } = props;
+  props.emit({
+    type: 'run-started',
+    runId,
+    env: env.name,
+    objects: props.objects.map((o) => o.name),
+    dryRun: props.dryRun,
+  });
+
+  // Preflight everything first: a problem in the last object must not leave the first one half loaded.
+  const prepared = new Map<string, PreparedFile[]>();
+  for (const object of props.objects) {
+    const files = await listSourceFiles(props.s3, object.source);
+    const ready: PreparedFile[] = [];
+    for (const file of files) {
+      const header = await readHeader(props.s3, file);
+      const result = await preflight(props.api, object, header, `s3://${file.bucket}/${file.key}`);
+      ready.push({ file, uploadHeader: result.uploadHeader });
+    }
+    prepared.set(object.name, ready);
+    props.emit({
+      type: 'preflight-passed',
+      object: object.name,
+      files: files.length,
+      columns: ready[0]?.uploadHeader ?? [],
+    });
+  }
+
+  const scratch = await mkdtemp(join(props.tempDir ?? tmpdir(), `sfetl-${runId}-`));
+  try {
+    if (props.dryRun) {
+      const dryRunObjects: DryRunObject[] = [];
+      for (const object of props.objects) {
+        dryRunObjects.push(await dryRun(props, object, prepared.get(object.name)!, scratch));
+      }
+      const rowsRead = dryRunObjects.reduce((n, o) => n + o.rows, 0);
+      const rejected = dryRunObjects.reduce((n, o) => n + o.rejected, 0);
+      return {
+        runId,
+        env: env.name,
+        dryRun: true,
+        objects: [],
+        dryRunObjects,
+        rowsRead,
+        success: 0,
+        failure: rejected,
+        failureRate: rowsRead === 0 ? 0 : rejected / rowsRead,
+        manifests: [],
+        seconds: (Date.now() - started) / 1000,
+      };
+    }
+
+    await props.catalog.ensureDatabase();
+    const parquet = await props.parquet();
+    const loader = new ObjectLoader({
+      api: props.api,
+      s3: props.s3,
+      catalog: props.catalog,
+      parquet,
+      env,
+      logs: config.logs,
+      limits: config.limits,
+      runId,
+      workDir: scratch,
+      emit: props.emit,
+      clock: props.clock,
+      sleep: props.sleep,
+    });
+    const objects: ObjectLoadResult[] = [];
+    const manifests: string[] = [];
+    for (const object of props.objects) {
+      const result = await loader.load(object, prepared.get(object.name)!);
+      objects.push(result);
+      const key = `${config.logs.prefix}${config.logs.statePrefix}runs/${runId}/${env.name}/${object.name}.json`;
+      await putJsonObject(props.s3, config.logs.bucket, key, {
+        runId,
+        env: env.name,
+        instanceUrl: env.instanceUrl,
+        ...result,
+        reconciled: result.rowsRead === result.success + result.failure,
+        writtenAt: (props.clock?.() ?? new Date()).toISOString(),
+      });
+      const manifest = `s3://${config.logs.bucket}/${key}`;
+      manifests.push(manifest);
+      if (result.rowsRead !== result.success + result.failure) {
+        throw new ReconciliationError(object.name, result.rowsRead, result.success + result.failure, manifest);
+      }
+    }
+    const rowsRead = objects.reduce((n, o) => n + o.rowsRead, 0);
+    const success = objects.reduce((n, o) => n + o.success, 0);
+    const failure = objects.reduce((n, o) => n + o.failure, 0);
+    const seconds = (Date.now() - started) / 1000;
+    props.emit({ type: 'run-finished', runId, env: env.name, rowsRead, success, failure, seconds });
+    return {
+      runId,
+      env: env.name,
+      dryRun: false,
+      objects,
+      dryRunObjects: [],
+      rowsRead,
+      success,
+      failure,
+      failureRate: rowsRead === 0 ? 0 : failure / rowsRead,
+      manifests,
+      seconds,
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function readHeader(s3: S3Client, file: SourceFile): Promise<string[]> {
+  const stream = await openSourceStream(s3, file);
+  try {
+    return await readCsvHeader(stream);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** Parses every row and cuts the parts as a real load would, without creating a job. */
+async function dryRun(
+  props: LoadRunProps,
+  object: ObjectConfig,
+  files: readonly PreparedFile[],
+  scratch: string,
+): Promise<DryRunObject> {
+  let rows = 0;
+  let jobs = 0;
+  let rejected = 0;
+  const examples: DryRunObject['rejectedExamples'][number][] = [];
+  for (const { file, uploadHeader } of files) {
+    const source = `s3://${file.bucket}/${file.key}`;
+    const input = await openSourceStream(props.s3, file);
+    const parts = splitCsv(
+      input,
+      {
+        maxPartBytes: props.config.limits.maxJobBytes,
+        maxPartRows: props.config.limits.maxJobRows,
+        workDir: scratch,
+        header: uploadHeader,
+        sourceName: source,
+      },
+      (row) => {
+        rejected++;
+        if (examples.length < 20) examples.push({ line: row.line, source, code: row.code, message: row.message });
+      },
+    );
+    let next = await parts.next();
+    while (!next.done) {
+      jobs++;
+      await rm(next.value.path, { force: true });
+      next = await parts.next();
+    }
+    rows += next.value.rowsRead;
+  }
+  return { object: object.name, files: files.length, rows, jobs, rejected, rejectedExamples: examples };
+}

@@ -1,0 +1,2 @@
+export * from './salesforce-credentials';
+export * from './salesforce-api';

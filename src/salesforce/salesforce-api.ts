@@ -1,0 +1,256 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { SalesforceCredentials, tokenRequest } from './salesforce-credentials';
+
+/** An API answer that is not success: the HTTP status and Salesforce's error code and message. */
+export class SalesforceApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    readonly detail: string,
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(`${method} ${path}: HTTP ${status} ${errorCode}: ${detail}`);
+    this.name = 'SalesforceApiError';
+  }
+}
+
+/** The org refused our credentials; says which env's secret to check. Never carries a secret. */
+export class SalesforceAuthError extends Error {
+  constructor(
+    readonly loginUrl: string,
+    readonly error: string,
+    readonly description: string,
+  ) {
+    super(`login at ${loginUrl} refused: ${error}: ${description}`);
+    this.name = 'SalesforceAuthError';
+  }
+}
+
+/** Field metadata the preflight needs (a subset of the describe result). */
+export interface FieldDescribe {
+  readonly name: string;
+  readonly type: string;
+  readonly nillable: boolean;
+  readonly createable: boolean;
+  readonly updateable: boolean;
+  readonly defaultedOnCreate: boolean;
+  readonly externalId: boolean;
+  readonly idLookup: boolean;
+  readonly referenceTo: readonly string[];
+  readonly relationshipName: string | null;
+}
+
+export interface SObjectDescribe {
+  readonly name: string;
+  readonly createable: boolean;
+  readonly updateable: boolean;
+  readonly deletable: boolean;
+  readonly fields: readonly FieldDescribe[];
+}
+
+/** Bulk API 2.0 ingest job info (the fields we read). */
+export interface IngestJobInfo {
+  readonly id: string;
+  readonly state: 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
+  readonly object: string;
+  readonly operation: string;
+  readonly numberRecordsProcessed?: number;
+  readonly numberRecordsFailed?: number;
+  readonly errorMessage?: string;
+}
+
+export type ResultKind = 'successfulResults' | 'failedResults' | 'unprocessedrecords';
+
+export interface SalesforceApiProps {
+  readonly instanceUrl: string;
+  readonly loginUrl: string;
+  /** e.g. "66.0" */
+  readonly apiVersion: string;
+  readonly credentials: SalesforceCredentials;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+}
+
+interface RequestOptions {
+  readonly body?: () => NonNullable<RequestInit['body']> | Readable;
+  readonly contentType?: string;
+  readonly contentLength?: number;
+  readonly accept?: string;
+}
+
+/**
+ * The REST and Bulk API 2.0 calls the loader makes, over fetch. We drive the job lifecycle ourselves
+ * (see docs/architecture.md): uploads are re-sent from files, results are streamed to files, and an
+ * expired session is renewed with the same credentials and the call repeated once.
+ */
+export class SalesforceApi {
+  private accessToken?: string;
+  private instanceUrl: string;
+  private readonly fetch: typeof fetch;
+  /** How many times the session was (re)established. */
+  sessions = 0;
+
+  constructor(private readonly props: SalesforceApiProps) {
+    this.instanceUrl = props.instanceUrl.replace(/\/$/, '');
+    this.fetch = props.fetch ?? globalThis.fetch;
+  }
+
+  private get base(): string {
+    return `/services/data/v${this.props.apiVersion}`;
+  }
+
+  /** Gets a new session with the configured credentials. */
+  async login(): Promise<void> {
+    const loginUrl = this.props.loginUrl.replace(/\/$/, '');
+    let res: Response;
+    try {
+      res = await this.fetch(`${loginUrl}/services/oauth2/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        body: tokenRequest(this.props.credentials, loginUrl).toString(),
+      });
+    } catch (err) {
+      throw new SalesforceAuthError(loginUrl, 'unreachable', (err as Error).message);
+    }
+    const body = (await res.json().catch(() => ({}))) as Record<string, string>;
+    if (!res.ok || !body.access_token) {
+      throw new SalesforceAuthError(
+        loginUrl,
+        body.error ?? `HTTP ${res.status}`,
+        body.error_description ?? 'no access token',
+      );
+    }
+    this.accessToken = body.access_token;
+    if (body.instance_url) this.instanceUrl = body.instance_url.replace(/\/$/, '');
+    this.sessions++;
+  }
+
+  private async send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    if (!this.accessToken) await this.login();
+    for (let attempt = 0; ; attempt++) {
+      const body = options.body?.();
+      const headers: Record<string, string> = {
+        Authorization: `Bearer ${this.accessToken}`,
+        Accept: options.accept ?? 'application/json',
+      };
+      if (options.contentType) headers['Content-Type'] = options.contentType;
+      if (options.contentLength !== undefined) headers['Content-Length'] = String(options.contentLength);
+      const res = await this.fetch(`${this.instanceUrl}${path}`, {
+        method,
+        headers,
+        body: body instanceof Readable ? (Readable.toWeb(body) as unknown as RequestInit['body']) : body,
+        ...(body instanceof Readable ? { duplex: 'half' } : {}),
+      } as RequestInit);
+      if (res.ok) return res;
+      const error = await apiError(res, method, path);
+      // A session that expired mid-run is renewed once; the call did not take effect, so it is safe to repeat.
+      if (error.status === 401 && error.errorCode === 'INVALID_SESSION_ID' && attempt === 0) {
+        await this.login();
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.send(method, path, {
+      ...(body === undefined ? {} : { body: () => JSON.stringify(body), contentType: 'application/json' }),
+    });
+    const text = await res.text();
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** Object names of the org (global describe). */
+  async objectNames(): Promise<string[]> {
+    const global = await this.json<{ sobjects: { name: string }[] }>('GET', `${this.base}/sobjects`);
+    return global.sobjects.map((s) => s.name);
+  }
+
+  /** Describes an object; undefined when the org has no such object. */
+  async describe(objectName: string): Promise<SObjectDescribe | undefined> {
+    try {
+      return await this.json<SObjectDescribe>(
+        'GET',
+        `${this.base}/sobjects/${encodeURIComponent(objectName)}/describe`,
+      );
+    } catch (err) {
+      if (err instanceof SalesforceApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async query<T = Record<string, unknown>>(soql: string): Promise<{ totalSize: number; records: T[] }> {
+    return this.json('GET', `${this.base}/query?q=${encodeURIComponent(soql)}`);
+  }
+
+  async createIngestJob(request: {
+    object: string;
+    operation: string;
+    externalIdFieldName?: string;
+  }): Promise<IngestJobInfo> {
+    return this.json('POST', `${this.base}/jobs/ingest`, {
+      ...request,
+      contentType: 'CSV',
+      columnDelimiter: 'COMMA',
+      lineEnding: 'LF',
+    });
+  }
+
+  /** Uploads a job's CSV from a file (so the same bytes can be sent again). */
+  async uploadJobData(jobId: string, file: string): Promise<void> {
+    const { size } = await stat(file);
+    const res = await this.send('PUT', `${this.base}/jobs/ingest/${jobId}/batches`, {
+      body: () => createReadStream(file),
+      contentType: 'text/csv',
+      contentLength: size,
+    });
+    await res.arrayBuffer();
+  }
+
+  async closeJob(jobId: string): Promise<IngestJobInfo> {
+    return this.json('PATCH', `${this.base}/jobs/ingest/${jobId}`, { state: 'UploadComplete' });
+  }
+
+  async abortJob(jobId: string): Promise<IngestJobInfo> {
+    return this.json('PATCH', `${this.base}/jobs/ingest/${jobId}`, { state: 'Aborted' });
+  }
+
+  async getJob(jobId: string): Promise<IngestJobInfo> {
+    return this.json('GET', `${this.base}/jobs/ingest/${jobId}`);
+  }
+
+  async deleteJob(jobId: string): Promise<void> {
+    await this.send('DELETE', `${this.base}/jobs/ingest/${jobId}`);
+  }
+
+  /** Streams one result CSV of a finished job into a file, without holding it in memory. */
+  async downloadResults(jobId: string, kind: ResultKind, file: string): Promise<void> {
+    const res = await this.send('GET', `${this.base}/jobs/ingest/${jobId}/${kind}/`, { accept: 'text/csv' });
+    const out = createWriteStream(file);
+    if (!res.body) {
+      out.end();
+      return;
+    }
+    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), out);
+  }
+}
+
+async function apiError(res: Response, method: string, path: string): Promise<SalesforceApiError> {
+  const text = await res.text().catch(() => '');
+  let errorCode = `HTTP_${res.status}`;
+  let message = text.slice(0, 500);
+  try {
+    const body = JSON.parse(text) as unknown;
+    const first = Array.isArray(body) ? (body[0] as Record<string, string>) : (body as Record<string, string>);
+    errorCode = first.errorCode ?? first.error ?? errorCode;
+    message = first.message ?? first.error_description ?? message;
+  } catch {
+    // not JSON: keep the text
+  }
+  return new SalesforceApiError(res.status, errorCode, message, method, path.replace(/\?.*$/, ''));
+}

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { AwsClients, createAwsClients } from '../../src/aws';
+import { startStack, StackDescription } from '../../src/cli/stack-command';
+import { LocalParts } from '../../src/local-parts';
+
+/** The embedded default started in process for a test file, with helpers to put sources and read logs. */
+export class TestStack {
+  static async start(): Promise<TestStack> {
+    const dir = mkdtempSync(join(tmpdir(), 'sfetl-stack-test-'));
+    const { parts, description } = await startStack(dir);
+    const aws = createAwsClients({ region: description.aws.region, endpoint: description.aws.endpoint });
+    return new TestStack(parts, description, aws, dir);
+  }
+
+  private constructor(
+    readonly parts: LocalParts,
+    readonly description: StackDescription,
+    readonly aws: AwsClients,
+    readonly dir: string,
+  ) {}
+
+  get config(): string {
+    return this.description.config;
+  }
+
+  async stop(): Promise<void> {
+    await this.parts.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async putSource(key: string, body: string | Buffer): Promise<string> {
+    await this.aws.s3.send(new PutObjectCommand({ Bucket: this.description.buckets.source, Key: key, Body: body }));
+    return `s3://${this.description.buckets.source}/${key}`;
+  }
+
+  /** Every key under a prefix of the log bucket. */
+  async logKeys(prefix: string): Promise<string[]> {
+    return listKeys(this.aws.s3, this.description.buckets.logs, prefix);
+  }
+
+  /** The rows of every Parquet file under an s3:// location, read back with DuckDB. */
+  async readParquet(location: string): Promise<Record<string, string | null>[]> {
+    const { bucket, prefix } = /^s3:\/\/(?<bucket>[^/]+)\/(?<prefix>.*)$/.exec(location)!.groups as {
+      bucket: string;
+      prefix: string;
+    };
+    const keys = (await listKeys(this.aws.s3, bucket, prefix)).filter((k) => k.endsWith('.parquet'));
+    const rows: Record<string, string | null>[] = [];
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      for (const key of keys) {
+        const file = join(this.dir, `read-${rows.length}-${key.replace(/[^A-Za-z0-9]/g, '_')}`);
+        const object = await this.aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        await writeFile(file, await object.Body!.transformToByteArray());
+        const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet('${file.replace(/'/g, "''")}')`);
+        rows.push(...(reader.getRowObjectsJson() as Record<string, string | null>[]));
+        rmSync(file);
+      }
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+    return rows;
+  }
+
+  /** An org's REST API with a fresh client-credentials session. */
+  async orgQuery<T = Record<string, unknown>>(env: string, soql: string): Promise<{ totalSize: number; records: T[] }> {
+    const org = this.description.orgs[env]!;
+    const token = await fetch(`${org.loginUrl}/services/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: org.clientId,
+        client_secret: org.clientSecret,
+      }),
+    });
+    const { access_token: accessToken } = (await token.json()) as { access_token: string };
+    const records: T[] = [];
+    let url = `${org.instanceUrl}/services/data/v66.0/query?q=${encodeURIComponent(soql)}`;
+    let totalSize = 0;
+    for (;;) {
+      const res = await fetch(url, { headers: { Authorization: `Bearer ${accessToken}` } });
+      const page = (await res.json()) as { totalSize: number; records: T[]; nextRecordsUrl?: string };
+      totalSize = page.totalSize;
+      records.push(...page.records);
+      if (!page.nextRecordsUrl) break;
+      url = `${org.instanceUrl}${page.nextRecordsUrl}`;
+    }
+    return { totalSize, records };
+  }
+
+  /** Ingest jobs an org has seen (to prove a failed preflight created none). */
+  async jobCount(env: string): Promise<number> {
+    const org = this.description.orgs[env]!;
+    const token = await fetch(`${org.loginUrl}/services/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: org.clientId,
+        client_secret: org.clientSecret,
+      }),
+    });
+    const { access_token: accessToken } = (await token.json()) as { access_token: string };
+    const res = await fetch(`${org.instanceUrl}/services/data/v66.0/jobs/ingest`, {
+      headers: { Authorization: `Bearer ${accessToken}` },
+    });
+    return ((await res.json()) as { records: unknown[] }).records.length;
+  }
+
+  async resetOrgs(): Promise<void> {
+    for (const org of Object.values(this.description.orgs)) await fetch(`${org.controlUrl}/reset`, { method: 'POST' });
+  }
+}
+
+async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    keys.push(...(page.Contents ?? []).map((c) => c.Key!));
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys;
+}
+
+/** Collects what a command writes. */
+export class Capture {
+  text = '';
+  readonly stream = {
+    write: (chunk: string | Uint8Array) => {
+      this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
+
+  jsonLines(): Record<string, unknown>[] {
+    return this.text
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
