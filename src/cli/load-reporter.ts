@@ -147,6 +147,10 @@ export class TerminalLoadReporter implements LoadReporter {
         this.jobStates.set(event.jobId, event.state);
         this.rowsDone += event.success + event.failure;
         break;
+      case 'warning':
+        this.clearLine();
+        this.err.write(`  warning: ${event.object}: ${event.message}\n`);
+        return;
       case 'object-finished':
         this.clearLine();
         this.err.write(

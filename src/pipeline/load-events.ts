@@ -72,6 +72,11 @@ export type LoadEvent =
       readonly success: number;
       readonly failure: number;
       readonly seconds: number;
-    };
+      /** CPU time of this process (user + system) since it started. */
+      readonly cpuSeconds: number;
+      /** Peak resident memory of this process so far. */
+      readonly maxRssMB: number;
+    }
+  | { readonly type: 'warning'; readonly object: string; readonly message: string };
 
 export type LoadEventSink = (event: LoadEvent) => void;

@@ -176,7 +176,18 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
     const success = objects.reduce((n, o) => n + o.success, 0);
     const failure = objects.reduce((n, o) => n + o.failure, 0);
     const seconds = (Date.now() - started) / 1000;
-    props.emit({ type: 'run-finished', runId, env: env.name, rowsRead, success, failure, seconds });
+    const usage = process.resourceUsage();
+    props.emit({
+      type: 'run-finished',
+      runId,
+      env: env.name,
+      rowsRead,
+      success,
+      failure,
+      seconds,
+      cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+      maxRssMB: Math.round(usage.maxRSS / 1024),
+    });
     return {
       runId,
       env: env.name,

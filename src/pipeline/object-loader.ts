@@ -248,7 +248,14 @@ export class ObjectLoader {
         createdTime,
         location: logs[status].location,
       }));
-    await props.catalog.ensureTable(config.name, [...columns, ...LOG_COLUMNS]);
+    const table = await props.catalog.ensureTable(config.name, [...columns, ...LOG_COLUMNS]);
+    for (const column of table.omittedColumns) {
+      props.emit({
+        type: 'warning',
+        object: config.name,
+        message: `column ${column} has the name of a partition key; it is in the Parquet logs but not in the Glue table`,
+      });
+    }
     await props.catalog.registerPartitions(config.name, partitions);
 
     const rowsRead = sources.reduce((n, s) => n + s.rowsRead, 0);
