@@ -125,4 +125,193 @@ describe('sfetl load against the embedded default', () => {
     expect(result.err.text).toMatch(/1\.37% of the rows failed \(threshold 1\.00%\)/);
     expect((await stack.orgQuery('dev', 'SELECT COUNT() FROM Contact')).totalSize).toBe(9_863);
   });
+
+  test('a file over 250 MB is split into at least three jobs and every row is accounted for', async () => {
+    const big = contactsWithBadRows(250_000, { SFETL_COLUMN_COUNT: 3, INVALID_EMAIL_ADDRESS: 5 }, 'x'.repeat(1000));
+    expect(Buffer.byteLength(big.csv)).toBeGreaterThan(250 * 1024 * 1024);
+    const source = await stack.putSource('runs/uat/big.csv', big.csv);
+    const cfg = configWith(stack, 'big.yaml', (c) => {
+      c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
+    });
+    const result = await load(stack, ['--env', 'uat', '--run-id', 'run-big'], cfg);
+    expect(result.code).toBe(0);
+    const jobs = result.events.filter((e) => e.event === 'job-finished');
+    expect(jobs.length).toBeGreaterThanOrEqual(3);
+    const s = summary(result.events);
+    expect(s.rowsRead).toBe(250_000);
+    expect(s.success + s.failure).toBe(250_000);
+    expect(s.failure).toBe(8);
+    expect((await stack.orgQuery('uat', 'SELECT COUNT() FROM Contact')).totalSize).toBe(250_000 - 8);
+  });
+
+  test('upsert by external id updates; Contacts find the Accounts loaded before them in the same run', async () => {
+    const accounts = await stack.putSource(
+      'runs/order/accounts.csv',
+      'Ext_Id__c,Name,Industry\nA-1,Acme,Technology\nA-2,Globex,Energy\n',
+    );
+    const people = await stack.putSource(
+      'runs/order/contacts.csv',
+      'Ext_Id__c,LastName,Account.Ext_Id__c\nP-1,Ng,A-1\nP-2,Lee,A-2\nP-3,Orphan,A-404\n',
+    );
+    // Listed Contact first: the load order, not the file order, decides.
+    const cfg = configWith(stack, 'order.yaml', (c) => {
+      c.objects = [
+        { name: 'Contact', source: people, operation: 'upsert', externalIdField: 'Ext_Id__c', loadOrder: 2 },
+        { name: 'Account', source: accounts, operation: 'upsert', externalIdField: 'Ext_Id__c', loadOrder: 1 },
+      ];
+      c.limits.failureRateThreshold = 0.5;
+    });
+    const first = await load(stack, ['--env', 'prod', '--confirm-env', 'prod', '--run-id', 'order-1'], cfg);
+    expect(first.code).toBe(0);
+    expect(first.events.filter((e) => e.event === 'object-started').map((e) => e.object)).toEqual([
+      'Account',
+      'Contact',
+    ]);
+    const linked = await stack.orgQuery<{ LastName: string; Account: { Ext_Id__c: string } | null }>(
+      'prod',
+      'SELECT LastName, Account.Ext_Id__c FROM Contact ORDER BY LastName',
+    );
+    expect(linked.records.map((r) => [r.LastName, r.Account?.Ext_Id__c])).toEqual([
+      ['Lee', 'A-2'],
+      ['Ng', 'A-1'],
+    ]);
+    const contactFailures = summary(first.events)
+      .objects.find((o: any) => o.object === 'Contact')
+      .logs.find((l: string) => l.includes('/failure/'));
+    const [orphan] = await stack.readParquet(contactFailures);
+    expect(orphan).toMatchObject({ Ext_Id__c: 'P-3', Account_Ext_Id__c: 'A-404' });
+    expect(orphan!.sf__Error).toMatch(/^INVALID_FIELD:Foreign key external ID: A-404 not found/);
+
+    await stack.putSource(
+      'runs/order/accounts.csv',
+      'Ext_Id__c,Name,Industry\nA-1,Acme Corporation,Technology\nA-2,Globex,Energy\n',
+    );
+    const second = await load(
+      stack,
+      ['--env', 'prod', '--confirm-env', 'prod', '--object', 'Account', '--run-id', 'order-2'],
+      cfg,
+    );
+    expect(second.code).toBe(0);
+    const names = await stack.orgQuery<{ Name: string }>('prod', 'SELECT Name FROM Account ORDER BY Name');
+    expect(names.records.map((r) => r.Name)).toEqual(['Acme Corporation', 'Globex']);
+    const successLog = summary(second.events).objects[0].logs.find((l: string) => l.includes('/success/'));
+    expect((await stack.readParquet(successLog)).map((r) => r.sf__Created)).toEqual(['false', 'false']);
+  });
+
+  test('a protected environment refuses to run without --confirm-env', async () => {
+    const jobsBefore = await stack.jobCount('prod');
+    const result = await load(stack, ['--env', 'prod']);
+    expect(result.code).toBe(1);
+    expect(result.err.text).toContain('prod is protected: run again with --confirm-env prod');
+    expect(await stack.jobCount('prod')).toBe(jobsBefore);
+  });
+
+  describe('problems found before any job exists exit 1 and name the fix', () => {
+    let source: string;
+    beforeAll(async () => {
+      await stack.resetOrgs();
+      source = await stack.putSource('runs/bad/contacts.csv', 'LastName,Emial\nNg,ng@example.com\n');
+    });
+    afterEach(async () => {
+      expect(await stack.jobCount('dev')).toBe(0);
+    });
+
+    const cases: [string, (c: Record<string, any>) => void, string[], RegExp][] = [
+      [
+        'unknown object',
+        (c) =>
+          (c.objects = [{ name: 'Contcat', source: 's3://sfetl-source/runs/bad/contacts.csv', operation: 'insert' }]),
+        [],
+        /the org has no object Contcat; did you mean Contact\?/,
+      ],
+      [
+        'a header that is not a field',
+        (c) =>
+          (c.objects = [{ name: 'Contact', source: 's3://sfetl-source/runs/bad/contacts.csv', operation: 'insert' }]),
+        [],
+        /column Emial is not a field of Contact; did you mean Email\?/,
+      ],
+      [
+        'a missing required column',
+        (c) =>
+          (c.objects = [
+            {
+              name: 'Account',
+              source: 's3://sfetl-source/runs/bad/contacts.csv',
+              operation: 'insert',
+              columnMapping: { LastName: 'Description', Emial: 'Phone' },
+            },
+          ]),
+        [],
+        /required field Name missing for insert; add the column/,
+      ],
+      [
+        'a bad config',
+        (c) => (c.objects[0].operation = 'upsrt'),
+        [],
+        /objects\[0\]\.operation: "upsrt" is not an operation; did you mean "upsert"\?/,
+      ],
+      [
+        'a missing secret',
+        (c) => (c.environments.dev.auth.secretId = 'sfetl/nope'),
+        [],
+        /Secret "sfetl\/nope" was not found in AWS Secrets Manager; create it, or set auth.secretId/,
+      ],
+      [
+        'an unknown env',
+        () => undefined,
+        ['--env', 'stage'],
+        /unknown environment "stage"; run again with --env <dev\|qa\|uat\|prod>/,
+      ],
+    ];
+    test.each(cases)('%s', async (_, change, extraArgs, message) => {
+      const cfg = configWith(stack, `bad-${_.replace(/ /g, '-')}.yaml`, change);
+      const args = extraArgs.length > 0 ? extraArgs : ['--env', 'dev'];
+      const result = await load(stack, args, cfg);
+      expect(result.code).toBe(1);
+      expect(result.err.text).toMatch(message);
+      expect(source).toBeDefined();
+    });
+  });
+
+  test('--dry-run parses every row and reports would-be jobs and client-side rejects without creating a job', async () => {
+    await stack.resetOrgs();
+    const source = await stack.putSource('runs/dry/contacts.csv', contacts.csv);
+    const cfg = configWith(stack, 'dry.yaml', (c) => {
+      c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
+      c.limits.maxJobRows = 3000;
+    });
+    const result = await load(stack, ['--env', 'dev', '--dry-run'], cfg);
+    expect(result.code).toBe(0);
+    const s = summary(result.events);
+    expect(s.dryRun).toBe(true);
+    expect(s.objects).toEqual([
+      expect.objectContaining({ object: 'Contact', files: 1, rows: 10_000, jobs: 4, rejected: 37 }),
+    ]);
+    expect(await stack.jobCount('dev')).toBe(0);
+    expect(await stack.logKeys('success/Contact/run_id=')).toEqual(
+      expect.not.arrayContaining([expect.stringContaining('dry')]),
+    );
+  });
+
+  test('a session that expires mid-run is renewed and the load completes', async () => {
+    await stack.resetOrgs();
+    await fetch(`${stack.description.orgs.qa!.controlUrl}/faults`, {
+      method: 'PUT',
+      body: JSON.stringify({ sessionExpiryAfterCalls: 4 }),
+    });
+    try {
+      const source = await stack.putSource('runs/session/contacts.csv', contactsWithBadRows(3_000, {}).csv);
+      const cfg = configWith(stack, 'session.yaml', (c) => {
+        c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
+        c.limits.maxJobRows = 500;
+      });
+      const result = await load(stack, ['--env', 'qa'], cfg);
+      expect(result.code).toBe(0);
+      expect(summary(result.events).success).toBe(3_000);
+      expect((await stack.orgQuery('qa', 'SELECT COUNT() FROM Contact')).totalSize).toBe(3_000);
+    } finally {
+      await fetch(`${stack.description.orgs.qa!.controlUrl}/faults`, { method: 'PUT', body: '{}' });
+    }
+  });
 });

@@ -1,0 +1,158 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createAwsClients } from '../../src/aws';
+import { StackDescription } from '../../src/cli/stack-command';
+import { contactsWithBadRows } from '../support/contact-data';
+
+jest.setTimeout(120_000);
+
+const ROOT = resolve(__dirname, '../..');
+const NODE = join(ROOT, 'node_modules/.bin/node');
+const SFETL = join(ROOT, 'bin/sfetl.js');
+
+/** Runs `sfetl <args>` to its end without AWS credentials in the environment, as a user's shell would. */
+function sfetl(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env };
+  delete env.AWS_ACCESS_KEY_ID;
+  delete env.AWS_SECRET_ACCESS_KEY;
+  const child = spawn(NODE, [SFETL, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((done) => child.on('exit', (code) => done({ code, stdout, stderr })));
+}
+
+describe('sfetl stack, then sfetl load from another process', () => {
+  let stack: ChildProcess;
+  let description: StackDescription;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sfetl-stack-cli-'));
+    stack = spawn(NODE, [SFETL, 'stack', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const line = await new Promise<string>((done, fail) => {
+      createInterface({ input: stack.stdout! }).once('line', done);
+      stack.once('exit', (code) => fail(new Error(`sfetl stack exited with ${code}`)));
+    });
+    description = JSON.parse(line) as StackDescription;
+  });
+  afterAll(async () => {
+    if (stack.exitCode === null) stack.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('prints one JSON line with the four orgs, AWS endpoint, buckets and a config that exists', () => {
+    expect(Object.keys(description.orgs).sort()).toEqual(['dev', 'prod', 'qa', 'uat']);
+    for (const org of Object.values(description.orgs)) {
+      expect(org).toEqual(
+        expect.objectContaining({
+          instanceUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+          loginUrl: expect.any(String),
+          clientId: expect.any(String),
+          clientSecret: expect.any(String),
+        }),
+      );
+    }
+    expect(description.aws).toEqual(
+      expect.objectContaining({ endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), region: 'us-east-1' }),
+    );
+    expect(description.buckets).toEqual({ source: 'sfetl-source', logs: 'sfetl-logs' });
+    expect(existsSync(description.config)).toBe(true);
+  });
+
+  test('a load in JSON mode prints one JSON line per event and CloudWatch embedded metrics', async () => {
+    const aws = createAwsClients({ region: 'us-east-1', endpoint: description.aws.endpoint });
+    await aws.s3.send(
+      new PutObjectCommand({
+        Bucket: 'sfetl-source',
+        Key: 'Contact/part-1.csv',
+        Body: contactsWithBadRows(500, { INVALID_EMAIL_ADDRESS: 2 }).csv,
+      }),
+    );
+    const result = await sfetl([
+      'load',
+      '--config',
+      description.config,
+      '--env',
+      'dev',
+      '--object',
+      'Contact',
+      '--output',
+      'json',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>);
+    expect(lines.map((l) => l.event ?? 'metric')).toEqual(
+      expect.arrayContaining([
+        'run-started',
+        'preflight-passed',
+        'job-finished',
+        'object-finished',
+        'run-finished',
+        'summary',
+        'metric',
+      ]),
+    );
+    const metric = lines.find((l) => l._aws && l.object === 'Contact')!;
+    expect(metric._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: 's3-salesforce-etl',
+      Dimensions: [['env', 'object']],
+    });
+    expect(metric).toMatchObject({
+      env: 'dev',
+      object: 'Contact',
+      RecordsRead: 500,
+      RecordsLoaded: 498,
+      RecordsFailed: 2,
+    });
+    expect(result.stdout).not.toContain(description.orgs.dev!.clientSecret);
+  });
+
+  test('a load in text mode prints progress and a one-screen summary', async () => {
+    const result = await sfetl([
+      'load',
+      '--config',
+      description.config,
+      '--env',
+      'dev',
+      '--object',
+      'Contact',
+      '--output',
+      'text',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/sfetl load: run \S+ into dev: Contact/);
+    expect(result.stderr).toMatch(/Contact: 500 rows, 498 loaded, 2 failed \(0 rejected before upload\), 1 job\(s\)/);
+    expect(result.stdout).toMatch(/total 500 rows · 498 loaded · 2 failed \(0\.40%\)/);
+    expect(result.stdout).toMatch(/success log: s3:\/\/sfetl-logs\/success\/Contact\/run_id=/);
+    expect(result.stdout + result.stderr).not.toContain(description.orgs.dev!.clientSecret);
+  });
+
+  test('a bad option exits 1 with one line that says what to do', async () => {
+    const result = await sfetl(['load', '--config', description.config, '--envv', 'dev']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/Unknown option '--envv'.*run "sfetl load --help"/),
+    ]);
+  });
+
+  test('SIGTERM stops the stack cleanly', async () => {
+    const exited = new Promise<number | null>((done) => stack.once('exit', done));
+    stack.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const answer = await fetch(description.orgs.dev!.instanceUrl).then(
+      () => 'answered',
+      () => 'refused',
+    );
+    expect(answer).toBe('refused');
+  });
+});
