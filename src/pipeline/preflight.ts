@@ -130,7 +130,7 @@ export async function preflight(
     if (!field || !(field.externalId || field.name === 'Id')) {
       const candidates = object.fields.filter((f) => f.externalId).map((f) => f.name);
       problems.push(
-        `${key} is not an External ID field of ${object.name}; use ${candidates.length > 0 ? `one of ${candidates.join(', ')}` : 'Id (the object has no External ID field)'} as externalIdField`,
+        `${key} is not an External ID field of ${object.name}; use ${candidates.length > 1 ? `one of ${candidates.join(', ')}` : (candidates[0] ?? 'Id (the object has no External ID field)')} as externalIdField`,
       );
     } else if (!seen.has(field.name.toLowerCase())) {
       problems.push(`the upsert key ${field.name} is not a column of the file; add it`);

@@ -314,4 +314,25 @@ describe('sfetl load against the embedded default', () => {
       await fetch(`${stack.description.orgs.qa!.controlUrl}/faults`, { method: 'PUT', body: '{}' });
     }
   });
+
+  test('a job that fails mid-way: its unprocessed rows are failure rows and the run still reconciles', async () => {
+    await stack.resetOrgs();
+    const uat = stack.description.orgs.uat!;
+    await fetch(`${uat.controlUrl}/faults`, { method: 'PUT', body: JSON.stringify({ failJobAfterRecords: 300, failJobsCount: 1 }) });
+    try {
+      const source = await stack.putSource('runs/failed-job/contacts.csv', contactsWithBadRows(1_000, {}).csv);
+      const cfg = configWith(stack, 'failed-job.yaml', (c) => {
+        c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
+      });
+      const result = await load(stack, ['--env', 'uat', '--run-id', 'failed-job'], cfg);
+      expect(result.code).toBe(2);
+      const s = summary(result.events);
+      expect([s.rowsRead, s.success, s.failure]).toEqual([1_000, 300, 700]);
+      const failures = await stack.readParquet(s.objects[0].logs.find((l: string) => l.includes('/failure/')));
+      expect(failures).toHaveLength(700);
+      expect(failures.every((r) => r.sf__Error!.startsWith('SFETL_UNPROCESSED:record not processed; job ended Failed'))).toBe(true);
+    } finally {
+      await fetch(`${uat.controlUrl}/faults`, { method: 'PUT', body: '{}' });
+    }
+  });
 });

@@ -1,0 +1,91 @@
+import { ObjectConfig } from '../../src/config';
+import { BUILTIN_OBJECTS_DIR, describeSObject, SchemaRegistry } from '../../src/emulator';
+import { DescribeSource, preflight, PreflightError } from '../../src/pipeline';
+import { SObjectDescribe } from '../../src/salesforce';
+
+/** The builtin emulator objects' describe results, without HTTP: real metadata, hermetic test. */
+const registry = SchemaRegistry.fromDirectories([BUILTIN_OBJECTS_DIR]);
+const org: DescribeSource = {
+  describe: async (name) => {
+    const object = registry.get(name);
+    return object ? (describeSObject(object, registry, '66.0') as unknown as SObjectDescribe) : undefined;
+  },
+  objectNames: async () => registry.list().map((o) => o.name),
+};
+
+const object = (o: Partial<ObjectConfig>): ObjectConfig => ({
+  name: 'Contact',
+  source: 's3://b/k.csv',
+  operation: 'insert',
+  loadOrder: 1,
+  columnMapping: {},
+  ...o,
+});
+
+async function problems(config: ObjectConfig, header: string[]): Promise<readonly string[]> {
+  try {
+    await preflight(org, config, header, 's3://b/k.csv');
+  } catch (e) {
+    if (e instanceof PreflightError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('preflight', () => {
+  test('maps columns and spells fields as the org does', async () => {
+    const result = await preflight(
+      org,
+      object({ columnMapping: { email_address: 'Email' } }),
+      ['lastname', 'email_address', 'account.ext_id__c'],
+      's3://b/k.csv',
+    );
+    expect(result.uploadHeader).toEqual(['LastName', 'Email', 'Account.Ext_Id__c']);
+  });
+
+  test('a near-miss column gets "did you mean"', async () => {
+    expect(await problems(object({}), ['LastName', 'Emial'])).toEqual([
+      'column Emial is not a field of Contact; did you mean Email? Rename the column or map it with columnMapping',
+    ]);
+  });
+
+  test('a relationship column must end in an External ID field of the parent', async () => {
+    expect(await problems(object({}), ['LastName', 'Account.Phone'])).toEqual([
+      'column Account.Phone: Phone is not an External ID field of Account; use Account.Ext_Id__c',
+    ]);
+  });
+
+  test('read-only fields cannot be loaded', async () => {
+    expect(await problems(object({}), ['LastName', 'CreatedDate'])).toEqual([
+      'column CreatedDate cannot be written by insert (read-only field); remove the column',
+    ]);
+  });
+
+  test('insert needs every required field', async () => {
+    expect(await problems(object({ name: 'Opportunity' }), ['Name'])).toEqual([
+      'required fields StageName, CloseDate missing for insert; add the columns',
+    ]);
+  });
+
+  test('upsert needs an External ID field that is a column', async () => {
+    expect(await problems(object({ operation: 'upsert', externalIdField: 'Email' }), ['LastName', 'Email'])).toEqual([
+      'Email is not an External ID field of Contact; use Ext_Id__c as externalIdField',
+    ]);
+    expect(await problems(object({ operation: 'upsert', externalIdField: 'Ext_Id__c' }), ['LastName'])).toEqual([
+      'the upsert key Ext_Id__c is not a column of the file; add it',
+    ]);
+  });
+
+  test('delete files carry only Id; update files need Id', async () => {
+    expect(await problems(object({ operation: 'delete' }), ['Id', 'LastName'])).toEqual([
+      'a delete file must carry only the Id column (found: Id, LastName)',
+    ]);
+    expect(await problems(object({ operation: 'update' }), ['LastName'])).toEqual(['an update file needs an Id column']);
+  });
+
+  test('a column mapped twice onto one field is refused', async () => {
+    expect(await problems(object({ columnMapping: { a: 'LastName' } }), ['LastName', 'a'])).toEqual([
+      'column LastName appears twice after mapping; keep one',
+    ]);
+  });
+});
