@@ -1,5 +1,7 @@
 /** Every message the configuration part shows a person, in one place; each says what to do next. */
 export const configMessages = {
+  retryErrorCodes:
+    'must be a list of Salesforce record error codes such as [UNABLE_TO_LOCK_ROW, SERVER_UNAVAILABLE]; UNABLE_TO_LOCK_ROW is always retried',
   // --- a value of the wrong kind -------------------------------------------------------------------------
   wrongType: (expected: string, found: string) => `must be ${expected}, not ${found}`,
   missing: (key: string, example: string) => `missing; add ${key}: ${example}`,

@@ -4,6 +4,7 @@ import { configMessages as m } from './config-messages';
 import {
   AuthType,
   AwsConfig,
+  DEFAULT_RETRY_ERROR_CODES,
   ENV_NAMES,
   EnvironmentConfig,
   EnvName,
@@ -19,7 +20,7 @@ export interface ParseConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-const TOP_KEYS = ['environments', 'objects', 'logs', 'limits', 'aws'] as const;
+const TOP_KEYS = ['environments', 'objects', 'logs', 'limits', 'retryErrorCodes', 'aws'] as const;
 const ENV_KEYS = ['instanceUrl', 'loginUrl', 'apiVersion', 'auth', 'protected'] as const;
 const AUTH_KEYS = ['type', 'secretId'] as const;
 const AUTH_TYPES: readonly AuthType[] = ['client_credentials', 'jwt'];
@@ -45,6 +46,9 @@ const LIMIT_RULES: { readonly [K in keyof LoadLimits]: LimitRule } = {
   pollIntervalMs: { default: 1000, integer: true, min: 1 },
   pollMaxIntervalMs: { default: 30_000, integer: true, min: 1 },
   jobTimeoutMinutes: { default: 240, integer: true, min: 1 },
+  maxRecordAttempts: { default: 3, integer: true, min: 1, max: 10 },
+  httpAttempts: { default: 6, integer: true, min: 1, max: 20 },
+  leaseSeconds: { default: 300, integer: true, min: 1, max: 86_400 },
 };
 const LIMIT_KEYS = Object.keys(LIMIT_RULES) as (keyof LoadLimits)[];
 
@@ -116,9 +120,10 @@ function readConfig(
     : undefined;
   const logs = c.required(root, 'logs', '{ bucket: my-log-bucket }') ? readLogs(c, root.value.logs) : undefined;
   const limits = readLimits(c, root.value.limits);
+  const retryErrorCodes = readRetryErrorCodes(c, root.value.retryErrorCodes);
   const aws = readAws(c, root.value.aws, env);
-  if (!environments || !objects || !logs || !limits || !aws) return undefined;
-  return { environments, objects, logs, limits, aws };
+  if (!environments || !objects || !logs || !limits || !retryErrorCodes || !aws) return undefined;
+  return { environments, objects, logs, limits, retryErrorCodes, aws };
 }
 
 function readEnvironments(c: Checker, value: unknown): Record<EnvName, EnvironmentConfig> | undefined {
@@ -328,6 +333,15 @@ function readLimits(c: Checker, value: unknown): LoadLimits | undefined {
     c.report(at('limits', which), m.pollMaxBelowInterval(limits.pollMaxIntervalMs, limits.pollIntervalMs, which));
   }
   return c.problems.length > before ? undefined : limits;
+}
+
+function readRetryErrorCodes(c: Checker, value: unknown): readonly string[] | undefined {
+  if (value === undefined || value === null) return DEFAULT_RETRY_ERROR_CODES;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && /^[A-Z][A-Z0-9_]*$/.test(v))) {
+    c.report('retryErrorCodes', m.retryErrorCodes);
+    return undefined;
+  }
+  return [...new Set([...DEFAULT_RETRY_ERROR_CODES, ...(value as string[])])];
 }
 
 function readAws(c: Checker, value: unknown, env: Readonly<Record<string, string | undefined>>): AwsConfig | undefined {

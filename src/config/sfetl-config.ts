@@ -71,7 +71,16 @@ export interface LoadLimits {
   readonly pollMaxIntervalMs: number;
   /** A job not finished after this long fails the run. @default 240 (4 h) */
   readonly jobTimeoutMinutes: number;
+  /** Tries per record for transient record errors (each retry in a new job). @default 3 */
+  readonly maxRecordAttempts: number;
+  /** Tries per HTTP call on 5xx, 429 and network errors, with exponential backoff and jitter. @default 6 */
+  readonly httpAttempts: number;
+  /** Life of the (env, object) lease without renewal; a crashed run's lease ends after this. @default 300 */
+  readonly leaseSeconds: number;
 }
+
+/** Record error codes resubmitted in new jobs (besides their config list), Salesforce's transient ones. */
+export const DEFAULT_RETRY_ERROR_CODES: readonly string[] = ['UNABLE_TO_LOCK_ROW'];
 
 /** AWS settings; endpoint only for local emulators (moto). */
 export interface AwsConfig {
@@ -88,5 +97,7 @@ export interface SfetlConfig {
   readonly objects: readonly ObjectConfig[];
   readonly logs: LogsConfig;
   readonly limits: LoadLimits;
+  /** Record error codes that are retried in new jobs. @default ["UNABLE_TO_LOCK_ROW"] */
+  readonly retryErrorCodes: readonly string[];
   readonly aws: AwsConfig;
 }

@@ -38,6 +38,9 @@ const DEFAULT_LIMITS = {
   pollIntervalMs: 1000,
   pollMaxIntervalMs: 30_000,
   jobTimeoutMinutes: 240,
+  maxRecordAttempts: 3,
+  httpAttempts: 6,
+  leaseSeconds: 300,
 };
 
 describe('a valid configuration', () => {
@@ -123,7 +126,11 @@ describe('a valid configuration', () => {
         pollIntervalMs: 2000,
         pollMaxIntervalMs: 60_000,
         jobTimeoutMinutes: 480,
+        maxRecordAttempts: 3,
+        httpAttempts: 6,
+        leaseSeconds: 300,
       },
+      retryErrorCodes: ['UNABLE_TO_LOCK_ROW'],
       aws: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:5000' },
     });
   });
@@ -279,13 +286,13 @@ describe('a mistake is reported with its path and what to do', () => {
       'an unknown key near no known one',
       (d) => (d.version = 2),
       'version',
-      'unknown key "version"; remove it (keys here: environments, objects, logs, limits, aws)',
+      'unknown key "version"; remove it (keys here: environments, objects, logs, limits, retryErrorCodes, aws)',
     ],
     [
       'an unknown limit',
       (d) => (d.limits = { concurency: 8 }),
       'limits.concurency',
-      'unknown key "concurency"; did you mean "concurrency"? (keys here: failureRateThreshold, concurrency, maxJobBytes, maxJobRows, pollIntervalMs, pollMaxIntervalMs, jobTimeoutMinutes)',
+      'unknown key "concurency"; did you mean "concurrency"? (keys here: failureRateThreshold, concurrency, maxJobBytes, maxJobRows, pollIntervalMs, pollMaxIntervalMs, jobTimeoutMinutes, maxRecordAttempts, httpAttempts, leaseSeconds)',
     ],
     [
       'a credential pasted into the file',
@@ -658,7 +665,7 @@ describe('several mistakes', () => {
       {
         path: 'limits.timeoutMinutes',
         message:
-          'unknown key "timeoutMinutes"; did you mean "jobTimeoutMinutes"? (keys here: failureRateThreshold, concurrency, maxJobBytes, maxJobRows, pollIntervalMs, pollMaxIntervalMs, jobTimeoutMinutes)',
+          'unknown key "timeoutMinutes"; did you mean "jobTimeoutMinutes"? (keys here: failureRateThreshold, concurrency, maxJobBytes, maxJobRows, pollIntervalMs, pollMaxIntervalMs, jobTimeoutMinutes, maxRecordAttempts, httpAttempts, leaseSeconds)',
       },
       {
         path: 'limits.failureRateThreshold',

@@ -15,6 +15,9 @@ const limits: LoadLimits = {
   pollIntervalMs: 10,
   pollMaxIntervalMs: 50,
   jobTimeoutMinutes: 1,
+  maxRecordAttempts: 3,
+  httpAttempts: 6,
+  leaseSeconds: 300,
 };
 
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
