@@ -18,7 +18,20 @@ import {
   selectObjects,
   SfetlConfig,
 } from '../config';
-import { newRunId, ParquetLogWriter, PreflightError, ReconciliationError, runLoad } from '../pipeline';
+import {
+  BadHeaderError,
+  EmptySourceError,
+  LeaseHeldError,
+  LeaseLostError,
+  newRunId,
+  ParquetLogWriter,
+  ParquetWriteError,
+  PreflightError,
+  ReconciliationError,
+  RunStoppedError,
+  runLoad,
+  StopSignal,
+} from '../pipeline';
 import { InvalidS3UriError, NoSourceFilesError, readTextObject, SourceChangedError } from '../s3';
 import {
   CredentialsFormatError,
@@ -60,6 +73,7 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
         'dry-run': { type: 'boolean' },
         'confirm-env': { type: 'string' },
         output: { type: 'string' },
+        force: { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -109,6 +123,15 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     (args.output !== 'text' && !(deps.isTty ?? (process.stderr as { isTTY?: boolean }).isTTY));
   const reporter: LoadReporter = json ? new JsonLoadReporter(deps.out) : new TerminalLoadReporter(deps.out, err);
   let parquet: ParquetLogWriter | undefined;
+  // Glue stops a job with SIGTERM: finish the current step, keep the state, let the next run continue.
+  const stop: StopSignal = {};
+  const onSignal = (signal: string) => () => {
+    stop.reason ??= `received ${signal}`;
+  };
+  const onTerm = onSignal('SIGTERM');
+  const onInt = onSignal('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
   try {
     const result = await guard(() =>
       runLoad({
@@ -127,6 +150,8 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
         }),
         parquet: async () => (parquet = await ParquetLogWriter.create()),
         emit: (e) => reporter.event(e),
+        force: args.force ?? false,
+        stop,
       }),
     );
     reporter.summary(result);
@@ -138,6 +163,8 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     }
     return ExitCode.OK;
   } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
     reporter.close();
     await parquet?.close();
   }
@@ -162,9 +189,13 @@ function toCliError(e: unknown): unknown {
   if (e instanceof CredentialsFormatError) return new CliError(e.message);
   if (e instanceof SalesforceAuthError) return new CliError(messages.authRefused(e.loginUrl, e.error, e.description));
   if (e instanceof PreflightError) return new CliError(messages.preflightFailed(e.object, e.source, e.problems));
+  if (e instanceof BadHeaderError || e instanceof EmptySourceError) return new CliError(messages.badSource(e.message));
   if (e instanceof NoSourceFilesError || e instanceof InvalidS3UriError || e instanceof SourceChangedError) {
     return new CliError(e.message);
   }
+  if (e instanceof LeaseHeldError) return new CliError(messages.leaseHeld(e.message), ExitCode.LOCKED);
+  if (e instanceof LeaseLostError || e instanceof RunStoppedError) return new CliError(messages.stopped(e.message));
+  if (e instanceof ParquetWriteError) return new CliError(e.message);
   if (e instanceof ReconciliationError) {
     return new CliError(messages.reconciliation(e.message), ExitCode.RECONCILIATION);
   }

@@ -1,3 +1,5 @@
+import { printable } from '../config';
+
 /** Every message `sfetl` shows a person, in one place; each says what to do next. */
 export const messages = {
   usage: [
@@ -41,6 +43,7 @@ export const messages = {
     '  --run-id <id>           the run id used in log paths (default: time-based)',
     '  --dry-run               check everything and parse every row; create no job, write no log',
     '  --confirm-env <name>    required to load into a protected environment (prod)',
+    '  --force                 load files again that an earlier run already loaded',
     '  --output <text|json>    progress for a person or JSON lines (default: text on a terminal)',
     '',
     'Exit codes: 0 done; 1 fatal (config, auth, preflight, infrastructure); 2 failure rate above the',
@@ -54,21 +57,25 @@ export const messages = {
     '(<dir>/sfetl-stack.yaml, default dir .sfetl/stack). Prints one JSON line, runs until SIGINT/SIGTERM.',
   ].join('\n'),
   stackStopped: 'stack stopped',
+  leaseHeld: (detail: string) => `${detail}; wait for it to finish (or for its lease to end) and run again`,
+  stopped: (detail: string) =>
+    `${detail}; the run's state is saved: run sfetl load again (same --env and objects) to continue where it stopped`,
   noConfig: 'no configuration given; pass --config <path or s3://bucket/key> or set SFETL_CONFIG',
   badRunId: (id: string) =>
-    `run id "${id}" is not usable in S3 paths; use letters, digits, ".", "_" and "-" (at most 128 characters)`,
+    `run id "${printable(id)}" is not usable in S3 paths; use letters, digits, ".", "_" and "-" (at most 128 characters)`,
   sourceNeedsOneObject: '--source replaces the source of one object; name exactly one --object with it',
   fixConfig: (source: string) => `fix ${source} and run again`,
   authRefused: (loginUrl: string, error: string, description: string) =>
     `the org at ${loginUrl} refused the credentials (${error}: ${description}); check the environment's secret and its connected app`,
   preflightFailed: (object: string, source: string, problems: readonly string[]) =>
     `preflight of ${object} (${source}) failed, no job was created:\n${problems.map((p) => `  - ${p}`).join('\n')}\nfix the file or the configuration and run again`,
+  badSource: (detail: string) => `${detail}; no job was created: fix the file and run again`,
   reconciliation: (detail: string) =>
     `reconciliation failed: ${detail}; do not rerun blindly: compare the manifest with the logs and the org first`,
   apiFailed: (detail: string) => `Salesforce API call failed: ${detail}; check the org and run again (a rerun resumes)`,
   failureRateAbove: (rate: number, threshold: number, manifests: readonly string[]) =>
     `loaded, but ${(100 * rate).toFixed(2)}% of the rows failed (threshold ${(100 * threshold).toFixed(2)}%); read the failure log (manifest ${manifests.join(', ')}), fix the rows and load them again`,
-  unknownCommand: (name: string) => `unknown command "${name}"; run "sfetl help" to see the commands`,
+  unknownCommand: (name: string) => `unknown command "${printable(name)}"; run "sfetl help" to see the commands`,
   badOption: (detail: string, command: string) => `${detail}; run "sfetl ${command} --help" for the options`,
   tlsPair: 'give both --tls-cert and --tls-key, or neither',
   unreadableFile: (what: string, path: string, reason: string) =>

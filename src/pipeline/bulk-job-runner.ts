@@ -47,9 +47,13 @@ export interface BulkJobRunnerProps {
   readonly now?: () => number;
   /** Called on every state change of a job (progress output). */
   readonly onState?: (part: JobPart, job: IngestJobInfo) => void;
+  /** Throws when the run must stop (SIGTERM, lost lease); checked while waiting for a job. */
+  readonly shouldStop?: () => void;
 }
 
-const TERMINAL = new Set(['JobComplete', 'Failed', 'Aborted']);
+/** States a job ends in. */
+export const TERMINAL_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
+const TERMINAL = TERMINAL_STATES;
 
 /** Runs parts through the Bulk API 2.0 job lifecycle: create, upload, close, poll, download results. */
 export class BulkJobRunner {
@@ -61,49 +65,90 @@ export class BulkJobRunner {
     this.now = props.now ?? Date.now;
   }
 
-  async run(part: JobPart): Promise<JobOutcome> {
-    const { api, object, operation, externalIdField, limits } = this.props;
-    const created = await api.createIngestJob({
+  /** Creates the job; the caller records its id before uploading (DESIGN.md §3). */
+  async create(): Promise<IngestJobInfo> {
+    const { api, object, operation, externalIdField } = this.props;
+    return api.createIngestJob({
       object,
       operation,
       ...(operation === 'upsert' && externalIdField ? { externalIdFieldName: externalIdField } : {}),
     });
-    this.props.onState?.(part, created);
-    await api.uploadJobData(created.id, part.path);
-    let info = await api.closeJob(created.id);
-    this.props.onState?.(part, info);
+  }
+
+  /** Requests processing; a close whose answer was lost is checked, not blindly repeated. */
+  async close(jobId: string): Promise<IngestJobInfo> {
+    try {
+      return await this.props.api.closeJob(jobId);
+    } catch (err) {
+      const info = await this.props.api.getJob(jobId);
+      if (info.state !== 'Open') return info;
+      throw err;
+    }
+  }
+
+  /** Polls with growing intervals until the job ends; a job past the timeout is aborted. */
+  async finish(part: JobPart, jobId: string, from?: IngestJobInfo): Promise<{ info: IngestJobInfo; timedOut: boolean }> {
+    const { api, limits } = this.props;
+    let info = from ?? (await api.getJob(jobId));
     const deadline = this.now() + limits.jobTimeoutMinutes * 60_000;
     let interval = limits.pollIntervalMs;
     let timedOut = false;
     while (!TERMINAL.has(info.state)) {
+      this.props.shouldStop?.();
       if (this.now() >= deadline && !timedOut) {
         timedOut = true;
-        info = await api.abortJob(created.id);
+        info = await this.abortChecked(jobId);
         this.props.onState?.(part, info);
         continue;
       }
       await this.sleep(interval);
       interval = Math.min(limits.pollMaxIntervalMs, Math.ceil(interval * 1.5));
-      const next = await api.getJob(created.id);
+      const next = await api.getJob(jobId);
       if (next.state !== info.state) this.props.onState?.(part, next);
       info = next;
     }
-    const file = (kind: string) => join(this.props.workDir, `part-${part.index}-${kind}.csv`);
-    const outcome: JobOutcome = {
+    return { info, timedOut };
+  }
+
+  /** Aborts a job; if the answer was lost, the job's state says whether it took. */
+  async abortChecked(jobId: string): Promise<IngestJobInfo> {
+    try {
+      return await this.props.api.abortJob(jobId);
+    } catch (err) {
+      const info = await this.props.api.getJob(jobId);
+      if (info.state === 'Aborted' || TERMINAL.has(info.state)) return info;
+      throw err;
+    }
+  }
+
+  /** Streams the three result CSVs of a finished job to files named after `name`. */
+  async download(jobId: string, name: string): Promise<{ successCsv: string; failureCsv: string; unprocessedCsv: string }> {
+    const file = (kind: string) => join(this.props.workDir, `${name}-${kind}.csv`);
+    const files = { successCsv: file('success'), failureCsv: file('failure'), unprocessedCsv: file('unprocessed') };
+    await this.props.api.downloadResults(jobId, 'successfulResults', files.successCsv);
+    await this.props.api.downloadResults(jobId, 'failedResults', files.failureCsv);
+    await this.props.api.downloadResults(jobId, 'unprocessedrecords', files.unprocessedCsv);
+    return files;
+  }
+
+  /** The whole lifecycle for one part: create, upload, close, poll, download. */
+  async run(part: JobPart): Promise<JobOutcome> {
+    const created = await this.create();
+    this.props.onState?.(part, created);
+    await this.props.api.uploadJobData(created.id, part.path);
+    const closed = await this.close(created.id);
+    this.props.onState?.(part, closed);
+    const { info, timedOut } = await this.finish(part, created.id, closed);
+    const files = await this.download(created.id, `part-${part.index}`);
+    return {
       jobId: created.id,
       state: info.state,
       errorMessage: info.errorMessage,
       rowsUploaded: part.rows,
       numberRecordsProcessed: info.numberRecordsProcessed ?? 0,
       numberRecordsFailed: info.numberRecordsFailed ?? 0,
-      successCsv: file('success'),
-      failureCsv: file('failure'),
-      unprocessedCsv: file('unprocessed'),
+      ...files,
       timedOut,
     };
-    await api.downloadResults(created.id, 'successfulResults', outcome.successCsv);
-    await api.downloadResults(created.id, 'failedResults', outcome.failureCsv);
-    await api.downloadResults(created.id, 'unprocessedrecords', outcome.unprocessedCsv);
-    return outcome;
   }
 }

@@ -5,3 +5,6 @@ export * from './object-loader';
 export * from './load-run';
 export * from './csv-splitter';
 export * from './parquet-log-writer';
+export * from './lease-lock';
+export * from './source-ledger';
+export * from './failure-sorter';

@@ -10,8 +10,22 @@ import { SalesforceApi } from '../salesforce';
 import { readCsvHeader, splitCsv } from './csv-splitter';
 import { LoadEventSink } from './load-events';
 import { ObjectLoader, ObjectLoadResult, PreparedFile } from './object-loader';
+import { LeaseLock } from './lease-lock';
 import { ParquetLogWriter } from './parquet-log-writer';
 import { preflight } from './preflight';
+
+/** The run was asked to stop (SIGTERM) or lost its lease; its state is saved and a rerun continues it. */
+export class RunStoppedError extends Error {
+  constructor(readonly reason: string) {
+    super(`run stopped: ${reason}`);
+    this.name = 'RunStoppedError';
+  }
+}
+
+/** Set `reason` to ask a running load to stop at the next step. */
+export interface StopSignal {
+  reason?: string;
+}
 
 /** Rows read differ from rows logged: something was lost or doubled. Exit 3. */
 export class ReconciliationError extends Error {
@@ -38,6 +52,10 @@ export interface LoadRunProps {
   /** Created on demand (not needed for a dry run). */
   readonly parquet: () => Promise<ParquetLogWriter>;
   readonly emit: LoadEventSink;
+  /** Load source files again even if an earlier run loaded them. @default false */
+  readonly force?: boolean;
+  /** Checked between steps; see StopSignal. */
+  readonly stop?: StopSignal;
   /** Parent of the run's scratch directory. @default the OS temp dir */
   readonly tempDir?: string;
   readonly clock?: () => Date;
@@ -136,6 +154,52 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
       };
     }
 
+    // One writer per (env, object): take every lease before the first job, or none.
+    const leases: LeaseLock[] = [];
+    const releaseAll = () => Promise.all(leases.map((l) => l.release().catch(() => undefined)));
+    try {
+      for (const object of props.objects) {
+        const lease = new LeaseLock({
+          s3: props.s3,
+          bucket: config.logs.bucket,
+          key: `${config.logs.statePrefix}locks/${env.name}/${object.name}.json`,
+          env: env.name,
+          object: object.name,
+          runId,
+          leaseSeconds: config.limits.leaseSeconds,
+          clock: props.clock,
+        });
+        await lease.acquire();
+        leases.push(lease);
+        props.emit({ type: 'lease-acquired', object: object.name, expiresInSeconds: config.limits.leaseSeconds });
+      }
+    } catch (err) {
+      await releaseAll();
+      throw err;
+    }
+    const shouldStop = () => {
+      if (props.stop?.reason) throw new RunStoppedError(props.stop.reason);
+      for (const lease of leases) lease.check();
+    };
+    try {
+      return await loadObjects(props, prepared, scratch, started, shouldStop);
+    } finally {
+      await releaseAll();
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function loadObjects(
+  props: LoadRunProps,
+  prepared: Map<string, PreparedFile[]>,
+  scratch: string,
+  started: number,
+  shouldStop: () => void,
+): Promise<LoadRunResult> {
+  const { config, env, runId } = props;
+  {
     await props.catalog.ensureDatabase();
     const parquet = await props.parquet();
     const loader = new ObjectLoader({
@@ -146,9 +210,12 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
       env,
       logs: config.logs,
       limits: config.limits,
+      retryErrorCodes: config.retryErrorCodes,
       runId,
       workDir: scratch,
       emit: props.emit,
+      force: props.force,
+      shouldStop,
       clock: props.clock,
       sleep: props.sleep,
     });
@@ -157,7 +224,7 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
     for (const object of props.objects) {
       const result = await loader.load(object, prepared.get(object.name)!);
       objects.push(result);
-      const key = `${config.logs.prefix}${config.logs.statePrefix}runs/${runId}/${env.name}/${object.name}.json`;
+      const key = `${config.logs.statePrefix}runs/${runId}/${env.name}/${object.name}.json`;
       await putJsonObject(props.s3, config.logs.bucket, key, {
         runId,
         env: env.name,
@@ -201,15 +268,13 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
       manifests,
       seconds,
     };
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
   }
 }
 
 async function readHeader(s3: S3Client, file: SourceFile): Promise<string[]> {
   const stream = await openSourceStream(s3, file);
   try {
-    return await readCsvHeader(stream);
+    return await readCsvHeader(stream, `s3://${file.bucket}/${file.key}`);
   } finally {
     stream.destroy();
   }

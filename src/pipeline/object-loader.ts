@@ -1,16 +1,18 @@
 import { createWriteStream, WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { stringify } from 'csv-stringify';
 import { formatCreatedTime, LogCatalog, logLocation } from '../catalog';
 import { EnvironmentConfig, LoadLimits, LogsConfig, ObjectConfig } from '../config';
 import { openSourceStream, SourceFile, uploadFile } from '../s3';
-import { SalesforceApi } from '../salesforce';
-import { BulkJobRunner, JobOutcome } from './bulk-job-runner';
+import { IngestJobInfo, SalesforceApi } from '../salesforce';
+import { BulkJobRunner, JobPart, TERMINAL_STATES } from './bulk-job-runner';
 import { RejectedRow, splitCsv } from './csv-splitter';
+import { sortFailures } from './failure-sorter';
 import { LoadEventSink } from './load-events';
 import { LogColumn, ParquetLogWriter } from './parquet-log-writer';
+import { AttemptState, PartState, SourceLedger, sourceToken } from './source-ledger';
 
 /** A file of the object with the header the preflight approved. */
 export interface PreparedFile {
@@ -23,15 +25,28 @@ export interface ObjectLoadResult {
   readonly object: string;
   readonly operation: string;
   readonly createdTime: string;
-  readonly sources: readonly { uri: string; etag: string; size: number; rowsRead: number; rejected: number }[];
-  readonly jobs: readonly {
-    jobId: string;
-    state: string;
-    errorMessage?: string;
-    rowsUploaded: number;
+  readonly sources: readonly {
+    uri: string;
+    etag: string;
+    size: number;
+    rowsRead: number;
+    rejected: number;
     success: number;
     failure: number;
-    unprocessed: number;
+    /** The run whose log directories hold this file's rows (another run's when it was resumed). */
+    runId: string;
+    ledger: string;
+  }[];
+  /** Files already loaded for this env and object by an earlier run, not loaded again. */
+  readonly skipped: readonly { uri: string; etag: string; runId: string; finishedAt: string }[];
+  readonly jobs: readonly {
+    jobId: string;
+    part: number;
+    attempt: number;
+    state: string;
+    success: number;
+    failure: number;
+    retried: number;
     seconds: number;
   }[];
   readonly rowsRead: number;
@@ -52,9 +67,14 @@ export interface ObjectLoaderProps {
   readonly env: EnvironmentConfig;
   readonly logs: LogsConfig;
   readonly limits: LoadLimits;
+  readonly retryErrorCodes: readonly string[];
   readonly runId: string;
   readonly workDir: string;
   readonly emit: LoadEventSink;
+  /** Load files again even if an earlier run loaded them. @default false */
+  readonly force?: boolean;
+  /** Throws when the run must stop (SIGTERM, lost lease); called between steps. */
+  readonly shouldStop?: () => void;
   /** @default () => new Date() */
   readonly clock?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -63,265 +83,8 @@ export interface ObjectLoaderProps {
 /** The client-side error code for rows a job never processed. */
 export const UNPROCESSED_CODE = 'SFETL_UNPROCESSED';
 
-/**
- * Loads one object: streams each source file through the splitter into Bulk API 2.0 jobs (up to
- * `concurrency` at once), turns every job's results into Parquet logs in S3 as the jobs finish, logs rows
- * rejected client-side, and registers the run's partitions in Glue.
- */
-export class ObjectLoader {
-  private readonly clock: () => Date;
-
-  constructor(private readonly props: ObjectLoaderProps) {
-    this.clock = props.clock ?? (() => new Date());
-  }
-
-  async load(config: ObjectConfig, files: readonly PreparedFile[]): Promise<ObjectLoadResult> {
-    const { props } = this;
-    const started = Date.now();
-    const createdTime = formatCreatedTime(this.clock());
-    const workDir = join(props.workDir, config.name);
-    await mkdir(workDir, { recursive: true });
-    const location = (status: 'success' | 'failure') =>
-      logLocation({
-        bucket: props.logs.bucket,
-        prefix: props.logs.prefix,
-        status,
-        object: config.name,
-        runId: props.runId,
-        env: props.env.name,
-        createdTime,
-      });
-    const logs = {
-      success: { location: location('success'), files: 0, rows: 0 },
-      failure: { location: location('failure'), files: 0, rows: 0 },
-    };
-    const columns = unionColumns(files.map((f) => f.uploadHeader.map(logColumnName)));
-    const sources: ObjectLoadResult['sources'][number][] = [];
-    const jobs: ObjectLoadResult['jobs'][number][] = [];
-    props.emit({
-      type: 'object-started',
-      object: config.name,
-      operation: config.operation,
-      files: files.length,
-      bytes: files.reduce((n, f) => n + f.file.size, 0),
-    });
-
-    // Parquet conversions share one DuckDB instance: run them one at a time.
-    let parquetQueue: Promise<unknown> = Promise.resolve();
-    const writeLog = (status: 'success' | 'failure', csv: string, logColumns: readonly LogColumn[]) => {
-      const next = parquetQueue.then(async () => {
-        const n = logs[status].files;
-        const output = join(workDir, `${status}-part-${n}.parquet`);
-        const { rows } = await props.parquet.csvToParquet({ input: csv, output, columns: logColumns });
-        if (rows === 0) {
-          await rm(output, { force: true });
-          return 0;
-        }
-        logs[status].files++;
-        const key = `${logs[status].location.replace(`s3://${props.logs.bucket}/`, '')}part-${String(n).padStart(5, '0')}.parquet`;
-        await uploadFile(props.s3, output, props.logs.bucket, key, 'application/vnd.apache.parquet');
-        await rm(output, { force: true });
-        logs[status].rows += rows;
-        props.emit({
-          type: 'log-written',
-          object: config.name,
-          status,
-          location: `s3://${props.logs.bucket}/${key}`,
-          rows,
-        });
-        return rows;
-      });
-      parquetQueue = next.catch(() => undefined);
-      return next;
-    };
-
-    let fileIndex = 0;
-    for (const { file, uploadHeader } of files) {
-      const uri = `s3://${file.bucket}/${file.key}`;
-      props.emit({ type: 'file-started', object: config.name, source: uri, bytes: file.size });
-      const fileDir = join(workDir, `file-${fileIndex++}`);
-      await mkdir(fileDir, { recursive: true });
-      const rejects = new RejectLog(join(fileDir, 'rejected.csv'), uploadHeader);
-      const runner = new BulkJobRunner({
-        api: props.api,
-        object: config.name,
-        operation: config.operation,
-        externalIdField: config.externalIdField,
-        limits: props.limits,
-        workDir: fileDir,
-        sleep: props.sleep,
-        onState: (part, job) =>
-          props.emit({ type: 'job-state', object: config.name, part: part.index, jobId: job.id, state: job.state }),
-      });
-      const input = await openSourceStream(props.s3, file);
-      const parts = splitCsv(
-        input,
-        {
-          maxPartBytes: props.limits.maxJobBytes,
-          maxPartRows: props.limits.maxJobRows,
-          workDir: fileDir,
-          header: uploadHeader,
-          sourceName: uri,
-        },
-        (row) => rejects.add(row),
-      );
-      const inFlight = new Set<Promise<void>>();
-      let firstError: unknown;
-      const handle = async (part: { index: number; path: string; rows: number; bytes: number }) => {
-        props.emit({
-          type: 'part-ready',
-          object: config.name,
-          source: uri,
-          part: part.index,
-          rows: part.rows,
-          bytes: part.bytes,
-        });
-        const jobStarted = Date.now();
-        const outcome = await runner.run(part);
-        await rm(part.path, { force: true });
-        const counts = await this.logJob(outcome, uploadHeader, writeLog);
-        jobs.push({
-          jobId: outcome.jobId,
-          state: outcome.state,
-          ...(outcome.errorMessage ? { errorMessage: outcome.errorMessage } : {}),
-          rowsUploaded: outcome.rowsUploaded,
-          success: counts.success,
-          failure: counts.failure,
-          unprocessed: counts.unprocessed,
-          seconds: (Date.now() - jobStarted) / 1000,
-        });
-        props.emit({
-          type: 'job-finished',
-          object: config.name,
-          part: part.index,
-          jobId: outcome.jobId,
-          state: outcome.state,
-          success: counts.success,
-          failure: counts.failure + counts.unprocessed,
-          seconds: (Date.now() - jobStarted) / 1000,
-        });
-      };
-      let next = await parts.next();
-      while (!next.done) {
-        if (firstError) break;
-        while (inFlight.size >= props.limits.concurrency) await Promise.race(inFlight);
-        const task: Promise<void> = handle(next.value)
-          .catch((err: unknown) => {
-            firstError ??= err;
-          })
-          .finally(() => inFlight.delete(task));
-        inFlight.add(task);
-        if (firstError) break;
-        next = await parts.next();
-      }
-      await Promise.all(inFlight);
-      if (firstError) {
-        await parts.return(undefined as never).catch(() => undefined);
-        input.destroy();
-        throw firstError;
-      }
-      const summary = next.value;
-      if (!summary || typeof summary !== 'object' || !('rowsRead' in summary)) {
-        throw new Error(`the splitter ended ${uri} without a summary`);
-      }
-      await rejects.close();
-      if (rejects.count > 0) {
-        props.emit({ type: 'rows-rejected', object: config.name, source: uri, rows: rejects.count });
-        await writeLog('failure', rejects.path, [
-          ...uploadHeader.map((name) => ({ name: logColumnName(name), from: name })),
-          { name: 'sf__Id', constant: '' },
-          { name: 'sf__Error', from: 'sf__Error' },
-          { name: 'sf__JobId', constant: '' },
-        ]);
-      }
-      sources.push({ uri, etag: file.etag, size: file.size, rowsRead: summary.rowsRead, rejected: summary.rejected });
-      await rm(fileDir, { recursive: true, force: true });
-    }
-    await parquetQueue;
-
-    const partitions = (['success', 'failure'] as const)
-      .filter((status) => logs[status].files > 0)
-      .map((status) => ({
-        status,
-        runId: props.runId,
-        env: props.env.name,
-        createdTime,
-        location: logs[status].location,
-      }));
-    const table = await props.catalog.ensureTable(config.name, [...columns, ...LOG_COLUMNS]);
-    for (const column of table.omittedColumns) {
-      props.emit({
-        type: 'warning',
-        object: config.name,
-        message: `column ${column} has the name of a partition key; it is in the Parquet logs but not in the Glue table`,
-      });
-    }
-    await props.catalog.registerPartitions(config.name, partitions);
-
-    const rowsRead = sources.reduce((n, s) => n + s.rowsRead, 0);
-    const rejected = sources.reduce((n, s) => n + s.rejected, 0);
-    const result: ObjectLoadResult = {
-      object: config.name,
-      operation: config.operation,
-      createdTime,
-      sources,
-      jobs,
-      rowsRead,
-      success: logs.success.rows,
-      failure: logs.failure.rows,
-      rejected,
-      columns,
-      logs: (['success', 'failure'] as const).map((status) => ({ status, ...logs[status] })),
-      seconds: (Date.now() - started) / 1000,
-    };
-    props.emit({
-      type: 'object-finished',
-      object: config.name,
-      rowsRead,
-      success: result.success,
-      failure: result.failure,
-      rejected,
-      jobs: jobs.length,
-      seconds: result.seconds,
-    });
-    return result;
-  }
-
-  /** Writes one job's successful, failed and unprocessed rows as Parquet logs. */
-  private async logJob(
-    outcome: JobOutcome,
-    uploadHeader: readonly string[],
-    writeLog: (status: 'success' | 'failure', csv: string, columns: readonly LogColumn[]) => Promise<number>,
-  ): Promise<{ success: number; failure: number; unprocessed: number }> {
-    const uploaded = uploadHeader.map((name) => ({ name: logColumnName(name), from: name }));
-    const jobId = { name: 'sf__JobId', constant: outcome.jobId };
-    const success = await writeLog('success', outcome.successCsv, [
-      ...uploaded,
-      { name: 'sf__Id', from: 'sf__Id' },
-      { name: 'sf__Created', from: 'sf__Created' },
-      jobId,
-    ]);
-    const failure = await writeLog('failure', outcome.failureCsv, [
-      ...uploaded,
-      { name: 'sf__Id', from: 'sf__Id' },
-      { name: 'sf__Error', from: 'sf__Error' },
-      jobId,
-    ]);
-    const reason = outcome.timedOut
-      ? `job did not finish within ${this.props.limits.jobTimeoutMinutes} minutes and was aborted`
-      : `job ended ${outcome.state}${outcome.errorMessage ? `: ${outcome.errorMessage}` : ''}`;
-    const unprocessed = await writeLog('failure', outcome.unprocessedCsv, [
-      ...uploaded,
-      { name: 'sf__Id', constant: '' },
-      { name: 'sf__Error', constant: `${UNPROCESSED_CODE}:record not processed; ${reason}:--` },
-      jobId,
-    ]);
-    await Promise.all(
-      [outcome.successCsv, outcome.failureCsv, outcome.unprocessedCsv].map((f) => rm(f, { force: true })),
-    );
-    return { success, failure, unprocessed };
-  }
-}
+/** The sf__ columns of the log tables, after the uploaded columns (DESIGN.md §2.1–2.2). */
+export const LOG_COLUMNS = ['sf__Id', 'sf__Created', 'sf__Error', 'sf__JobId'] as const;
 
 /**
  * The log column of an uploaded column: relationship columns (`Account.Ext_Id__c`) are written as
@@ -331,8 +94,474 @@ export function logColumnName(uploaded: string): string {
   return uploaded.replace(/\./g, '_');
 }
 
-/** The sf__ columns of the log tables, after the uploaded columns (DESIGN.md §2.1–2.2). */
-export const LOG_COLUMNS = ['sf__Id', 'sf__Created', 'sf__Error', 'sf__JobId'] as const;
+interface LogTarget {
+  readonly runId: string;
+  readonly createdTime: string;
+  readonly success: string;
+  readonly failure: string;
+}
+
+/**
+ * Loads one object: each source file goes through the splitter into Bulk API 2.0 jobs (up to
+ * `concurrency` at once), every job's results become Parquet logs as the job finishes, rows that failed
+ * for a transient reason go again in new jobs, and the file's partitions are registered in Glue.
+ *
+ * Every step that could be repeated is recorded first in the file's ledger (source-ledger.ts), and every
+ * log file has a name fixed by (file, part, attempt, kind): a run that resumes after a crash writes the
+ * same files again instead of new ones, so no row is logged twice, and it never creates a record twice.
+ */
+export class ObjectLoader {
+  private readonly clock: () => Date;
+  private readonly retryCodes: ReadonlySet<string>;
+
+  constructor(private readonly props: ObjectLoaderProps) {
+    this.clock = props.clock ?? (() => new Date());
+    this.retryCodes = new Set(props.retryErrorCodes);
+  }
+
+  private location(config: ObjectConfig, status: 'success' | 'failure', runId: string, createdTime: string): string {
+    return logLocation({
+      bucket: this.props.logs.bucket,
+      prefix: this.props.logs.prefix,
+      status,
+      object: config.name,
+      runId,
+      env: this.props.env.name,
+      createdTime,
+    });
+  }
+
+  async load(config: ObjectConfig, files: readonly PreparedFile[]): Promise<ObjectLoadResult> {
+    const { props } = this;
+    const started = Date.now();
+    const createdTime = formatCreatedTime(this.clock());
+    const workDir = join(props.workDir, config.name);
+    await mkdir(workDir, { recursive: true });
+    const columns = unionColumns(files.map((f) => f.uploadHeader.map(logColumnName)));
+    const result = {
+      sources: [] as ObjectLoadResult['sources'][number][],
+      skipped: [] as ObjectLoadResult['skipped'][number][],
+      jobs: [] as ObjectLoadResult['jobs'][number][],
+      logs: new Map<string, { status: 'success' | 'failure'; location: string; files: number; rows: number }>(),
+    };
+    props.emit({
+      type: 'object-started',
+      object: config.name,
+      operation: config.operation,
+      files: files.length,
+      bytes: files.reduce((n, f) => n + f.file.size, 0),
+    });
+    const table = await props.catalog.ensureTable(config.name, [...columns, ...LOG_COLUMNS]);
+    for (const column of table.omittedColumns) {
+      props.emit({
+        type: 'warning',
+        object: config.name,
+        message: `column ${column} has the name of a partition key; it is in the Parquet logs but not in the Glue table`,
+      });
+    }
+
+    for (const [index, prepared] of files.entries()) {
+      props.shouldStop?.();
+      const fileDir = join(workDir, `file-${index}`);
+      await mkdir(fileDir, { recursive: true });
+      try {
+        await this.loadFile(config, prepared, createdTime, fileDir, result);
+      } finally {
+        await rm(fileDir, { recursive: true, force: true });
+      }
+    }
+
+    const sum = (pick: (s: ObjectLoadResult['sources'][number]) => number) => result.sources.reduce((n, s) => n + pick(s), 0);
+    const out: ObjectLoadResult = {
+      object: config.name,
+      operation: config.operation,
+      createdTime,
+      sources: result.sources,
+      skipped: result.skipped,
+      jobs: result.jobs,
+      rowsRead: sum((s) => s.rowsRead),
+      success: sum((s) => s.success),
+      failure: sum((s) => s.failure),
+      rejected: sum((s) => s.rejected),
+      columns,
+      logs: [...result.logs.values()],
+      seconds: (Date.now() - started) / 1000,
+    };
+    props.emit({
+      type: 'object-finished',
+      object: config.name,
+      rowsRead: out.rowsRead,
+      success: out.success,
+      failure: out.failure,
+      rejected: out.rejected,
+      jobs: out.jobs.length,
+      seconds: out.seconds,
+    });
+    return out;
+  }
+
+  private async loadFile(
+    config: ObjectConfig,
+    { file, uploadHeader }: PreparedFile,
+    createdTime: string,
+    fileDir: string,
+    result: {
+      sources: ObjectLoadResult['sources'][number][];
+      skipped: ObjectLoadResult['skipped'][number][];
+      jobs: ObjectLoadResult['jobs'][number][];
+      logs: Map<string, { status: 'success' | 'failure'; location: string; files: number; rows: number }>;
+    },
+  ): Promise<void> {
+    const { props } = this;
+    const uri = `s3://${file.bucket}/${file.key}`;
+    const ledgerKey = SourceLedger.keyFor(props.logs.statePrefix, props.env.name, config.name, file);
+    let ledger = await SourceLedger.read(props.s3, props.logs.bucket, ledgerKey);
+    if (ledger?.state.status === 'done' && !props.force) {
+      result.skipped.push({ uri, etag: file.etag, runId: ledger.state.runId, finishedAt: ledger.state.finishedAt ?? '' });
+      props.emit({ type: 'file-skipped', object: config.name, source: uri, runId: ledger.state.runId, finishedAt: ledger.state.finishedAt ?? '' });
+      return;
+    }
+    if (ledger && ledger.state.status === 'in-progress' && !props.force) {
+      if (ledger.state.runId !== props.runId) ledger.state.resumedBy.push(props.runId);
+      props.emit({ type: 'file-resumed', object: config.name, source: uri, runId: ledger.state.runId });
+    } else {
+      const now = this.clock().toISOString();
+      ledger = SourceLedger.create(props.s3, props.logs.bucket, ledgerKey, {
+        version: 1,
+        env: props.env.name,
+        object: config.name,
+        source: { bucket: file.bucket, key: file.key, etag: file.etag, size: file.size },
+        runId: props.runId,
+        createdTime,
+        maxJobBytes: props.limits.maxJobBytes,
+        maxJobRows: props.limits.maxJobRows,
+        uploadHeader,
+        status: 'in-progress',
+        parts: [],
+        rejectsLogged: false,
+        startedAt: now,
+        updatedAt: now,
+        resumedBy: [],
+      });
+    }
+    await ledger.save(this.clock());
+    const state = ledger.state;
+    const target: LogTarget = {
+      runId: state.runId,
+      createdTime: state.createdTime,
+      success: this.location(config, 'success', state.runId, state.createdTime),
+      failure: this.location(config, 'failure', state.runId, state.createdTime),
+    };
+    const token = sourceToken(file);
+    props.emit({ type: 'file-started', object: config.name, source: uri, bytes: file.size });
+
+    const runner = new BulkJobRunner({
+      api: props.api,
+      object: config.name,
+      operation: config.operation,
+      externalIdField: config.externalIdField,
+      limits: props.limits,
+      workDir: fileDir,
+      sleep: props.sleep,
+      shouldStop: props.shouldStop,
+      onState: (part, job) => props.emit({ type: 'job-state', object: config.name, part: part.index, jobId: job.id, state: job.state }),
+    });
+    const logger = new LogWriter(props.parquet, props.s3, props.logs.bucket, fileDir, props.emit, config.name, (status, location, rows) => {
+      const entry = result.logs.get(location) ?? { status, location, files: 0, rows: 0 };
+      entry.files++;
+      entry.rows += rows;
+      result.logs.set(location, entry);
+    });
+    const rejects = new RejectLog(join(fileDir, 'rejected.csv'), uploadHeader);
+    const input = await openSourceStream(props.s3, file);
+    const parts = splitCsv(
+      input,
+      { maxPartBytes: state.maxJobBytes, maxPartRows: state.maxJobRows, workDir: fileDir, header: uploadHeader, sourceName: uri },
+      (row) => rejects.add(row),
+    );
+    const inFlight = new Set<Promise<void>>();
+    let firstError: unknown;
+    const partContext = { config, uploadHeader, runner, logger, ledger, target, token, fileDir, jobs: result.jobs };
+    let next = await parts.next();
+    while (!next.done && !firstError) {
+      const part = next.value;
+      const partState = ledger.part(part.index, part.rows);
+      if (partState.done) {
+        await rm(part.path, { force: true });
+      } else {
+        while (inFlight.size >= props.limits.concurrency) await Promise.race(inFlight);
+        if (firstError) break;
+        props.emit({ type: 'part-ready', object: config.name, source: uri, part: part.index, rows: part.rows, bytes: part.bytes });
+        const task: Promise<void> = this.loadPart(partContext, part, partState)
+          .catch((err: unknown) => {
+            firstError ??= err;
+          })
+          .finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      }
+      if (!firstError) next = await parts.next();
+    }
+    await Promise.all(inFlight);
+    if (firstError) {
+      await parts.return(undefined as never).catch(() => undefined);
+      input.destroy();
+      await rejects.close().catch(() => undefined);
+      throw firstError;
+    }
+    const summary = next.value;
+    if (!summary || typeof summary !== 'object' || !('rowsRead' in summary)) {
+      throw new Error(`the splitter ended ${uri} without a summary`);
+    }
+    await rejects.close();
+    if (!state.rejectsLogged) {
+      if (rejects.count > 0) {
+        props.emit({ type: 'rows-rejected', object: config.name, source: uri, rows: rejects.count });
+        await logger.write('failure', target.failure, `part-${token}-rejected.parquet`, rejects.path, [
+          ...uploadHeader.map((name) => ({ name: logColumnName(name), from: name })),
+          { name: 'sf__Id', constant: '' },
+          { name: 'sf__Error', from: 'sf__Error' },
+          { name: 'sf__JobId', constant: '' },
+        ]);
+      }
+      state.rejectsLogged = true;
+    }
+    state.rowsRead = summary.rowsRead;
+    state.rejected = summary.rejected;
+    await ledger.save(this.clock());
+
+    // Register the file's partitions before the file counts as done: a crash in between is redone.
+    const partitions = [];
+    for (const status of ['success', 'failure'] as const) {
+      if (await this.hasFiles(target[status])) {
+        partitions.push({ status, runId: target.runId, env: props.env.name, createdTime: target.createdTime, location: target[status] });
+      }
+    }
+    await props.catalog.registerPartitions(config.name, partitions);
+    props.emit({ type: 'partitions-registered', object: config.name, source: uri, partitions: partitions.length });
+    state.status = 'done';
+    state.finishedAt = this.clock().toISOString();
+    await ledger.save(this.clock());
+
+    const logged = state.parts.reduce(
+      (n, p) => {
+        for (const a of p.attempts) {
+          n.success += a.success ?? 0;
+          n.failure += a.failure ?? 0;
+        }
+        return n;
+      },
+      { success: 0, failure: summary.rejected },
+    );
+    for (const status of ['success', 'failure'] as const) {
+      if (!result.logs.has(target[status]) && partitions.some((p) => p.status === status)) {
+        result.logs.set(target[status], { status, location: target[status], files: 0, rows: 0 });
+      }
+    }
+    result.sources.push({
+      uri,
+      etag: file.etag,
+      size: file.size,
+      rowsRead: summary.rowsRead,
+      rejected: summary.rejected,
+      success: logged.success,
+      failure: logged.failure,
+      runId: state.runId,
+      ledger: `s3://${props.logs.bucket}/${ledger.key}`,
+    });
+  }
+
+  private async hasFiles(location: string): Promise<boolean> {
+    const prefix = location.replace(`s3://${this.props.logs.bucket}/`, '');
+    const page = await this.props.s3.send(new ListObjectsV2Command({ Bucket: this.props.logs.bucket, Prefix: prefix, MaxKeys: 1 }));
+    return (page.KeyCount ?? 0) > 0;
+  }
+
+  /**
+   * One part through its attempts: attempt 1 sends the part's rows; each later attempt sends the rows the
+   * previous one failed transiently or left unprocessed. A job found Open (its upload may or may not have
+   * happened) is aborted and its rows sent in a new job; a job found closed is awaited, never sent again.
+   */
+  private async loadPart(
+    ctx: {
+      config: ObjectConfig;
+      uploadHeader: readonly string[];
+      runner: BulkJobRunner;
+      logger: LogWriter;
+      ledger: SourceLedger;
+      target: LogTarget;
+      token: string;
+      fileDir: string;
+      jobs: ObjectLoadResult['jobs'][number][];
+    },
+    part: JobPart,
+    partState: PartState,
+  ): Promise<void> {
+    const { props } = this;
+    const save = () => ctx.ledger.save(this.clock());
+    let data = part.path;
+    let attemptNo = 1;
+    let failedUploads = 0;
+    for (;;) {
+      props.shouldStop?.();
+      let attempt = partState.attempts.find((a) => a.attempt === attemptNo && a.phase !== 'abandoned');
+      if (attempt?.phase === 'logged') {
+        if (!attempt.retried) break;
+        data = await this.retryDataFrom(ctx, attempt, part);
+        attemptNo++;
+        continue;
+      }
+      const started = Date.now();
+      let info: IngestJobInfo | undefined;
+      if (attempt?.jobId) {
+        info = await props.api.getJob(attempt.jobId);
+        if (info.state === 'Open') {
+          // The upload may or may not have happened: abort, and send the rows in a new job.
+          await ctx.runner.abortChecked(attempt.jobId);
+          attempt.phase = 'abandoned';
+          await save();
+          attempt = undefined;
+          info = undefined;
+        }
+      }
+      if (!attempt) {
+        const created = await ctx.runner.create();
+        attempt = { attempt: attemptNo, jobId: created.id, phase: 'created' };
+        partState.attempts.push(attempt);
+        await save();
+        props.emit({ type: 'job-state', object: ctx.config.name, part: part.index, jobId: created.id, state: created.state });
+        try {
+          await props.api.uploadJobData(created.id, data);
+        } catch (err) {
+          // Never repeat an upload blindly: the job is checked (and aborted) on the next pass.
+          if (++failedUploads >= props.limits.httpAttempts) throw err;
+          props.emit({ type: 'warning', object: ctx.config.name, message: `upload to job ${created.id} failed (${(err as Error).message}); the job is checked and its rows sent again` });
+          continue;
+        }
+        attempt.phase = 'uploaded';
+        await save();
+        info = await ctx.runner.close(created.id);
+        attempt.phase = 'closed';
+        await save();
+        props.emit({ type: 'job-state', object: ctx.config.name, part: part.index, jobId: created.id, state: info.state });
+      }
+      const jobId = attempt.jobId!;
+      const { info: final, timedOut } = TERMINAL_STATES.has(info?.state ?? '')
+        ? { info: info!, timedOut: false }
+        : await ctx.runner.finish(part, jobId, info);
+      attempt.state = final.state;
+      props.emit({ type: 'results-fetching', object: ctx.config.name, part: part.index, jobId });
+      const name = `part-${ctx.token}-${String(part.index).padStart(5, '0')}-a${attemptNo}`;
+      const files = await ctx.runner.download(jobId, name);
+      const canRetry = attemptNo < props.limits.maxRecordAttempts;
+      const sorted = await sortFailures({
+        failedCsv: files.failureCsv,
+        unprocessedCsv: files.unprocessedCsv,
+        uploadHeader: ctx.uploadHeader,
+        retryCodes: canRetry ? this.retryCodes : new Set(),
+        permanentCsv: join(ctx.fileDir, `${name}-permanent.csv`),
+        retryCsv: join(ctx.fileDir, `${name}-retry.csv`),
+      });
+      const uploaded = ctx.uploadHeader.map((c) => ({ name: logColumnName(c), from: c }));
+      const jobColumn = { name: 'sf__JobId', constant: jobId };
+      const success = await ctx.logger.write('success', ctx.target.success, `${name}-success.parquet`, files.successCsv, [
+        ...uploaded,
+        { name: 'sf__Id', from: 'sf__Id' },
+        { name: 'sf__Created', from: 'sf__Created' },
+        jobColumn,
+      ]);
+      let failure = await ctx.logger.write('failure', ctx.target.failure, `${name}-failure.parquet`, sorted.permanentCsv, [
+        ...uploaded,
+        { name: 'sf__Id', from: 'sf__Id' },
+        { name: 'sf__Error', from: 'sf__Error' },
+        jobColumn,
+      ]);
+      let retried = sorted.retry;
+      if (!canRetry && sorted.retry > 0) {
+        // Last attempt: unprocessed rows are final failures.
+        const reason = timedOut
+          ? `job did not finish within ${props.limits.jobTimeoutMinutes} minutes and was aborted`
+          : `job ended ${final.state}${final.errorMessage ? `: ${final.errorMessage}` : ''}`;
+        failure += await ctx.logger.write('failure', ctx.target.failure, `${name}-unprocessed.parquet`, sorted.retryCsv, [
+          ...uploaded,
+          { name: 'sf__Id', constant: '' },
+          { name: 'sf__Error', constant: `${UNPROCESSED_CODE}:record not processed after ${attemptNo} attempt(s); ${reason}:--` },
+          jobColumn,
+        ]);
+        retried = 0;
+      }
+      attempt.success = success;
+      attempt.failure = failure;
+      attempt.retried = retried;
+      attempt.phase = 'logged';
+      await save();
+      await Promise.all([...Object.values(files), sorted.permanentCsv].map((f) => rm(f, { force: true })));
+      ctx.jobs.push({ jobId, part: part.index, attempt: attemptNo, state: final.state, success, failure, retried, seconds: (Date.now() - started) / 1000 });
+      props.emit({ type: 'job-finished', object: ctx.config.name, part: part.index, jobId, state: final.state, success, failure, seconds: (Date.now() - started) / 1000 });
+      if (data !== part.path) await rm(data, { force: true });
+      if (retried === 0) break;
+      props.emit({ type: 'rows-retried', object: ctx.config.name, part: part.index, attempt: attemptNo + 1, rows: retried, codes: [...this.retryCodes] });
+      data = sorted.retryCsv;
+      attemptNo++;
+    }
+    await rm(part.path, { force: true });
+    partState.done = true;
+    await save();
+  }
+
+  /** The rows attempt `a` passed on, rebuilt from its job's results (a resumed run has no local files). */
+  private async retryDataFrom(
+    ctx: { runner: BulkJobRunner; uploadHeader: readonly string[]; fileDir: string; token: string },
+    a: AttemptState,
+    part: JobPart,
+  ): Promise<string> {
+    const name = `part-${ctx.token}-${String(part.index).padStart(5, '0')}-a${a.attempt}-again`;
+    const files = await ctx.runner.download(a.jobId!, name);
+    const sorted = await sortFailures({
+      failedCsv: files.failureCsv,
+      unprocessedCsv: files.unprocessedCsv,
+      uploadHeader: ctx.uploadHeader,
+      retryCodes: this.retryCodes,
+      permanentCsv: join(ctx.fileDir, `${name}-permanent.csv`),
+      retryCsv: join(ctx.fileDir, `${name}-retry.csv`),
+    });
+    await Promise.all([...Object.values(files), sorted.permanentCsv].map((f) => rm(f, { force: true })));
+    return sorted.retryCsv;
+  }
+}
+
+/** Converts result CSVs to Parquet and uploads them under fixed names; one DuckDB conversion at a time. */
+class LogWriter {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly parquet: ParquetLogWriter,
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly workDir: string,
+    private readonly emit: LoadEventSink,
+    private readonly object: string,
+    private readonly written: (status: 'success' | 'failure', location: string, rows: number) => void,
+  ) {}
+
+  /** Writes `csv` as `<location><name>` when it has rows; returns the row count. */
+  write(status: 'success' | 'failure', location: string, name: string, csv: string, columns: readonly LogColumn[]): Promise<number> {
+    const next = this.queue.then(async () => {
+      const output = join(this.workDir, name);
+      const { rows } = await this.parquet.csvToParquet({ input: csv, output, columns });
+      if (rows > 0) {
+        const key = `${location.replace(`s3://${this.bucket}/`, '')}${name}`;
+        this.emit({ type: 'log-uploading', object: this.object, status, location: `s3://${this.bucket}/${key}`, rows });
+        await uploadFile(this.s3, output, this.bucket, key, 'application/vnd.apache.parquet');
+        this.emit({ type: 'log-written', object: this.object, status, location: `s3://${this.bucket}/${key}`, rows });
+        this.written(status, location, rows);
+      }
+      await rm(output, { force: true });
+      return rows;
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
 
 function unionColumns(headers: readonly (readonly string[])[]): string[] {
   const seen = new Map<string, string>();
@@ -364,9 +593,7 @@ class RejectLog {
     this.count++;
     const values = this.header.map((_, i) => row.values[i] ?? '');
     const extra =
-      row.values.length > this.header.length
-        ? ` (values past the last column: ${row.values.slice(this.header.length).join(', ')})`
-        : '';
+      row.values.length > this.header.length ? ` (values past the last column: ${row.values.slice(this.header.length).join(', ')})` : '';
     this.stringifier.write([...values, `${row.code}:${row.message}${extra}:--`]);
   }
 
@@ -375,3 +602,4 @@ class RejectLog {
     return this.done;
   }
 }
+

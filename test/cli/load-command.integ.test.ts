@@ -315,24 +315,37 @@ describe('sfetl load against the embedded default', () => {
     }
   });
 
-  test('a job that fails mid-way: its unprocessed rows are failure rows and the run still reconciles', async () => {
-    await stack.resetOrgs();
-    const uat = stack.description.orgs.uat!;
-    await fetch(`${uat.controlUrl}/faults`, { method: 'PUT', body: JSON.stringify({ failJobAfterRecords: 300, failJobsCount: 1 }) });
-    try {
-      const source = await stack.putSource('runs/failed-job/contacts.csv', contactsWithBadRows(1_000, {}).csv);
-      const cfg = configWith(stack, 'failed-job.yaml', (c) => {
-        c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
-      });
-      const result = await load(stack, ['--env', 'uat', '--run-id', 'failed-job'], cfg);
-      expect(result.code).toBe(2);
-      const s = summary(result.events);
-      expect([s.rowsRead, s.success, s.failure]).toEqual([1_000, 300, 700]);
-      const failures = await stack.readParquet(s.objects[0].logs.find((l: string) => l.includes('/failure/')));
-      expect(failures).toHaveLength(700);
-      expect(failures.every((r) => r.sf__Error!.startsWith('SFETL_UNPROCESSED:record not processed; job ended Failed'))).toBe(true);
-    } finally {
-      await fetch(`${uat.controlUrl}/faults`, { method: 'PUT', body: '{}' });
-    }
-  });
+  test.each([
+    { attempts: 3, code: 0, success: 1_000, failure: 0 },
+    { attempts: 1, code: 2, success: 300, failure: 700 },
+  ])(
+    'a job that fails mid-way: its unprocessed rows go again in a new job ($attempts attempts allowed), and what is left is logged',
+    async ({ attempts, code, success, failure }) => {
+      await stack.resetOrgs();
+      const uat = stack.description.orgs.uat!;
+      await fetch(`${uat.controlUrl}/faults`, { method: 'PUT', body: JSON.stringify({ failJobAfterRecords: 300, failJobsCount: 1 }) });
+      try {
+        const source = await stack.putSource(`runs/failed-job-${attempts}/contacts.csv`, contactsWithBadRows(1_000, {}).csv);
+        const cfg = configWith(stack, `failed-job-${attempts}.yaml`, (c) => {
+          c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
+          c.limits.maxRecordAttempts = attempts;
+        });
+        const result = await load(stack, ['--env', 'uat', '--run-id', `failed-job-${attempts}`], cfg);
+        expect(result.code).toBe(code);
+        const s = summary(result.events);
+        expect([s.rowsRead, s.success, s.failure]).toEqual([1_000, success, failure]);
+        expect((await stack.orgQuery('uat', 'SELECT COUNT() FROM Contact')).totalSize).toBe(success);
+        if (failure > 0) {
+          const failures = await stack.readParquet(s.objects[0].logs.find((l: string) => l.includes('/failure/')));
+          expect(failures).toHaveLength(failure);
+          expect(failures.every((r) => r.sf__Error!.startsWith('SFETL_UNPROCESSED:record not processed after 1 attempt(s); job ended Failed'))).toBe(true);
+        } else {
+          expect(result.events.filter((e) => e.event === 'rows-retried').map((e) => e.rows)).toEqual([700]);
+        }
+      } finally {
+        await fetch(`${uat.controlUrl}/faults`, { method: 'PUT', body: '{}' });
+      }
+    },
+  );
+
 });
