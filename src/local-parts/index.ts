@@ -1,2 +1,3 @@
 export * from './moto-server';
 export * from './local-parts';
+export * from './fault-proxy';

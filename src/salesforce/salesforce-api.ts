@@ -1,5 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -74,10 +76,24 @@ export interface SalesforceApiProps {
   readonly credentials: SalesforceCredentials;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /** Tries per call on 5xx, 429 and network errors (uploads: 1, see send). @default 6 */
+  readonly httpAttempts?: number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Sends a request whose body is a local file (job uploads). @default {@link sendFile} */
+  readonly sendFile?: FileSender;
 }
 
+/** Sends `file` as the body of a request and answers as fetch does. */
+export type FileSender = (
+  url: string,
+  init: { readonly method: string; readonly headers: Record<string, string>; readonly file: string },
+) => Promise<Response>;
+
 interface RequestOptions {
-  readonly body?: () => NonNullable<RequestInit['body']> | Readable;
+  readonly body?: () => NonNullable<RequestInit['body']>;
+  /** A local file to send as the body, instead of `body`. */
+  readonly file?: string;
   readonly contentType?: string;
   readonly contentLength?: number;
   readonly accept?: string;
@@ -92,12 +108,18 @@ export class SalesforceApi {
   private accessToken?: string;
   private instanceUrl: string;
   private readonly fetch: typeof fetch;
+  private readonly sendFile: FileSender;
+  private readonly httpAttempts: number;
+  private readonly sleep: (ms: number) => Promise<void>;
   /** How many times the session was (re)established. */
   sessions = 0;
 
   constructor(private readonly props: SalesforceApiProps) {
     this.instanceUrl = props.instanceUrl.replace(/\/$/, '');
     this.fetch = props.fetch ?? globalThis.fetch;
+    this.httpAttempts = props.httpAttempts ?? 6;
+    this.sleep = props.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sendFile = props.sendFile ?? sendFile;
   }
 
   private get base(): string {
@@ -132,29 +154,52 @@ export class SalesforceApi {
 
   private async send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     if (!this.accessToken) await this.login();
-    for (let attempt = 0; ; attempt++) {
-      const body = options.body?.();
+    // An upload is never repeated here: its outcome is unknown after a failure, so the caller checks the job.
+    const attempts = options.file === undefined ? this.httpAttempts : 1;
+    let renewed = false;
+    for (let attempt = 1; ; attempt++) {
       const headers: Record<string, string> = {
         Authorization: `Bearer ${this.accessToken}`,
         Accept: options.accept ?? 'application/json',
       };
       if (options.contentType) headers['Content-Type'] = options.contentType;
       if (options.contentLength !== undefined) headers['Content-Length'] = String(options.contentLength);
-      const res = await this.fetch(`${this.instanceUrl}${path}`, {
-        method,
-        headers,
-        body: body instanceof Readable ? (Readable.toWeb(body) as unknown as RequestInit['body']) : body,
-        ...(body instanceof Readable ? { duplex: 'half' } : {}),
-      } as RequestInit);
+      const url = `${this.instanceUrl}${path}`;
+      let res: Response;
+      try {
+        res =
+          options.file === undefined
+            ? await this.fetch(url, { method, headers, body: options.body?.() })
+            : await this.sendFile(url, { method, headers, file: options.file });
+      } catch (err) {
+        // Network errors (reset, refused, timeout): transient, retried with backoff.
+        if (attempt >= attempts) throw new SalesforceApiError(0, 'NETWORK_ERROR', (err as Error).message, method, path.replace(/\?.*$/, ''));
+        await this.backoff(attempt);
+        continue;
+      }
       if (res.ok) return res;
       const error = await apiError(res, method, path);
-      // A session that expired mid-run is renewed once; the call did not take effect, so it is safe to repeat.
-      if (error.status === 401 && error.errorCode === 'INVALID_SESSION_ID' && attempt === 0) {
+      // A session that expired mid-run is renewed; the call did not take effect, so it is safe to repeat.
+      if (error.status === 401 && error.errorCode === 'INVALID_SESSION_ID' && !renewed) {
+        renewed = true;
         await this.login();
+        attempt--;
+        continue;
+      }
+      if (TRANSIENT_STATUSES.has(error.status) && attempt < attempts) {
+        renewed = false;
+        await this.backoff(attempt, res.headers.get('retry-after'));
         continue;
       }
       throw error;
     }
+  }
+
+  /** Exponential backoff with full jitter (AWS architecture blog), honouring Retry-After when given. */
+  private backoff(attempt: number, retryAfter?: string | null): Promise<void> {
+    const hinted = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : 0;
+    const cap = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (attempt - 1));
+    return this.sleep(Math.max(hinted, Math.random() * cap));
   }
 
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -205,7 +250,7 @@ export class SalesforceApi {
   async uploadJobData(jobId: string, file: string): Promise<void> {
     const { size } = await stat(file);
     const res = await this.send('PUT', `${this.base}/jobs/ingest/${jobId}/batches`, {
-      body: () => createReadStream(file),
+      file,
       contentType: 'text/csv',
       contentLength: size,
     });
@@ -228,16 +273,71 @@ export class SalesforceApi {
     await this.send('DELETE', `${this.base}/jobs/ingest/${jobId}`);
   }
 
-  /** Streams one result CSV of a finished job into a file, without holding it in memory. */
+  /** Streams one result CSV of a finished job into a file, without holding it in memory; retried whole. */
   async downloadResults(jobId: string, kind: ResultKind, file: string): Promise<void> {
-    const res = await this.send('GET', `${this.base}/jobs/ingest/${jobId}/${kind}/`, { accept: 'text/csv' });
-    const out = createWriteStream(file);
-    if (!res.body) {
-      out.end();
-      return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.send('GET', `${this.base}/jobs/ingest/${jobId}/${kind}/`, { accept: 'text/csv' });
+        const out = createWriteStream(file);
+        if (!res.body) {
+          out.end();
+          return;
+        }
+        await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), out);
+        return;
+      } catch (err) {
+        // A stream cut mid-way is fetched again from the start (results are stable once a job ended).
+        if (err instanceof SalesforceApiError || attempt >= this.httpAttempts) throw err;
+        await this.backoff(attempt);
+      }
     }
-    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), out);
   }
+
+}
+
+/** Answers worth another try: throttling and server-side trouble. */
+const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
+const BASE_BACKOFF_MS = 200;
+const MAX_BACKOFF_MS = 15_000;
+
+/** Statuses whose answer has no body (a Response refuses one). */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/**
+ * Sends a file over node:http(s), reading it only as fast as the socket drains. fetch (undici) keeps every
+ * chunk of a streamed request body in memory until the answer arrives (nodejs/undici#4058): 100 MB per
+ * job upload in flight. The answer (201 with no body, or a short error) is read whole.
+ */
+export const sendFile: FileSender = (url, { method, headers, file }) =>
+  new Promise<Response>((resolve, reject) => {
+    const target = new URL(url);
+    const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = request(target, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const status = res.statusCode ?? 500;
+        resolve(
+          new Response(NULL_BODY_STATUSES.has(status) ? null : Buffer.concat(chunks), {
+            status,
+            statusText: res.statusMessage,
+            headers: responseHeaders(res.headers),
+          }),
+        );
+      });
+    });
+    req.on('error', reject);
+    createReadStream(file).on('error', (err) => req.destroy(err)).pipe(req);
+  });
+
+function responseHeaders(headers: IncomingHttpHeaders): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) out.append(name, v);
+  }
+  return out;
 }
 
 async function apiError(res: Response, method: string, path: string): Promise<SalesforceApiError> {

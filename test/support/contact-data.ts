@@ -25,6 +25,7 @@ export function contactsWithBadRows(
   rows: number,
   badPlan: Partial<Record<BadKind, number>>,
   description = '',
+  prefix = 'C-',
 ): GeneratedFile {
   const kinds: BadKind[] = [];
   for (const [kind, count] of Object.entries(badPlan) as [BadKind, number][]) {
@@ -35,7 +36,7 @@ export function contactsWithBadRows(
   const lines = [CONTACT_HEADER];
   const bad = new Map<string, BadKind>();
   for (let i = 0; i < rows; i++) {
-    const ext = `C-${String(i).padStart(7, '0')}`;
+    const ext = `${prefix}${String(i).padStart(7, '0')}`;
     const day = String((i % 28) + 1).padStart(2, '0');
     let first = `First ${i}`;
     let last = `Last${i}`;
