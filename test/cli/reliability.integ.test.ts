@@ -60,6 +60,7 @@ function loadProcess(
   args: readonly string[],
   killWhen: (event: Record<string, any>) => boolean = () => false,
   killAfterMs?: number,
+  signal: NodeJS.Signals = 'SIGKILL',
 ): Promise<{ code: number | null; signal: string | null; stderr: string; events: Record<string, any>[] }> {
   const env = { ...process.env };
   delete env.AWS_ACCESS_KEY_ID;
@@ -72,7 +73,7 @@ function loadProcess(
     if (!line.startsWith('{')) return;
     const event = JSON.parse(line) as Record<string, any>;
     events.push(event);
-    if (child.exitCode === null && killWhen(event)) child.kill('SIGKILL');
+    if (child.exitCode === null && killWhen(event)) child.kill(signal);
   });
   const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   return new Promise((done) =>
@@ -269,5 +270,23 @@ describe('one writer per env and object', () => {
     } finally {
       await fetch(`${stack.description.orgs.prod!.controlUrl}/faults`, { method: 'PUT', body: '{}' });
     }
+  });
+});
+
+describe('SIGTERM (Glue stop or timeout)', () => {
+  test('the runner saves its state, gives its lease back and exits 1; the next run continues at once', async () => {
+    const prefix = 'T1-';
+    const data = contactsWithBadRows(2_000, {}, '', prefix);
+    const source = await stack.putSource('sigterm/t1.csv', data.csv);
+    const cfg = config('sigterm', source, (c) => (c.limits.leaseSeconds = 300));
+    const args = ['--config', cfg, '--env', 'qa'];
+    const first = await loadProcess([...args, '--run-id', 'term-1'], (e) => e.event === 'job-state' && e.state === 'UploadComplete', undefined, 'SIGTERM');
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/run stopped: received SIGTERM; the run's state is saved: run sfetl load again/);
+    // The lease was given back: a new run does not wait 300 s for it.
+    const second = await loadProcess([...args, '--run-id', 'term-2']);
+    expect(second.code).toBe(0);
+    expect(second.events.filter((e) => e.event === 'file-resumed')).toEqual([expect.objectContaining({ runId: 'term-1' })]);
+    await expectInvariants('qa', prefix, idsOf(data.csv));
   });
 });
