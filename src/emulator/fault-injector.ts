@@ -1,3 +1,5 @@
+import { SeededRandom } from './seeded-random';
+
 /** Faults an emulated org injects, as production orgs produce them. Every rate is a share between 0 and 1. */
 export interface FaultConfig {
   /** Added latency per API call, in milliseconds: a fixed value or a range. @default 0 */
@@ -97,14 +99,14 @@ export interface CallFault {
 
 /** Decides, call by call and record by record, which faults happen. Deterministic for a given seed. */
 export class FaultInjector {
-  private state: number;
+  private generator: SeededRandom;
   private calls = 0;
   private burstLeft = 0;
   private servedSinceBurst = 0;
   private failedJobs = 0;
 
   constructor(private config: FaultConfig = {}) {
-    this.state = config.seed ?? 1;
+    this.generator = new SeededRandom(config.seed ?? 1);
   }
 
   get current(): FaultConfig {
@@ -113,23 +115,16 @@ export class FaultInjector {
 
   configure(config: FaultConfig): void {
     this.config = config;
-    this.state = config.seed ?? 1;
+    this.generator = new SeededRandom(config.seed ?? 1);
     this.calls = 0;
     this.burstLeft = 0;
     this.servedSinceBurst = 0;
     this.failedJobs = 0;
   }
 
-  /** mulberry32: small, fast, good enough for fault shares. */
-  /* eslint-disable no-bitwise -- a PRNG is bit arithmetic */
   private random(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.generator.next();
   }
-  /* eslint-enable no-bitwise */
 
   onApiCall(): CallFault {
     const c = this.config;

@@ -11,3 +11,4 @@ export * from './org-emulator';
 export * from './emulator-config';
 export * from './soql';
 export * from './describe';
+export * from './seeded-random';

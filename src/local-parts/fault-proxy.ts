@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { SeededRandom } from '../emulator/seeded-random';
 
 /** Faults the proxy injects into the requests it forwards. */
 export interface FaultProxyFaults {
@@ -16,7 +17,7 @@ export interface FaultProxyFaults {
  * byte for byte and injects S3-style 500/503 answers and latency, so tests see the faults AWS produces.
  */
 export class FaultProxy {
-  private state: number;
+  private generator: SeededRandom;
   private faultCount = 0;
   private requestCount = 0;
 
@@ -25,7 +26,7 @@ export class FaultProxy {
     readonly endpoint: string,
     private faults: FaultProxyFaults,
   ) {
-    this.state = faults.seed ?? 1;
+    this.generator = new SeededRandom(faults.seed ?? 1);
   }
 
   static async start(target: string, faults: FaultProxyFaults = {}): Promise<FaultProxy> {
@@ -39,7 +40,7 @@ export class FaultProxy {
 
   configure(faults: FaultProxyFaults): void {
     this.faults = faults;
-    this.state = faults.seed ?? 1;
+    this.generator = new SeededRandom(faults.seed ?? 1);
   }
 
   /** Requests seen and faults injected so far. */
@@ -47,15 +48,9 @@ export class FaultProxy {
     return { requests: this.requestCount, faults: this.faultCount };
   }
 
-  /* eslint-disable no-bitwise -- mulberry32, a small seeded PRNG */
   private random(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.generator.next();
   }
-  /* eslint-enable no-bitwise */
 
   private handle(upstream: URL, req: IncomingMessage, res: ServerResponse): void {
     this.requestCount++;
