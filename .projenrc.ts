@@ -40,7 +40,7 @@ const project = new typescript.TypeScriptProject({
     '@aws-sdk/lib-storage@^3',
     '@duckdb/node-api@1.5.6-r.1',
   ],
-  devDeps: ['node@^22.23.3', '@types/node@^22'],
+  devDeps: ['node@^22.23.3', '@types/node@^22', 'esbuild@^0.28.2', 'fast-check@^4.10.2'],
   tsconfig: {
     compilerOptions: { target: 'ES2022', lib: ['es2022'], skipLibCheck: true },
   },
@@ -124,6 +124,22 @@ project.addTask('bench', {
   exec: 'node --import tsx test/bench/run.ts',
   receiveArgs: true,
 });
+
+// The Glue runner bundle (docs/glue.md): esbuild bundle + Node 22 + DuckDB binding + glibc loader → dist/runner-bundle.zip.
+project.addTask('bundle:runner', {
+  description: 'Build the Glue runner bundle: dist/runner-bundle.zip and its .sha256 (no-op when up to date)',
+  exec: 'node --import tsx build-tools/build-runner-bundle.ts',
+  receiveArgs: true,
+});
+
+// build-tools/*.ts are linted like test/: eslint's project service needs a tsconfig that includes them.
+const buildToolsTsconfig = new javascript.TypescriptConfig(project, {
+  fileName: 'build-tools/tsconfig.json',
+  include: ['**/*.ts'],
+  exclude: ['node_modules'],
+  compilerOptions: { noEmit: true, rootDir: '..' },
+});
+buildToolsTsconfig.addExtends(project.tsconfig!);
 
 project.addTask('emulator', {
   description: 'Run the Salesforce org emulator (sfetl emulator)',

@@ -1,3 +1,36 @@
+/** Longest value a message repeats in full; a longer one is cut and its length given. */
+const MAX_SHOWN_CHARS = 80;
+
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators, and the invisible marks that reorder or
+ * hide text (bidi controls, BOM): repeated as they are, they would break a one-line message or act on
+ * the operator's terminal.
+ */
+function unprintable(code: number): boolean {
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x2028 && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069) ||
+    code === 0xfeff
+  );
+}
+
+/**
+ * A value someone typed (a flag, a name in the file), made safe to repeat in a one-line message: control
+ * and invisible characters written as `\uXXXX`, a long value cut, with its length.
+ */
+export function printable(value: string): string {
+  const chars = [...value];
+  const shown = chars
+    .slice(0, MAX_SHOWN_CHARS)
+    .map((c) => (unprintable(c.codePointAt(0)!) ? `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}` : c))
+    .join('');
+  return chars.length <= MAX_SHOWN_CHARS ? shown : `${shown}… (${chars.length.toLocaleString('en-US')} characters)`;
+}
+
 /** Every message the configuration part shows a person, in one place; each says what to do next. */
 export const configMessages = {
   retryErrorCodes:
@@ -12,14 +45,14 @@ export const configMessages = {
     `the file must hold a mapping with environments, objects and logs, not ${found}; see docs/configuration.md`,
   unknownKey: (key: string, suggestion: string | undefined, known: readonly string[]) =>
     suggestion === undefined
-      ? `unknown key "${key}"; remove it (keys here: ${known.join(', ')})`
-      : `unknown key "${key}"; did you mean "${suggestion}"? (keys here: ${known.join(', ')})`,
+      ? `unknown key "${printable(key)}"; remove it (keys here: ${known.join(', ')})`
+      : `unknown key "${printable(key)}"; did you mean "${suggestion}"? (keys here: ${known.join(', ')})`,
   credentialInConfig: (key: string) =>
-    `"${key}" looks like a credential, which never goes in this file; put it in the Secrets Manager secret named by auth.secretId (see docs/configuration.md)`,
+    `"${printable(key)}" looks like a credential, which never goes in this file; put it in the Secrets Manager secret named by auth.secretId (see docs/configuration.md)`,
   notOneOf: (value: string, what: string, suggestion: string | undefined, allowed: readonly string[]) =>
     suggestion === undefined
-      ? `"${value}" is not ${what}; use one of ${allowed.join(', ')}`
-      : `"${value}" is not ${what}; did you mean "${suggestion}"? (${allowed.join(', ')})`,
+      ? `"${printable(value)}" is not ${what}; use one of ${allowed.join(', ')}`
+      : `"${printable(value)}" is not ${what}; did you mean "${suggestion}"? (${allowed.join(', ')})`,
 
   // --- environments --------------------------------------------------------------------------------------
   missingEnvironment: (env: string) =>
@@ -35,7 +68,9 @@ export const configMessages = {
   noObjects:
     'is empty; list at least one object, e.g. - { name: Account, source: s3://my-bucket/accounts/, operation: insert }',
   notApiName: (value: string) =>
-    `"${value}" is not an API name; use the name as Salesforce spells it, e.g. Contact, Invoice__c or Ext_Id__c`,
+    `"${printable(value)}" is not an API name; use the name as Salesforce spells it, e.g. Contact, Invoice__c or Ext_Id__c`,
+  objectNameTooLong: (length: number) =>
+    `is ${length.toLocaleString('en-US')} characters long, more than any sObject API name (at most 80, namespace and suffix included); use the name as Salesforce spells it`,
   duplicateObject: (name: string, firstPath: string) =>
     `"${name}" is already listed at ${firstPath}; list each object once (one source prefix can hold many files)`,
   notS3Uri: (value: string) =>
@@ -101,18 +136,18 @@ export const configMessages = {
   envMissing: (envs: readonly string[]) => `no environment chosen; run again with --env <${envs.join('|')}>`,
   envUnknown: (value: string, suggestion: string | undefined, envs: readonly string[]) =>
     suggestion === undefined
-      ? `unknown environment "${value}"; run again with --env <${envs.join('|')}>`
-      : `unknown environment "${value}"; did you mean --env ${suggestion}? (${envs.join(', ')})`,
+      ? `unknown environment "${printable(value)}"; run again with --env <${envs.join('|')}>`
+      : `unknown environment "${printable(value)}"; did you mean --env ${suggestion}? (${envs.join(', ')})`,
   envProtected: (env: string) => `${env} is protected: run again with --confirm-env ${env}`,
   envProtectedMismatch: (env: string, confirmEnv: string) =>
-    `--confirm-env ${confirmEnv} does not match --env ${env}; ${env} is protected: run again with --confirm-env ${env}`,
+    `--confirm-env ${printable(confirmEnv)} does not match --env ${env}; ${env} is protected: run again with --confirm-env ${env}`,
   envConfirmMismatch: (env: string, confirmEnv: string) =>
-    `--confirm-env ${confirmEnv} does not match --env ${env}; run again with --confirm-env ${env}, or without --confirm-env`,
+    `--confirm-env ${printable(confirmEnv)} does not match --env ${env}; run again with --confirm-env ${env}, or without --confirm-env`,
   objectUnknown: (names: readonly { name: string; suggestion: string | undefined }[], configured: readonly string[]) =>
     `${names
       .map(
         ({ name, suggestion }) =>
-          `--object ${name} is not configured${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`,
+          `--object ${printable(name)} is not configured${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`,
       )
       .join('; ')}; configured objects: ${configured.join(', ')}`,
 } as const;

@@ -54,6 +54,11 @@ const LIMIT_KEYS = Object.keys(LIMIT_RULES) as (keyof LoadLimits)[];
 
 /** sObject and field API names: a letter, then letters, digits and underscores (Invoice__c, ns__Ext_Id__c). */
 const API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+/**
+ * The longest sObject API name accepted: Salesforce's names have at most 40 characters, plus a namespace
+ * (15 and "__") and a suffix (__c, __ChangeEvent). The name goes into S3 keys and Glue table names.
+ */
+const MAX_OBJECT_NAME_CHARS = 80;
 /** A field (Email), a relationship by external id (Account.Ext_Id__c) or a polymorphic one (Lead:Who.Email__c). */
 const FIELD_REFERENCE = /^(?:[A-Za-z][A-Za-z0-9_]*:)?[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?$/;
 const API_VERSION = /^(\d{2,3})\.0$/;
@@ -224,6 +229,7 @@ function readObject(
     // Salesforce API names are case-insensitive: Account and account are one object.
     const first = firstPathByName.get(name.toLowerCase());
     if (!API_NAME.test(name)) c.report(at(path, 'name'), m.notApiName(name));
+    else if (name.length > MAX_OBJECT_NAME_CHARS) c.report(at(path, 'name'), m.objectNameTooLong(name.length));
     else if (first !== undefined) c.report(at(path, 'name'), m.duplicateObject(name, first));
     else firstPathByName.set(name.toLowerCase(), at(path, 'name'));
   }

@@ -11,6 +11,10 @@ export const csvMessages = {
   emptySource: (source: string) =>
     `${source} is empty or holds only blank lines; a CSV file starts with a header line of field names`,
   headerNotUtf8: (source: string) => `the header line of ${source} is not valid UTF-8; save the file as UTF-8`,
+  headerUtf16: (source: string) =>
+    `${source} is UTF-16 (it starts with a UTF-16 byte order mark); save the file as UTF-8 (in Excel: "CSV UTF-8")`,
+  headerNul: (source: string) =>
+    `the header line of ${source} contains NUL bytes, so the file is probably UTF-16 or not text; save it as UTF-8 (in Excel: "CSV UTF-8")`,
   headerUnterminatedQuote: (source: string) =>
     `the header line of ${source} opens a quote that is never closed; close the quote in the header`,
   headerBareCr: (source: string) =>
@@ -47,6 +51,8 @@ export const csvMessages = {
     `the quote opened ${index === undefined ? '' : `in ${column(index, name)} `}on line ${line} is never closed, so lines ${line}–${lastLine} (to the end of the file) were read as one row ${at(source, line)}; close the quote, or double the quotes inside the value`,
   invalidUtf8: (source: string, line: number) =>
     `row is not valid UTF-8 ${at(source, line)}; save the file as UTF-8 (the invalid bytes are shown as \uFFFD in the logged values)`,
+  nulByte: (source: string, line: number, index: number | undefined, name: string | undefined) =>
+    `row contains a NUL byte${index === undefined ? '' : ` in ${column(index, name)}`} ${at(source, line)}; remove it (Salesforce does not store NUL in text; if many rows have them, save the file as UTF-8)`,
   fieldTooLong: (source: string, line: number, index: number, name: string | undefined, chars: number, max: number) =>
     `value of ${column(index, name)} has ${n(chars)} characters, Salesforce accepts at most ${n(max)} ${at(source, line)}; shorten the value`,
   rowTooLongChars: (source: string, line: number, chars: number, max: number) =>

@@ -6,6 +6,8 @@ export const CsvRejectCode = {
   MALFORMED_QUOTES: 'SFETL_MALFORMED_QUOTES',
   /** Bytes that are not UTF-8. */
   INVALID_UTF8: 'SFETL_INVALID_UTF8',
+  /** A NUL byte (U+0000), which Salesforce does not store in text; often a sign of a UTF-16 file. */
+  NUL_BYTE: 'SFETL_NUL_BYTE',
   /** A value over Salesforce's 32,000 characters. */
   FIELD_TOO_LONG: 'SFETL_FIELD_TOO_LONG',
   /** A record over Salesforce's 400,000 characters, or too big for one job. */

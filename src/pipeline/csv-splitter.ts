@@ -77,6 +77,7 @@ export interface SplitSummary {
   readonly parts: number;
 }
 
+const NUL = 0x00;
 const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
@@ -107,8 +108,8 @@ const MAX_KEPT_ROW_BYTES = 3 * MAX_ROW_CHARS;
  * BOM is dropped, and blank lines (not rows, not counted) are skipped.
  *
  * Rows that Salesforce would refuse or misread are passed to `onReject` and never written: a wrong number
- * of values, misplaced or unclosed quotes, invalid UTF-8, a value over 32,000 or a record over 400,000
- * characters, a row too big for one part. A byte scanner finds row boundaries and counts values outside
+ * of values, misplaced or unclosed quotes, invalid UTF-8, a NUL byte, a value over 32,000 or a record over
+ * 400,000 characters, a row too big for one part. A byte scanner finds row boundaries and counts values outside
  * quotes; only rows it flags are parsed exactly.
  *
  * @throws EmptySourceError when there is no header line
@@ -188,6 +189,11 @@ function hasBom(b: Buffer): boolean {
   return b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
 }
 
+/** FF FE or FE FF: the byte order mark of a UTF-16 file (as Excel's "Unicode text" writes). */
+function isUtf16Bom(b: Buffer): boolean {
+  return (b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff);
+}
+
 function toBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
@@ -227,6 +233,8 @@ class CsvSplitter {
   private nextBase = 0;
   /** Whether every row that starts and ends inside the current chunk is known to be valid UTF-8. */
   private chunkUtf8 = true;
+  /** Whether the current chunk holds a NUL byte anywhere (then each of its rows is checked for one). */
+  private chunkNul = false;
 
   /** The beginning of a row that started in an earlier chunk (at most MAX_KEPT_ROW_BYTES of it). */
   private carry = Buffer.allocUnsafe(64 * 1024);
@@ -303,6 +311,7 @@ class CsvSplitter {
       break;
     }
     this.chunkUtf8 = isUtf8(chunk.subarray(from, to));
+    this.chunkNul = chunk.includes(NUL);
   }
 
   /** Scans `chunk` from `from`; returns where it stopped (the chunk's length when it got to the end). */
@@ -508,7 +517,10 @@ class CsvSplitter {
       !malformed &&
       !longField &&
       rowLen <= this.fastRowLimit &&
-      (spanning ? isUtf8(this.carry.subarray(0, this.carryLen)) : this.chunkUtf8 || isUtf8(chunk.subarray(start, end)));
+      (spanning
+        ? isUtf8(this.carry.subarray(0, this.carryLen)) && !this.carry.subarray(0, this.carryLen).includes(NUL)
+        : (this.chunkUtf8 || isUtf8(chunk.subarray(start, end))) &&
+          !(this.chunkNul && chunk.subarray(start, end).includes(NUL)));
     if (!ok) {
       const bytes = spanning ? this.carry.subarray(0, this.carryLen) : chunk.subarray(start, end);
       const reason = this.judge(bytes, rowLen);
@@ -567,6 +579,15 @@ class CsvSplitter {
       return {
         code: CsvRejectCode.INVALID_UTF8,
         message: m.invalidUtf8(src, line),
+        values: problem ? [text] : parsed.values,
+      };
+    }
+    if (bytes.includes(NUL)) {
+      const found = problem ? -1 : parsed.values.findIndex((v) => v.includes('\0'));
+      const column = found < 0 ? undefined : found;
+      return {
+        code: CsvRejectCode.NUL_BYTE,
+        message: m.nulByte(src, line, column, column === undefined ? undefined : this.sourceHeader![column]),
         values: problem ? [text] : parsed.values,
       };
     }
@@ -639,7 +660,9 @@ class CsvSplitter {
   private acceptHeader(bytes: Buffer, rowLen: number): void {
     const src = this.source;
     if (rowLen > bytes.length) throw new BadHeaderError(src, m.headerTooLong(src, bytes.length));
+    if (isUtf16Bom(bytes)) throw new BadHeaderError(src, m.headerUtf16(src));
     if (!isUtf8(bytes)) throw new BadHeaderError(src, m.headerNotUtf8(src));
+    if (bytes.includes(NUL)) throw new BadHeaderError(src, m.headerNul(src));
     const parsed = parseCsvRow(bytes.toString('utf8'));
     if (parsed.problem) {
       const { kind, column } = parsed.problem;

@@ -26,6 +26,12 @@ export interface PreflightResult {
   readonly object: SObjectDescribe;
 }
 
+/**
+ * Column problems listed one by one; the rest are counted in one line. A file of thousands of columns
+ * (more than the 5,000 fields a record can have) must not give a message thousands of lines long.
+ */
+export const MAX_LISTED_COLUMN_PROBLEMS = 10;
+
 function requiredOnInsert(f: FieldDescribe): boolean {
   return f.createable && !f.nillable && !f.defaultedOnCreate && f.type !== 'boolean';
 }
@@ -68,18 +74,23 @@ export async function preflight(
   );
   const uploadHeader: string[] = [];
   const seen = new Set<string>();
+  const columnProblems: string[] = [];
   for (const sourceColumn of sourceHeader) {
     const column = config.columnMapping[sourceColumn] ?? sourceColumn;
     const mapped = column !== sourceColumn ? ` (mapped from ${sourceColumn})` : '';
     let canonical: string | undefined;
     const dot = column.indexOf('.');
     if (dot > 0) {
-      canonical = await relationshipColumn(org, relationships, column, dot, problems, mapped);
+      canonical = await relationshipColumn(org, relationships, column, dot, columnProblems, mapped);
     } else {
       const field = fields.get(column.toLowerCase());
       if (!field) {
-        const guess = closestMatch(column, [...object.fields.map((f) => f.name), ...[...relationships.keys()]]);
-        problems.push(
+        // Only listed problems show a guess, and guessing costs: a file of 5,000 columns would take seconds.
+        const guess =
+          columnProblems.length < MAX_LISTED_COLUMN_PROBLEMS
+            ? closestMatch(column, [...object.fields.map((f) => f.name), ...[...relationships.keys()]])
+            : undefined;
+        columnProblems.push(
           `column ${column}${mapped} is not a field of ${object.name}${guess ? `; did you mean ${guess}?` : ''} Rename the column or map it with columnMapping`,
         );
       } else {
@@ -97,7 +108,7 @@ export async function preflight(
                     field.name.toLowerCase() === config.externalIdField?.toLowerCase()
                   : true;
         if (!writable) {
-          problems.push(
+          columnProblems.push(
             `column ${field.name}${mapped} cannot be written by ${op} (read-only field); remove the column`,
           );
         }
@@ -105,12 +116,13 @@ export async function preflight(
     }
     if (canonical) {
       if (seen.has(canonical.toLowerCase())) {
-        problems.push(`column ${canonical} appears twice after mapping; keep one`);
+        columnProblems.push(`column ${canonical} appears twice after mapping; keep one`);
       }
       seen.add(canonical.toLowerCase());
       uploadHeader.push(canonical);
     }
   }
+  problems.push(...listed(columnProblems, sourceHeader.length, object.name));
 
   if (op === 'insert') {
     const missing = object.fields.filter(requiredOnInsert).filter((f) => !seen.has(f.name.toLowerCase()));
@@ -122,7 +134,11 @@ export async function preflight(
   }
   if (op === 'update' && !seen.has('id')) problems.push('an update file needs an Id column');
   if ((op === 'delete' || op === 'hardDelete') && !(uploadHeader.length === 1 && uploadHeader[0] === 'Id')) {
-    problems.push(`a ${op} file must carry only the Id column (found: ${sourceHeader.join(', ')})`);
+    const found =
+      sourceHeader.length <= MAX_LISTED_COLUMN_PROBLEMS
+        ? sourceHeader.join(', ')
+        : `${sourceHeader.slice(0, MAX_LISTED_COLUMN_PROBLEMS).join(', ')} and ${(sourceHeader.length - MAX_LISTED_COLUMN_PROBLEMS).toLocaleString('en-US')} more`;
+    problems.push(`a ${op} file must carry only the Id column (found: ${found})`);
   }
   if (op === 'upsert') {
     const key = config.externalIdField ?? '';
@@ -138,6 +154,17 @@ export async function preflight(
   }
   if (problems.length > 0) throw new PreflightError(object.name, source, problems);
   return { uploadHeader, object };
+}
+
+/** The first column problems, then one line counting the rest. */
+function listed(columnProblems: readonly string[], columns: number, objectName: string): string[] {
+  if (columnProblems.length <= MAX_LISTED_COLUMN_PROBLEMS) return [...columnProblems];
+  const n = (value: number) => value.toLocaleString('en-US');
+  const rest = columnProblems.length - MAX_LISTED_COLUMN_PROBLEMS;
+  return [
+    ...columnProblems.slice(0, MAX_LISTED_COLUMN_PROBLEMS),
+    `and ${n(rest)} more column problems (${n(columnProblems.length)} in all, in a file of ${n(columns)} columns); check that the file is meant for ${objectName}, fix the columns and run again`,
+  ];
 }
 
 async function relationshipColumn(

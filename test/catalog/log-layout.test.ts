@@ -61,6 +61,13 @@ describe('logLocation', () => {
     ['object', { object: 'Contact/' }],
     ['createdTime', { createdTime: '2026-11-03' }],
     ['status', { status: 'done' as 'success' }],
+    ['object', { object: '../Contact' }],
+    ['object', { object: 'Contact%2F..' }],
+    ['object', { object: "x'; DROP TABLE t; --" }],
+    ['runId', { runId: '..' }],
+    ['runId', { runId: 'run\u0000id' }],
+    ['runId', { runId: 'run\nid' }],
+    ['env', { env: '"' }],
   ])('refuses a %s that would break the layout', (field, change) => {
     expect(() => logLocation({ ...dir, ...change })).toThrow(LogLayoutError);
     expect(() => logLocation({ ...dir, ...change })).toThrow(field);

@@ -393,6 +393,24 @@ describe('a mistake is reported with its path and what to do', () => {
       '"Sales Order" is not an API name; use the name as Salesforce spells it, e.g. Contact, Invoice__c or Ext_Id__c',
     ],
     [
+      'an object name that tries path traversal',
+      (d) => (d.objects[0].name = '../Account'),
+      'objects[0].name',
+      '"../Account" is not an API name; use the name as Salesforce spells it, e.g. Contact, Invoice__c or Ext_Id__c',
+    ],
+    [
+      'an object name with control characters (shown escaped)',
+      (d) => (d.objects[0].name = 'Account\u001b[2J\n'),
+      'objects[0].name',
+      '"Account\\u001b[2J\\u000a" is not an API name; use the name as Salesforce spells it, e.g. Contact, Invoice__c or Ext_Id__c',
+    ],
+    [
+      'an object name longer than any sObject API name',
+      (d) => (d.objects[0].name = `A${'a'.repeat(80)}`),
+      'objects[0].name',
+      'is 81 characters long, more than any sObject API name (at most 80, namespace and suffix included); use the name as Salesforce spells it',
+    ],
+    [
       'an object listed twice (names are case-insensitive)',
       (d) => d.objects.push({ ...d.objects[0], name: 'ACCOUNT', source: 's3://src-bucket/more/' }),
       'objects[1].name',

@@ -596,3 +596,61 @@ describe('readCsvHeader', () => {
     expect((err as Error).message).toContain(`of the header line of ${SOURCE} are both named "email"`);
   });
 });
+
+describe('splitCsv: NUL bytes and UTF-16 files', () => {
+  const badInput = (name: string) => readFileSync(join(__dirname, '../fixtures/bad-input', name));
+  const fix = 'remove it (Salesforce does not store NUL in text; if many rows have them, save the file as UTF-8)';
+
+  test('a row with a NUL byte is rejected as SFETL_NUL_BYTE, naming the column; its values are logged as they were', async () => {
+    const result = await split(badInput('nul-bytes.csv'));
+    expect(rowsOf(result)).toBe('N-1,Ng,fine\nN-4,Park,fine\n');
+    expect(result.rejects).toEqual([
+      {
+        line: 3,
+        code: CsvRejectCode.NUL_BYTE,
+        message: `row contains a NUL byte in column 2 "LastName" (${SOURCE} line 3); ${fix}`,
+        values: ['N-2', 'Lee\0', 'nul in an unquoted value'],
+      },
+      {
+        line: 4,
+        code: CsvRejectCode.NUL_BYTE,
+        message: `row contains a NUL byte in column 3 "Description" (${SOURCE} line 4); ${fix}`,
+        values: ['N-3', 'Kim', 'nul \0 in a quoted value'],
+      },
+    ]);
+    expect(result.summary).toMatchObject({ rowsRead: 4, rowsInParts: 2, rejected: 2 });
+  });
+
+  test('a NUL is found wherever the chunks are cut, also in a row that spans chunks', async () => {
+    const input = badInput('nul-bytes.csv');
+    const whole = await split(input);
+    expect(await split(oneByteChunks(input))).toEqual(whole);
+    const nul = input.indexOf(0);
+    expect(await split(cutAt(input, nul, nul + 1))).toEqual(whole);
+    expect(await split(cutAt(input, nul - 2, input.indexOf(0, nul + 1) + 3))).toEqual(whole);
+  });
+
+  test('a NUL with another problem in the row is still one reject, the raw row kept', async () => {
+    const result = await split(Buffer.from('Id,Name\n1,a"b\0\n2,ok\n'));
+    expect(result.rejects.map((r) => [r.line, r.code, r.values])).toEqual([[2, 'SFETL_NUL_BYTE', ['1,a"b\0']]]);
+    expect(result.rejects[0]!.message).toBe(`row contains a NUL byte (${SOURCE} line 2); ${fix}`);
+  });
+
+  test.each([
+    [
+      'utf16le-bom.csv',
+      `${SOURCE} is UTF-16 (it starts with a UTF-16 byte order mark); save the file as UTF-8 (in Excel: "CSV UTF-8")`,
+    ],
+    [
+      'utf16le-no-bom.csv',
+      `the header line of ${SOURCE} contains NUL bytes, so the file is probably UTF-16 or not text; save it as UTF-8 (in Excel: "CSV UTF-8")`,
+    ],
+  ])('%s: BadHeaderError, from the splitter and from readCsvHeader', async (name, message) => {
+    const err = await collect(
+      splitCsv(Readable.from([badInput(name)]), { workDir: newWorkDir(), sourceName: SOURCE }, () => undefined),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadHeaderError);
+    expect((err as Error).message).toBe(message);
+    await expect(readCsvHeader(Readable.from(oneByteChunks(badInput(name))), SOURCE)).rejects.toThrow(message);
+  });
+});

@@ -80,12 +80,31 @@ describe('preflight', () => {
     expect(await problems(object({ operation: 'delete' }), ['Id', 'LastName'])).toEqual([
       'a delete file must carry only the Id column (found: Id, LastName)',
     ]);
-    expect(await problems(object({ operation: 'update' }), ['LastName'])).toEqual(['an update file needs an Id column']);
+    expect(await problems(object({ operation: 'update' }), ['LastName'])).toEqual([
+      'an update file needs an Id column',
+    ]);
   });
 
   test('a column mapped twice onto one field is refused', async () => {
     expect(await problems(object({ columnMapping: { a: 'LastName' } }), ['LastName', 'a'])).toEqual([
       'column LastName appears twice after mapping; keep one',
+    ]);
+  });
+
+  test('thousands of bad columns: ten are listed, one line counts the rest, other problems still show', async () => {
+    const header = Array.from({ length: 5_001 }, (_, i) => `Extra_${i}`);
+    const listed = await problems(object({}), header);
+    expect(listed).toHaveLength(12);
+    expect(listed[0]).toMatch(/^column Extra_0 is not a field of Contact/);
+    expect(listed[10]).toBe(
+      'and 4,991 more column problems (5,001 in all, in a file of 5,001 columns); check that the file is meant for Contact, fix the columns and run again',
+    );
+    expect(listed[11]).toBe('required field LastName missing for insert; add the column');
+    const fields = ['Id', 'FirstName', 'LastName', 'Title', 'Department', 'Email', 'Phone', 'Fax', 'Birthdate'];
+    expect(
+      await problems(object({ operation: 'delete' }), [...fields, 'MobilePhone', 'HomePhone', 'OtherPhone']),
+    ).toEqual([
+      'a delete file must carry only the Id column (found: Id, FirstName, LastName, Title, Department, Email, Phone, Fax, Birthdate, MobilePhone and 2 more)',
     ]);
   });
 });
