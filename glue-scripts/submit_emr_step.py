@@ -1,0 +1,365 @@
+"""Glue Python-shell entry point of the "publish" job: runs emr/log_to_hive.py as an EMR step and waits, see docs/glue.md.
+
+Glue 3.0 Python shell (Python 3.9, stdlib + boto3).
+
+- Cluster: ``--cluster-id j-…``, or the one active cluster tagged ``--cluster-tag key=value``, or (neither
+  given) a transient cluster made by RunJobFlow with the Glue Data Catalog as Hive and Spark metastore, the
+  step in it, and auto-termination once the step is done.
+- Step: ``command-runner.jar`` running ``spark-submit --deploy-mode cluster <--script-s3-uri> --database …
+  --logs … --mode full|incremental [--object X]… [--warehouse …]`` (emr/log_to_hive.py's own arguments). The
+  step's name carries the run id the load job wrote to the workflow run properties.
+- Waits with growing intervals until the step ends; a failed, cancelled or interrupted step prints where its
+  logs are and the tail of its stderr, and fails the job.
+
+Everything above ``main`` takes its clients, sleep and clock as arguments; nothing runs at import time.
+"""
+
+import argparse
+import gzip
+import sys
+import time
+from typing import IO, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+#: Written by bootstrap.py (the load job) into the workflow run properties.
+RUN_ID_PROPERTY = "sfetl_run_id"
+DEFAULT_RELEASE_LABEL = "emr-7.14.0"
+ACTIVE_CLUSTER_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
+DONE_STEP_STATES = ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED")
+GLUE_CATALOG_FACTORY = "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"
+MODES = ("full", "incremental")
+STDERR_TAIL_LINES = 40
+
+
+class SubmitError(Exception):
+    """Stops the job; the message is the one line that says what to do."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class StepResult(NamedTuple):
+    cluster_id: str
+    step_id: str
+    state: str
+    failure: Dict[str, str]
+
+
+# ---------------------------------------------------------------------------------------------- arguments
+
+
+def str_to_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("true", "yes", "1", ""):
+        return True
+    if lowered in ("false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The job's arguments. Glue's own (--JOB_ID, --TempDir, --scriptLocation, …) are accepted and ignored."""
+    parser = argparse.ArgumentParser(prog="submit_emr_step.py", allow_abbrev=False)
+    step = parser.add_argument_group("the step (emr/log_to_hive.py)")
+    step.add_argument("--script-s3-uri", required=True, help="s3:// path of log_to_hive.py")
+    step.add_argument("--logs", required=True, help="s3://<log bucket>/<prefix>: the root of success/ and failure/")
+    step.add_argument("--database", required=True, help="Hive database (Glue Data Catalog) of the tables")
+    step.add_argument("--mode", choices=MODES, default="full")
+    step.add_argument("--objects", default="", help="comma-separated sObject names (default: every object in the logs)")
+    step.add_argument("--warehouse", default="", help="location for the database when the job creates it")
+    step.add_argument("--run-id", default="", help="run id for the step's name (default: the workflow run property)")
+    cluster = parser.add_argument_group("the cluster")
+    cluster.add_argument("--cluster-id", default="", help="an existing cluster")
+    cluster.add_argument("--cluster-tag", default="", help="key=value: the one active cluster with this tag")
+    transient = parser.add_argument_group("a transient cluster (neither --cluster-id nor --cluster-tag)")
+    transient.add_argument("--release-label", default=DEFAULT_RELEASE_LABEL)
+    transient.add_argument("--cluster-name", default="sfetl-publish")
+    transient.add_argument("--log-uri", default="", help="s3:// prefix for the cluster's logs (strongly advised)")
+    transient.add_argument("--instance-type", default="m5.xlarge")
+    transient.add_argument("--core-instance-count", type=int, default=2)
+    transient.add_argument("--subnet-id", default="")
+    transient.add_argument("--service-role", default="EMR_DefaultRole")
+    transient.add_argument("--job-flow-role", default="EMR_EC2_DefaultRole")
+    wait = parser.add_argument_group("waiting")
+    wait.add_argument("--poll-seconds", type=float, default=15.0, help="first wait between checks; doubles up to 60 s")
+    wait.add_argument("--timeout-minutes", type=float, default=0.0, help="give up waiting after this (0: never)")
+    parser.add_argument("--JOB_RUN_ID", default="")
+    parser.add_argument("--WORKFLOW_NAME", default="")
+    parser.add_argument("--WORKFLOW_RUN_ID", default="")
+    args, _glue_reserved = parser.parse_known_args(list(argv))
+    return args
+
+
+def split_objects(objects: str) -> List[str]:
+    return [name.strip() for name in objects.split(",") if name.strip()]
+
+
+def parse_tag(text: str) -> Tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise SubmitError(f"--cluster-tag must be key=value, got {text!r}")
+    return key, value
+
+
+# ------------------------------------------------------------------------------------------------ run id
+
+
+def read_run_id(glue, workflow_name: str, workflow_run_id: str) -> Optional[str]:
+    """The run id the load job of this workflow run recorded (bootstrap.py), or None."""
+    if not workflow_name or not workflow_run_id:
+        return None
+    properties = glue.get_workflow_run_properties(Name=workflow_name, RunId=workflow_run_id).get("RunProperties") or {}
+    return properties.get(RUN_ID_PROPERTY) or None
+
+
+# ------------------------------------------------------------------------------------------- step, cluster
+
+
+def spark_submit_args(
+    script_s3_uri: str, database: str, logs: str, mode: str, objects: Sequence[str], warehouse: str = ""
+) -> List[str]:
+    """command-runner.jar's arguments: spark-submit in cluster mode with log_to_hive.py's own arguments."""
+    args = ["spark-submit", "--deploy-mode", "cluster", script_s3_uri, "--database", database, "--logs", logs]
+    args += ["--mode", mode]
+    for name in objects:
+        args += ["--object", name]
+    if warehouse:
+        args += ["--warehouse", warehouse]
+    return args
+
+
+def step_definition(name: str, args: Sequence[str], action_on_failure: str) -> Dict:
+    return {
+        "Name": name,
+        "ActionOnFailure": action_on_failure,
+        "HadoopJarStep": {"Jar": "command-runner.jar", "Args": list(args)},
+    }
+
+
+def glue_catalog_configurations() -> List[Dict]:
+    """Hive and Spark SQL use the Glue Data Catalog as their metastore."""
+    properties = {"hive.metastore.client.factory.class": GLUE_CATALOG_FACTORY}
+    return [
+        {"Classification": "hive-site", "Properties": dict(properties)},
+        {"Classification": "spark-hive-site", "Properties": dict(properties)},
+    ]
+
+
+def transient_cluster_request(args: argparse.Namespace, step: Dict) -> Dict:
+    """RunJobFlow for a cluster that runs the one step and terminates (also when the step fails)."""
+    instances: Dict = {
+        "InstanceGroups": [
+            {"Name": "primary", "InstanceRole": "MASTER", "InstanceType": args.instance_type, "InstanceCount": 1},
+            {
+                "Name": "core",
+                "InstanceRole": "CORE",
+                "InstanceType": args.instance_type,
+                "InstanceCount": args.core_instance_count,
+            },
+        ],
+        "KeepJobFlowAliveWhenNoSteps": False,
+        "TerminationProtected": False,
+    }
+    if args.subnet_id:
+        instances["Ec2SubnetId"] = args.subnet_id
+    request = {
+        "Name": args.cluster_name,
+        "ReleaseLabel": args.release_label,
+        "Applications": [{"Name": "Spark"}, {"Name": "Hive"}],
+        "Configurations": glue_catalog_configurations(),
+        "Instances": instances,
+        "Steps": [step],
+        "JobFlowRole": args.job_flow_role,
+        "ServiceRole": args.service_role,
+        "VisibleToAllUsers": True,
+        "Tags": [{"Key": "sfetl:purpose", "Value": "publish"}],
+    }
+    if args.log_uri:
+        request["LogUri"] = args.log_uri
+    return request
+
+
+def find_cluster_by_tag(emr, key: str, value: str) -> str:
+    """The id of the one active cluster tagged key=value."""
+    matches = []
+    for page in emr.get_paginator("list_clusters").paginate(ClusterStates=list(ACTIVE_CLUSTER_STATES)):
+        for summary in page.get("Clusters", []):
+            tags = emr.describe_cluster(ClusterId=summary["Id"])["Cluster"].get("Tags", [])
+            if any(tag.get("Key") == key and tag.get("Value") == value for tag in tags):
+                matches.append(summary["Id"])
+    if not matches:
+        raise SubmitError(
+            f"no active EMR cluster is tagged {key}={value}: start one, pass --cluster-id, or leave both out for a "
+            "transient cluster"
+        )
+    if len(matches) > 1:
+        raise SubmitError(f"{len(matches)} active EMR clusters are tagged {key}={value} ({', '.join(matches)}): pass --cluster-id")
+    return matches[0]
+
+
+def submit(emr, args: argparse.Namespace, run_id: Optional[str], log: Callable[[str], None]) -> Tuple[str, str]:
+    """Adds the step to an existing cluster, or starts a transient cluster with it; returns (cluster id, step id)."""
+    objects = split_objects(args.objects)
+    step_args = spark_submit_args(args.script_s3_uri, args.database, args.logs, args.mode, objects, args.warehouse)
+    name = f"sfetl publish {args.mode}" + (f" run {run_id}" if run_id else "")
+    cluster_id = args.cluster_id
+    if not cluster_id and args.cluster_tag:
+        cluster_id = find_cluster_by_tag(emr, *parse_tag(args.cluster_tag))
+    if cluster_id:
+        # A shared cluster keeps running whatever this step does.
+        step = step_definition(name, step_args, "CONTINUE")
+        step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step])["StepIds"][0]
+        log(f"step {step_id} added to cluster {cluster_id}: {' '.join(step_args)}")
+        return cluster_id, step_id
+    step = step_definition(name, step_args, "TERMINATE_CLUSTER")
+    cluster_id = emr.run_job_flow(**transient_cluster_request(args, step))["JobFlowId"]
+    steps = emr.list_steps(ClusterId=cluster_id)["Steps"]
+    step_id = next(s["Id"] for s in steps if s["Name"] == name)
+    log(f"transient cluster {cluster_id} ({args.release_label}) started with step {step_id}: {' '.join(step_args)}")
+    return cluster_id, step_id
+
+
+def wait_for_step(
+    emr,
+    cluster_id: str,
+    step_id: str,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    first_interval: float = 15.0,
+    max_interval: float = 60.0,
+    timeout_seconds: float = 0.0,
+    log: Callable[[str], None] = lambda line: None,
+) -> StepResult:
+    """Polls describe_step with doubling intervals until the step ends (or ``timeout_seconds``, if > 0)."""
+    started = clock()
+    interval = first_interval
+    last_state = ""
+    while True:
+        status = emr.describe_step(ClusterId=cluster_id, StepId=step_id)["Step"]["Status"]
+        state = status["State"]
+        if state != last_state:
+            log(f"step {step_id}: {state}")
+            last_state = state
+        if state in DONE_STEP_STATES:
+            return StepResult(cluster_id, step_id, state, dict(status.get("FailureDetails") or {}))
+        if timeout_seconds > 0 and clock() - started >= timeout_seconds:
+            raise SubmitError(
+                f"step {step_id} on cluster {cluster_id} is still {state} after {timeout_seconds / 60:.0f} min: it keeps "
+                "running; follow it in the EMR console, or raise --timeout-minutes"
+            )
+        sleep(interval)
+        interval = min(interval * 2, max_interval)
+
+
+def step_log_location(emr, cluster_id: str, step_id: str) -> Optional[str]:
+    """s3://…/<cluster id>/steps/<step id>/ when the cluster writes its logs to S3 (LogUri), else None."""
+    log_uri = emr.describe_cluster(ClusterId=cluster_id)["Cluster"].get("LogUri") or ""
+    if not log_uri:
+        return None
+    if log_uri.startswith("s3n://"):
+        log_uri = "s3://" + log_uri[len("s3n://") :]
+    return f"{log_uri.rstrip('/')}/{cluster_id}/steps/{step_id}/"
+
+
+def read_stderr_tail(
+    s3,
+    steps_prefix: str,
+    lines: int = STDERR_TAIL_LINES,
+    attempts: int = 6,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Optional[List[str]]:
+    """The last lines of the step's stderr.gz; EMR uploads step logs every few minutes, so it is retried."""
+    bucket, _, prefix = steps_prefix[len("s3://") :].partition("/")
+    key = f"{prefix}stderr.gz"
+    for attempt in range(attempts):
+        try:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except Exception as error:  # botocore ClientError (NoSuchKey) until EMR has uploaded the file
+            code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
+            if code not in ("NoSuchKey", "404", "NotFound"):
+                raise
+            if attempt + 1 < attempts:
+                sleep(30)
+            continue
+        text = gzip.decompress(body).decode("utf-8", "replace")
+        return text.splitlines()[-lines:]
+    return None
+
+
+def report_failure(emr, s3, result: StepResult, out: IO[str], sleep: Callable[[float], None] = time.sleep) -> str:
+    """Prints where the failed step's logs are and the tail of its stderr; returns the job's last line."""
+    details = result.failure
+    if details:
+        out.write(f"step {result.step_id} {result.state}: {details.get('Reason', '')} {details.get('Message', '')}\n")
+    location = step_log_location(emr, result.cluster_id, result.step_id)
+    if location is None:
+        out.write(f"cluster {result.cluster_id} has no LogUri: the step's logs are only on the cluster (EMR console)\n")
+    else:
+        out.write(f"step logs: {location} (stderr.gz, stdout.gz, controller.gz)\n")
+        tail = read_stderr_tail(s3, location, sleep=sleep)
+        if tail is None:
+            out.write(f"{location}stderr.gz is not there yet: EMR uploads step logs every few minutes, look again\n")
+        else:
+            out.write(f"last {len(tail)} lines of {location}stderr.gz:\n")
+            for line in tail:
+                out.write(f"  {line}\n")
+    out.flush()
+    where = location or f"cluster {result.cluster_id} in the EMR console"
+    return (
+        f"the publish step {result.step_id} ended {result.state}: read its stderr at {where} (in cluster mode the "
+        "driver's own log is under containers/ of the same LogUri); fix the cause and run the publish job again "
+        "(it overwrites the tables, so a rerun is safe)"
+    )
+
+
+# -------------------------------------------------------------------------------------------------- main
+
+
+def _log(line: str) -> None:
+    print(f"submit_emr_step: {line}", flush=True)
+
+
+def main(
+    argv: Sequence[str],
+    make_client: Optional[Callable[[str], object]] = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
+    """The job: 0 when the step completed, else 1 after printing where its logs are. ``make_client`` builds
+    the AWS clients by service name (default boto3.client, imported only here)."""
+    if make_client is None:
+        import boto3
+
+        make_client = boto3.client
+    args = parse_args(argv)
+    emr = make_client("emr")
+    try:
+        run_id = args.run_id or None
+        if not run_id and args.WORKFLOW_NAME and args.WORKFLOW_RUN_ID:
+            run_id = read_run_id(make_client("glue"), args.WORKFLOW_NAME, args.WORKFLOW_RUN_ID)
+        cluster_id, step_id = submit(emr, args, run_id, _log)
+        result = wait_for_step(
+            emr,
+            cluster_id,
+            step_id,
+            sleep=sleep,
+            clock=clock,
+            first_interval=args.poll_seconds,
+            timeout_seconds=args.timeout_minutes * 60,
+            log=_log,
+        )
+        if result.state == "COMPLETED":
+            _log(f"step {step_id} completed" + (f" (run {run_id})" if run_id else ""))
+            return 0
+        message = report_failure(emr, make_client("s3"), result, sys.stdout, sleep)
+    except SubmitError as error:
+        print(f"submit_emr_step: {error}", file=sys.stderr, flush=True)
+        return error.exit_code
+    print(f"submit_emr_step: {message}", file=sys.stderr, flush=True)
+    return 1
+
+
+if __name__ == "__main__":
+    exit_code = main(sys.argv[1:])
+    if exit_code:
+        raise SystemExit(exit_code)

@@ -1,0 +1,195 @@
+"""Helpers for the Glue entry points' tests (fixtures are in conftest.py): paths, clients, the stack process,
+source files and configurations, and bootstrap.py run as Glue runs it."""
+
+import csv
+import io
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Optional, Sequence
+
+import boto3
+import pytest
+
+GLUE_SCRIPTS = Path(__file__).resolve().parents[1]
+REPO_ROOT = GLUE_SCRIPTS.parent
+# The entry points are single files that Glue runs as they are; tests import them from there.
+sys.path.insert(0, str(GLUE_SCRIPTS))
+
+NODE = REPO_ROOT / "node_modules" / ".bin" / "node"
+SFETL = REPO_ROOT / "bin" / "sfetl.js"
+BUILD_SCRIPT = REPO_ROOT / "build-tools" / "build-runner-bundle.ts"
+BUNDLE_ZIP = REPO_ROOT / "dist" / "runner-bundle.zip"
+REGION = "us-east-1"
+ARTIFACT_BUCKET = "sfetl-artifacts"
+BUNDLE_KEY = "runner/runner-bundle.zip"
+READY_TIMEOUT_SECONDS = 90
+RUN_TIMEOUT_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Bundle:
+    path: Path
+    sha256: str
+    manifest: Dict
+
+
+def client(service: str, endpoint: str):
+    return boto3.client(
+        service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
+
+
+
+class StackProcess:
+    """``sfetl stack`` as a child process, as a person runs it; stopped with SIGTERM."""
+
+    def __init__(self, directory: Path) -> None:
+        self.command = [str(NODE), str(SFETL), "stack", "--dir", str(directory)]
+        self.process = subprocess.Popen(
+            self.command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        self._lines: "queue.Queue[str]" = queue.Queue()
+        self._stderr: List[str] = []
+        threading.Thread(target=_pump, args=(self.process.stdout, self._lines.put), daemon=True).start()
+        threading.Thread(target=_pump, args=(self.process.stderr, self._stderr.append), daemon=True).start()
+
+    def description(self) -> Dict:
+        try:
+            line = self._lines.get(timeout=READY_TIMEOUT_SECONDS)
+        except queue.Empty:
+            line = ""
+        if not line:
+            raise RuntimeError(f"`{' '.join(self.command)}` printed no JSON line; stderr: {''.join(self._stderr)}")
+        return json.loads(line)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _pump(stream, sink: Callable[[str], None]) -> None:
+    for line in stream:
+        sink(line)
+    sink("")
+
+
+
+
+def contacts_csv(rows: int, prefix: str, bad_every: int = 0) -> str:
+    """Contacts with unique external ids; every ``bad_every``-th row has an invalid email (fails in the org)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Ext_Id__c", "FirstName", "LastName", "Email"])
+    for i in range(rows):
+        email = f"person{i}.example.com" if bad_every and i % bad_every == 0 else f"person{i}@example.com"
+        writer.writerow([f"{prefix}{i:06d}", f"First {i}", f"Last {i}", email])
+    return out.getvalue()
+
+
+def load_config(stack: Dict, source: str, limits: Optional[Dict] = None) -> Dict:
+    """A runner configuration loading one Contact source into any of the stack's four orgs."""
+    orgs = stack["orgs"]
+    return {
+        "environments": {
+            env: {
+                "instanceUrl": orgs[env]["instanceUrl"],
+                "loginUrl": orgs[env]["loginUrl"],
+                "apiVersion": "66.0",
+                "auth": {"type": "client_credentials", "secretId": stack["secrets"][env]},
+                "protected": env == "prod",
+            }
+            for env in ("dev", "qa", "uat", "prod")
+        },
+        "objects": [{"name": "Contact", "source": source, "operation": "insert", "loadOrder": 1}],
+        "logs": {"bucket": stack["buckets"]["logs"], "prefix": "", "glueDatabase": "sfetl_logs"},
+        "limits": {"failureRateThreshold": 0.5, "pollIntervalMs": 50, "pollMaxIntervalMs": 200, **(limits or {})},
+        "aws": {"region": stack["aws"]["region"], "endpoint": stack["aws"]["endpoint"]},
+    }
+
+
+def put_load(stack: Dict, name: str, rows: int, bad_every: int = 0, limits: Optional[Dict] = None) -> str:
+    """Uploads a Contact source and its configuration to the stack's S3; the configuration's s3:// URI."""
+    s3 = client("s3", stack["aws"]["endpoint"])
+    source_bucket = stack["buckets"]["source"]
+    s3.put_object(
+        Bucket=source_bucket, Key=f"glue/{name}/contacts.csv", Body=contacts_csv(rows, f"{name}-", bad_every).encode()
+    )
+    config = load_config(stack, f"s3://{source_bucket}/glue/{name}/", limits)
+    s3.put_object(Bucket=ARTIFACT_BUCKET, Key=f"config/{name}.json", Body=json.dumps(config).encode())
+    return f"s3://{ARTIFACT_BUCKET}/config/{name}.json"
+
+
+def glue_environment(endpoint: str) -> Dict[str, str]:
+    """What the job's process sees: an AWS endpoint (moto) and credentials, nothing else of the caller's AWS."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }
+    )
+    return env
+
+
+class BootstrapProcess:
+    """``python bootstrap.py <args>`` as Glue starts it; stdout lines kept, JSON events parsed."""
+
+    def __init__(self, args: Sequence[str], endpoint: str, on_event: Callable[[Dict, "BootstrapProcess"], None]) -> None:
+        self.on_event = on_event
+        self.stdout: List[str] = []
+        self.stderr: List[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, str(GLUE_SCRIPTS / "bootstrap.py"), *args],
+            cwd=REPO_ROOT,
+            env=glue_environment(endpoint),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self._threads = [
+            threading.Thread(target=self._read_stdout, daemon=True),
+            threading.Thread(target=_pump, args=(self.process.stderr, self.stderr.append), daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _read_stdout(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.stdout.append(line)
+            if line.startswith("{"):
+                self.on_event(json.loads(line), self)
+
+    def events(self) -> List[Dict]:
+        return [json.loads(line) for line in self.stdout if line.startswith("{")]
+
+    def wait(self, timeout: float = RUN_TIMEOUT_SECONDS) -> int:
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        for thread in self._threads:
+            thread.join(timeout=10)
+        return code
+
+    def output(self) -> str:
+        return "".join(self.stdout) + "".join(line for line in self.stderr if line)
