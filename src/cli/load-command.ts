@@ -105,7 +105,12 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     objects = [{ ...objects[0]!, source: args.source } as ObjectConfig];
   }
 
-  const aws = createAwsClients({ region: config.aws.region, endpoint: config.aws.endpoint, env, maxAttempts: Math.max(3, config.limits.httpAttempts) });
+  const aws = createAwsClients({
+    region: config.aws.region,
+    endpoint: config.aws.endpoint,
+    env,
+    maxAttempts: Math.max(3, config.limits.httpAttempts),
+  });
   const secret = await guard(() => readSecretJson(aws.secrets, environment.auth.secretId));
   const credentials = await guard(async () =>
     parseCredentials(environment.auth.type, secret, environment.auth.secretId),

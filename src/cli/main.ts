@@ -2,6 +2,7 @@ import { emulatorCommand } from './emulator-command';
 import { CliError, ExitCode } from './exit-codes';
 import { loadCommand } from './load-command';
 import { messages } from './messages';
+import { publishCommand } from './publish-command';
 import { stackCommand } from './stack-command';
 
 type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
@@ -9,6 +10,7 @@ type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<
 const commands: Record<string, Command> = {
   emulator: emulatorCommand,
   load: loadCommand,
+  publish: publishCommand,
   stack: stackCommand,
 };
 

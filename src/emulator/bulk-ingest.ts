@@ -12,6 +12,7 @@ import {
   RecordProcessor,
 } from './record-processor';
 import { COLUMN_DELIMITERS, minimallyQuoted, resultHeader, resultRow } from './result-csv';
+import { ResultLines } from './result-lines';
 import { newSalesforceId, salesforceIdCounter } from './salesforce-id';
 import { FieldSchema, SchemaRegistry, SObjectSchema } from './sobject-schema';
 
@@ -57,18 +58,24 @@ interface IngestJob {
   totalProcessingTime: number;
   errorMessage?: string;
   header: string[];
-  successLines: string[];
-  failedLines: string[];
-  unprocessedLines: string[];
+  successLines: ResultLines;
+  failedLines: ResultLines;
+  unprocessedLines: ResultLines;
   /** Set while processing: abort asks the processor to stop between records. */
   abortRequested: boolean;
 }
 
 /** A stored job as written to the data directory. */
-export type IngestJobSnapshot = Omit<IngestJob, 'object' | 'externalIdField' | 'data' | 'abortRequested'> & {
+export type IngestJobSnapshot = Omit<
+  IngestJob,
+  'object' | 'externalIdField' | 'data' | 'abortRequested' | 'successLines' | 'failedLines' | 'unprocessedLines'
+> & {
   object: string;
   externalIdFieldName?: string;
   data?: string;
+  successLines: string[];
+  failedLines: string[];
+  unprocessedLines: string[];
 };
 
 /** Options of an org's ingest processing. */
@@ -88,6 +95,8 @@ export class BulkIngest {
   private readonly queue: IngestJob[] = [];
   private processing = false;
   private readonly processed: { at: number; count: number }[] = [];
+  /** The sum of `processed` counts, kept as entries come and go (it is read before every 200 records). */
+  private processedCount = 0;
   private readonly changeListeners: (() => void)[] = [];
   private stopWaiters: (() => void)[] = [];
 
@@ -189,9 +198,9 @@ export class BulkIngest {
       numberRecordsFailed: 0,
       totalProcessingTime: 0,
       header: [],
-      successLines: [],
-      failedLines: [],
-      unprocessedLines: [],
+      successLines: new ResultLines(),
+      failedLines: new ResultLines(),
+      unprocessedLines: new ResultLines(),
       abortRequested: false,
     };
     this.jobs.set(job.id, job);
@@ -302,8 +311,11 @@ export class BulkIngest {
     };
   }
 
-  /** The result CSV lines of a terminal job: successfulResults, failedResults or unprocessedrecords. */
-  async results(id: string, kind: 'successful' | 'failed' | 'unprocessed'): Promise<string[]> {
+  /**
+   * A result CSV of a terminal job (successfulResults, failedResults or unprocessedrecords), in pieces of
+   * whole lines to send one after the other: the header as a string, then UTF-8 buffers of many records.
+   */
+  async results(id: string, kind: 'successful' | 'failed' | 'unprocessed'): Promise<(string | Buffer)[]> {
     const job = this.job(id);
     if (job.abortRequested && this.isBeingProcessed(job)) {
       // Aborted while processing: the answer waits for the processor to stop at the next record.
@@ -319,11 +331,13 @@ export class BulkIngest {
     const d = job.columnDelimiter;
     const eol = '\n';
     if (kind === 'successful') {
-      return [resultHeader(['sf__Id', 'sf__Created'], job.header, d) + eol, ...job.successLines];
+      return [resultHeader(['sf__Id', 'sf__Created'], job.header, d) + eol, ...job.successLines.buffers()];
     }
-    if (kind === 'failed') return [resultHeader(['sf__Id', 'sf__Error'], job.header, d) + eol, ...job.failedLines];
+    if (kind === 'failed') {
+      return [resultHeader(['sf__Id', 'sf__Error'], job.header, d) + eol, ...job.failedLines.buffers()];
+    }
     const header = job.header.length > 0 ? job.header.map((h) => minimallyQuoted(h, d)).join(d) + eol : '';
-    return header === '' ? [] : [header, ...job.unprocessedLines];
+    return header === '' ? [] : [header, ...job.unprocessedLines.buffers()];
   }
 
   private isBeingProcessed(job: IngestJob): boolean {
@@ -367,8 +381,15 @@ export class BulkIngest {
 
   private recordsInLast24h(): number {
     const since = this.clock().getTime() - 24 * 3600 * 1000;
-    while (this.processed.length > 0 && this.processed[0]!.at < since) this.processed.shift();
-    return this.processed.reduce((sum, p) => sum + p.count, 0);
+    while (this.processed.length > 0 && this.processed[0]!.at < since) {
+      this.processedCount -= this.processed.shift()!.count;
+    }
+    return this.processedCount;
+  }
+
+  private countProcessed(count: number): void {
+    this.processed.push({ at: this.clock().getTime(), count });
+    this.processedCount += count;
   }
 
   private finish(job: IngestJob, state: JobState, errorMessage?: string): void {
@@ -404,7 +425,7 @@ export class BulkIngest {
         .map((l) => [l]);
     }
     job.header = rows.shift() ?? [];
-    job.unprocessedLines = rows.map((r) => r.map((v) => minimallyQuoted(v, d)).join(d) + '\n');
+    job.unprocessedLines = new ResultLines(rows.map((r) => r.map((v) => minimallyQuoted(v, d)).join(d) + '\n'));
   }
 
   private async drain(): Promise<void> {
@@ -476,7 +497,7 @@ export class BulkIngest {
         this.processRow(job, processor, row);
         inChunk = (inChunk + 1) % CHUNK_RECORDS;
         if (inChunk === 0) {
-          this.processed.push({ at: this.clock().getTime(), count: CHUNK_RECORDS });
+          this.countProcessed(CHUNK_RECORDS);
           if (perRecordDelay > 0) await new Promise((r) => setTimeout(r, perRecordDelay * CHUNK_RECORDS));
           else await yieldToEventLoop();
         }
@@ -487,7 +508,7 @@ export class BulkIngest {
       return;
     }
     if (inChunk > 0) {
-      this.processed.push({ at: this.clock().getTime(), count: inChunk });
+      this.countProcessed(inChunk);
       if (perRecordDelay > 0) await new Promise((r) => setTimeout(r, perRecordDelay * inChunk));
     }
     job.totalProcessingTime = Date.now() - started;
@@ -546,6 +567,9 @@ export class BulkIngest {
   snapshot(): IngestJobSnapshot[] {
     return [...this.jobs.values()].map(({ object, externalIdField, data, abortRequested: _, ...rest }) => ({
       ...rest,
+      successLines: rest.successLines.lines(),
+      failedLines: rest.failedLines.lines(),
+      unprocessedLines: rest.unprocessedLines.lines(),
       object: object.name,
       ...(externalIdField ? { externalIdFieldName: externalIdField.name } : {}),
       ...(data ? { data: data.toString('utf8') } : {}),
@@ -560,6 +584,9 @@ export class BulkIngest {
       const { externalIdFieldName, data, ...rest } = s;
       const job: IngestJob = {
         ...rest,
+        successLines: new ResultLines(rest.successLines),
+        failedLines: new ResultLines(rest.failedLines),
+        unprocessedLines: new ResultLines(rest.unprocessedLines),
         object,
         externalIdField: externalIdFieldName
           ? object.fieldsByLowerName.get(externalIdFieldName.toLowerCase())
@@ -574,9 +601,9 @@ export class BulkIngest {
         job.state = 'UploadComplete';
         job.numberRecordsProcessed = 0;
         job.numberRecordsFailed = 0;
-        job.successLines = [];
-        job.failedLines = [];
-        job.unprocessedLines = [];
+        job.successLines = new ResultLines();
+        job.failedLines = new ResultLines();
+        job.unprocessedLines = new ResultLines();
         this.queue.push(job);
       }
     }

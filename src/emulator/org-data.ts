@@ -1,16 +1,31 @@
 import { newSalesforceId } from './salesforce-id';
 import { FieldSchema, FieldValue, SchemaRegistry, SObjectRecord, SObjectSchema } from './sobject-schema';
 
+/**
+ * Ids of the live records with one value of an indexed field: a single id (by far the usual case, and
+ * what keeps a million-record table small and quick to collect), or a set once a second record shares it.
+ */
+type IdsByValue = Map<string, string | Set<string>>;
+
 /** Records of one object, with lookup indexes on its unique, external id and id-lookup fields. */
 class ObjectTable {
   readonly records = new Map<string, SObjectRecord>();
   readonly deleted = new Set<string>();
   /** lowercase field name → normalized value → ids. */
-  private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  private readonly indexes = new Map<string, IdsByValue>();
+  /** The same indexes by the schema's field objects, which is how callers ask (no name to lower-case). */
+  private readonly indexByField = new Map<FieldSchema, IdsByValue>();
+  /** The indexed fields with their index, in the order records are indexed. */
+  private readonly indexed: { readonly field: FieldSchema; readonly index: IdsByValue }[] = [];
 
   constructor(readonly schema: SObjectSchema) {
     for (const field of schema.fields) {
-      if (field.idLookup && field.name !== 'Id') this.indexes.set(field.name.toLowerCase(), new Map());
+      if (field.idLookup && field.name !== 'Id') {
+        const index: IdsByValue = new Map();
+        this.indexes.set(field.name.toLowerCase(), index);
+        this.indexByField.set(field, index);
+        this.indexed.push({ field, index });
+      }
     }
   }
 
@@ -19,7 +34,7 @@ class ObjectTable {
   }
 
   find(field: FieldSchema, value: string): string[] {
-    const index = this.indexes.get(field.name.toLowerCase());
+    const index = this.indexByField.get(field) ?? this.indexes.get(field.name.toLowerCase());
     if (!index) {
       const wanted = normalize(field, value);
       return [...this.records.values()]
@@ -29,7 +44,9 @@ class ObjectTable {
         )
         .map((r) => r.Id);
     }
-    return [...(index.get(normalize(field, value)) ?? [])];
+    const ids = index.get(normalize(field, value));
+    if (ids === undefined) return [];
+    return typeof ids === 'string' ? [ids] : [...ids];
   }
 
   add(record: SObjectRecord): void {
@@ -38,9 +55,9 @@ class ObjectTable {
   }
 
   replace(before: SObjectRecord, after: SObjectRecord): void {
-    this.indexRecord(before, -1);
+    this.indexRecord(before, -1, after);
     this.records.set(after.Id, after);
-    this.indexRecord(after, 1);
+    this.indexRecord(after, 1, before);
   }
 
   remove(id: string, softDelete: boolean): void {
@@ -51,19 +68,37 @@ class ObjectTable {
     if (softDelete) this.deleted.add(id);
   }
 
-  private indexRecord(record: SObjectRecord, direction: 1 | -1): void {
-    for (const [lowerName, index] of this.indexes) {
-      const field = this.schema.fieldsByLowerName.get(lowerName)!;
+  /**
+   * Adds (1) or removes (-1) the record's index entries. For a replacement, `other` is the other version
+   * of the record: an entry that holds this id alone under the same value in both is left as it is, since
+   * removing and re-adding it would give the same entry.
+   */
+  private indexRecord(record: SObjectRecord, direction: 1 | -1, other?: SObjectRecord): void {
+    for (const { field, index } of this.indexed) {
       const value = record[field.name];
       if (value === null || value === undefined || value === '') continue;
       const key = normalize(field, String(value));
-      let ids = index.get(key);
+      const ids = index.get(key);
+      if (other && ids === record.Id) {
+        const otherValue = other[field.name];
+        if (otherValue !== null && otherValue !== undefined && otherValue !== '') {
+          if (normalize(field, String(otherValue)) === key) continue;
+        }
+      }
       if (direction === 1) {
-        if (!ids) index.set(key, (ids = new Set()));
-        ids.add(record.Id);
+        if (ids === undefined) {
+          index.set(key, record.Id);
+        } else if (typeof ids === 'string') {
+          if (ids !== record.Id) index.set(key, new Set([ids, record.Id]));
+        } else {
+          ids.add(record.Id);
+        }
+      } else if (typeof ids === 'string') {
+        if (ids === record.Id) index.delete(key);
       } else if (ids) {
         ids.delete(record.Id);
-        if (ids.size === 0) index.delete(key);
+        if (ids.size === 1) index.set(key, ids.values().next().value!);
+        else if (ids.size === 0) index.delete(key);
       }
     }
   }
@@ -85,9 +120,25 @@ export class OrgData {
   private readonly tables = new Map<string, ObjectTable>();
   private idCounter = 1;
   private autoNumber = 1;
+  private readonly defaulted = new Map<SObjectSchema, readonly FieldSchema[]>();
 
   constructor(readonly schemas: SchemaRegistry) {
     for (const schema of schemas.list()) this.tables.set(schema.name.toLowerCase(), new ObjectTable(schema));
+  }
+
+  /** The fields of an object that get a value on insert when none is given (see insert). */
+  private defaultedFields(schema: SObjectSchema): readonly FieldSchema[] {
+    let fields = this.defaulted.get(schema);
+    if (!fields) {
+      fields = schema.fields.filter(
+        (field) =>
+          (field.defaultedOnCreate && field.type === 'picklist' && field.picklistValues.length > 0) ||
+          (field.defaultedOnCreate && field.type === 'string' && !field.createable && !field.calculated) ||
+          field.type === 'boolean',
+      );
+      this.defaulted.set(schema, fields);
+    }
+    return fields;
   }
 
   private table(objectName: string): ObjectTable {
@@ -138,7 +189,7 @@ export class OrgData {
     if (schema.fieldsByLowerName.has('ownerid') && (record.OwnerId === undefined || record.OwnerId === null)) {
       record.OwnerId = userId;
     }
-    for (const field of schema.fields) {
+    for (const field of this.defaultedFields(schema)) {
       if (record[field.name] !== undefined && record[field.name] !== null) continue;
       if (field.defaultedOnCreate && field.type === 'picklist' && field.picklistValues.length > 0) {
         record[field.name] = field.picklistValues[0]!;

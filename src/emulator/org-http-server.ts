@@ -394,15 +394,17 @@ function sendEmpty(res: ServerResponse, status: number): void {
   res.end();
 }
 
-/** Streams result lines, respecting back-pressure. */
-function sendCsv(res: ServerResponse, lines: readonly string[]): Promise<void> {
+/** Streams a result CSV given in pieces (strings or UTF-8 buffers), respecting back-pressure. */
+function sendCsv(res: ServerResponse, pieces: readonly (string | Buffer)[]): Promise<void> {
   res.writeHead(200, { 'Content-Type': 'text/csv' });
   return new Promise((resolve) => {
     let i = 0;
     const pump = () => {
-      while (i < lines.length) {
-        let chunk = '';
-        while (i < lines.length && chunk.length < 64 * 1024) chunk += lines[i++];
+      while (i < pieces.length) {
+        let chunk: string | Buffer = pieces[i++]!;
+        while (typeof chunk === 'string' && typeof pieces[i] === 'string' && chunk.length < 64 * 1024) {
+          chunk += pieces[i++] as string;
+        }
         if (!res.write(chunk)) {
           res.once('drain', pump);
           return;

@@ -284,7 +284,8 @@ export class RecordProcessor {
       case 'email':
       case 'picklist':
       case 'multipicklist': {
-        if (field.length > 0 && [...raw].length > field.length) {
+        // Counting code points copies the value; one within the limit in UTF-16 units is within it in code points.
+        if (field.length > 0 && raw.length > field.length && [...raw].length > field.length) {
           throw new RecordError(
             'STRING_TOO_LONG',
             `${field.label}: data value too large: ${raw.length > 100 ? `${raw.slice(0, 100)}...` : raw} (max length=${field.length})`,
@@ -374,20 +375,21 @@ export class RecordProcessor {
   }
 
   private checkRequired(values: Record<string, FieldValue>): void {
-    const missing = this.requiredOnCreate
-      .filter((f) => values[f.name] === undefined || values[f.name] === null || values[f.name] === '')
-      .map((f) => f.name);
-    if (missing.length > 0) {
-      throw new RecordError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
+    const missing: string[] = [];
+    for (const f of this.requiredOnCreate) {
+      if (values[f.name] === undefined || values[f.name] === null || values[f.name] === '') missing.push(f.name);
     }
+    if (missing.length === 0) return;
+    throw new RecordError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
   }
 
   private checkNotNulled(values: Record<string, FieldValue>): void {
-    const nulled = Object.entries(values)
-      .filter(([, v]) => v === null)
-      .map(([name]) => this.object.fieldsByLowerName.get(name.toLowerCase())!)
-      .filter((f) => !f.nillable && f.type !== 'boolean')
-      .map((f) => f.name);
+    const nulled: string[] = [];
+    for (const name of Object.keys(values)) {
+      if (values[name] !== null) continue;
+      const field = this.object.fieldsByLowerName.get(name.toLowerCase())!;
+      if (!field.nillable && field.type !== 'boolean') nulled.push(field.name);
+    }
     if (nulled.length > 0) {
       throw new RecordError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${nulled.join(', ')}]`, nulled);
     }

@@ -17,6 +17,15 @@ export interface FaultProxyFaults {
  * byte for byte and injects S3-style 500/503 answers and latency, so tests see the faults AWS produces.
  */
 export class FaultProxy {
+  static async start(target: string, faults: FaultProxyFaults = {}): Promise<FaultProxy> {
+    const upstream = new URL(target);
+    let proxy: FaultProxy | undefined;
+    const server = createServer((req, res) => proxy!.handle(upstream, req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    proxy = new FaultProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, faults);
+    return proxy;
+  }
+
   private generator: SeededRandom;
   private faultCount = 0;
   private requestCount = 0;
@@ -27,15 +36,6 @@ export class FaultProxy {
     private faults: FaultProxyFaults,
   ) {
     this.generator = new SeededRandom(faults.seed ?? 1);
-  }
-
-  static async start(target: string, faults: FaultProxyFaults = {}): Promise<FaultProxy> {
-    const upstream = new URL(target);
-    let proxy: FaultProxy | undefined;
-    const server = createServer((req, res) => proxy!.handle(upstream, req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new FaultProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, faults);
-    return proxy;
   }
 
   configure(faults: FaultProxyFaults): void {
@@ -63,7 +63,9 @@ export class FaultProxy {
         const status = this.random() < 0.5 ? 500 : 503;
         const code = status === 500 ? 'InternalError' : 'SlowDown';
         res.writeHead(status, { 'Content-Type': 'application/xml' });
-        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by the fault proxy</Message></Error>`);
+        res.end(
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by the fault proxy</Message></Error>`,
+        );
         return;
       }
       const forward = request(

@@ -87,7 +87,11 @@ export class BulkJobRunner {
   }
 
   /** Polls with growing intervals until the job ends; a job past the timeout is aborted. */
-  async finish(part: JobPart, jobId: string, from?: IngestJobInfo): Promise<{ info: IngestJobInfo; timedOut: boolean }> {
+  async finish(
+    part: JobPart,
+    jobId: string,
+    from?: IngestJobInfo,
+  ): Promise<{ info: IngestJobInfo; timedOut: boolean }> {
     const { api, limits } = this.props;
     let info = from ?? (await api.getJob(jobId));
     const deadline = this.now() + limits.jobTimeoutMinutes * 60_000;
@@ -122,7 +126,10 @@ export class BulkJobRunner {
   }
 
   /** Streams the three result CSVs of a finished job to files named after `name`. */
-  async download(jobId: string, name: string): Promise<{ successCsv: string; failureCsv: string; unprocessedCsv: string }> {
+  async download(
+    jobId: string,
+    name: string,
+  ): Promise<{ successCsv: string; failureCsv: string; unprocessedCsv: string }> {
     const file = (kind: string) => join(this.props.workDir, `${name}-${kind}.csv`);
     const files = { successCsv: file('success'), failureCsv: file('failure'), unprocessedCsv: file('unprocessed') };
     await this.props.api.downloadResults(jobId, 'successfulResults', files.successCsv);

@@ -45,7 +45,9 @@ export async function sortFailures(props: {
   const permanentFile = createWriteStream(props.permanentCsv);
   permanentOut.pipe(permanentFile);
   let permanent = 0;
-  for await (const record of createReadStream(props.failedCsv).pipe(parse({ columns: true, bom: true })) as AsyncIterable<Record<string, string>>) {
+  for await (const record of createReadStream(props.failedCsv).pipe(
+    parse({ columns: true, bom: true }),
+  ) as AsyncIterable<Record<string, string>>) {
     const values = header.map((c) => record[c] ?? '');
     if (props.retryCodes.has(errorCode(record.sf__Error ?? ''))) {
       retryRows.push(values);
@@ -56,7 +58,9 @@ export async function sortFailures(props: {
   }
   permanentOut.end();
   await finished(permanentFile);
-  for await (const record of createReadStream(props.unprocessedCsv).pipe(parse({ columns: true, bom: true })) as AsyncIterable<Record<string, string>>) {
+  for await (const record of createReadStream(props.unprocessedCsv).pipe(
+    parse({ columns: true, bom: true }),
+  ) as AsyncIterable<Record<string, string>>) {
     retryRows.push(header.map((c) => record[c] ?? ''));
   }
   const parent = parentColumn(header);

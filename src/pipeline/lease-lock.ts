@@ -1,5 +1,11 @@
 import { hostname } from 'node:os';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 
 /** Another run holds the lease on this (env, object): exit 4. */
 export class LeaseHeldError extends Error {
@@ -122,7 +128,12 @@ export class LeaseLock {
       throw new LeaseHeldError(this.props.env, this.props.object, held.lease.runId, held.lease.expiresAt);
     }
     const held = await this.current();
-    throw new LeaseHeldError(this.props.env, this.props.object, held?.lease.runId ?? 'unknown', held?.lease.expiresAt ?? 'unknown');
+    throw new LeaseHeldError(
+      this.props.env,
+      this.props.object,
+      held?.lease.runId ?? 'unknown',
+      held?.lease.expiresAt ?? 'unknown',
+    );
   }
 
   private startRenewal(): void {
@@ -159,7 +170,9 @@ export class LeaseLock {
     if (!this.etag || this.lost) return;
     const held = await this.current().catch(() => undefined);
     if (held && held.etag === this.etag) {
-      await this.props.s3.send(new DeleteObjectCommand({ Bucket: this.props.bucket, Key: this.props.key })).catch(() => undefined);
+      await this.props.s3
+        .send(new DeleteObjectCommand({ Bucket: this.props.bucket, Key: this.props.key }))
+        .catch(() => undefined);
     }
     this.etag = undefined;
   }

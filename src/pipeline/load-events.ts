@@ -78,12 +78,36 @@ export type LoadEvent =
       readonly maxRssMB: number;
     }
   | { readonly type: 'warning'; readonly object: string; readonly message: string }
-  | { readonly type: 'file-skipped'; readonly object: string; readonly source: string; readonly runId: string; readonly finishedAt: string }
+  | {
+      readonly type: 'file-skipped';
+      readonly object: string;
+      readonly source: string;
+      readonly runId: string;
+      readonly finishedAt: string;
+    }
   | { readonly type: 'file-resumed'; readonly object: string; readonly source: string; readonly runId: string }
   | { readonly type: 'results-fetching'; readonly object: string; readonly part: number; readonly jobId: string }
-  | { readonly type: 'log-uploading'; readonly object: string; readonly status: 'success' | 'failure'; readonly location: string; readonly rows: number }
-  | { readonly type: 'rows-retried'; readonly object: string; readonly part: number; readonly attempt: number; readonly rows: number; readonly codes: readonly string[] }
-  | { readonly type: 'partitions-registered'; readonly object: string; readonly source: string; readonly partitions: number }
+  | {
+      readonly type: 'log-uploading';
+      readonly object: string;
+      readonly status: 'success' | 'failure';
+      readonly location: string;
+      readonly rows: number;
+    }
+  | {
+      readonly type: 'rows-retried';
+      readonly object: string;
+      readonly part: number;
+      readonly attempt: number;
+      readonly rows: number;
+      readonly codes: readonly string[];
+    }
+  | {
+      readonly type: 'partitions-registered';
+      readonly object: string;
+      readonly source: string;
+      readonly partitions: number;
+    }
   | { readonly type: 'lease-acquired'; readonly object: string; readonly expiresInSeconds: number }
   | { readonly type: 'stopping'; readonly reason: string };
 

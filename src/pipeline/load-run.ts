@@ -8,9 +8,9 @@ import { EnvironmentConfig, ObjectConfig, SfetlConfig } from '../config';
 import { listSourceFiles, openSourceStream, putJsonObject, SourceFile } from '../s3';
 import { SalesforceApi } from '../salesforce';
 import { readCsvHeader, splitCsv } from './csv-splitter';
+import { LeaseLock } from './lease-lock';
 import { LoadEventSink } from './load-events';
 import { ObjectLoader, ObjectLoadResult, PreparedFile } from './object-loader';
-import { LeaseLock } from './lease-lock';
 import { ParquetLogWriter } from './parquet-log-writer';
 import { preflight } from './preflight';
 

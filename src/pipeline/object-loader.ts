@@ -171,7 +171,8 @@ export class ObjectLoader {
       }
     }
 
-    const sum = (pick: (s: ObjectLoadResult['sources'][number]) => number) => result.sources.reduce((n, s) => n + pick(s), 0);
+    const sum = (pick: (s: ObjectLoadResult['sources'][number]) => number) =>
+      result.sources.reduce((n, s) => n + pick(s), 0);
     const out: ObjectLoadResult = {
       object: config.name,
       operation: config.operation,
@@ -217,8 +218,19 @@ export class ObjectLoader {
     const ledgerKey = SourceLedger.keyFor(props.logs.statePrefix, props.env.name, config.name, file);
     let ledger = await SourceLedger.read(props.s3, props.logs.bucket, ledgerKey);
     if (ledger?.state.status === 'done' && !props.force) {
-      result.skipped.push({ uri, etag: file.etag, runId: ledger.state.runId, finishedAt: ledger.state.finishedAt ?? '' });
-      props.emit({ type: 'file-skipped', object: config.name, source: uri, runId: ledger.state.runId, finishedAt: ledger.state.finishedAt ?? '' });
+      result.skipped.push({
+        uri,
+        etag: file.etag,
+        runId: ledger.state.runId,
+        finishedAt: ledger.state.finishedAt ?? '',
+      });
+      props.emit({
+        type: 'file-skipped',
+        object: config.name,
+        source: uri,
+        runId: ledger.state.runId,
+        finishedAt: ledger.state.finishedAt ?? '',
+      });
       return;
     }
     if (ledger && ledger.state.status === 'in-progress' && !props.force) {
@@ -264,19 +276,34 @@ export class ObjectLoader {
       workDir: fileDir,
       sleep: props.sleep,
       shouldStop: props.shouldStop,
-      onState: (part, job) => props.emit({ type: 'job-state', object: config.name, part: part.index, jobId: job.id, state: job.state }),
+      onState: (part, job) =>
+        props.emit({ type: 'job-state', object: config.name, part: part.index, jobId: job.id, state: job.state }),
     });
-    const logger = new LogWriter(props.parquet, props.s3, props.logs.bucket, fileDir, props.emit, config.name, (status, location, rows) => {
-      const entry = result.logs.get(location) ?? { status, location, files: 0, rows: 0 };
-      entry.files++;
-      entry.rows += rows;
-      result.logs.set(location, entry);
-    });
+    const logger = new LogWriter(
+      props.parquet,
+      props.s3,
+      props.logs.bucket,
+      fileDir,
+      props.emit,
+      config.name,
+      (status, location, rows) => {
+        const entry = result.logs.get(location) ?? { status, location, files: 0, rows: 0 };
+        entry.files++;
+        entry.rows += rows;
+        result.logs.set(location, entry);
+      },
+    );
     const rejects = new RejectLog(join(fileDir, 'rejected.csv'), uploadHeader);
     const input = await openSourceStream(props.s3, file);
     const parts = splitCsv(
       input,
-      { maxPartBytes: state.maxJobBytes, maxPartRows: state.maxJobRows, workDir: fileDir, header: uploadHeader, sourceName: uri },
+      {
+        maxPartBytes: state.maxJobBytes,
+        maxPartRows: state.maxJobRows,
+        workDir: fileDir,
+        header: uploadHeader,
+        sourceName: uri,
+      },
       (row) => rejects.add(row),
     );
     const inFlight = new Set<Promise<void>>();
@@ -291,7 +318,14 @@ export class ObjectLoader {
       } else {
         while (inFlight.size >= props.limits.concurrency) await Promise.race(inFlight);
         if (firstError) break;
-        props.emit({ type: 'part-ready', object: config.name, source: uri, part: part.index, rows: part.rows, bytes: part.bytes });
+        props.emit({
+          type: 'part-ready',
+          object: config.name,
+          source: uri,
+          part: part.index,
+          rows: part.rows,
+          bytes: part.bytes,
+        });
         const task: Promise<void> = this.loadPart(partContext, part, partState)
           .catch((err: unknown) => {
             firstError ??= err;
@@ -333,7 +367,13 @@ export class ObjectLoader {
     const partitions = [];
     for (const status of ['success', 'failure'] as const) {
       if (await this.hasFiles(target[status])) {
-        partitions.push({ status, runId: target.runId, env: props.env.name, createdTime: target.createdTime, location: target[status] });
+        partitions.push({
+          status,
+          runId: target.runId,
+          env: props.env.name,
+          createdTime: target.createdTime,
+          location: target[status],
+        });
       }
     }
     await props.catalog.registerPartitions(config.name, partitions);
@@ -372,7 +412,9 @@ export class ObjectLoader {
 
   private async hasFiles(location: string): Promise<boolean> {
     const prefix = location.replace(`s3://${this.props.logs.bucket}/`, '');
-    const page = await this.props.s3.send(new ListObjectsV2Command({ Bucket: this.props.logs.bucket, Prefix: prefix, MaxKeys: 1 }));
+    const page = await this.props.s3.send(
+      new ListObjectsV2Command({ Bucket: this.props.logs.bucket, Prefix: prefix, MaxKeys: 1 }),
+    );
     return (page.KeyCount ?? 0) > 0;
   }
 
@@ -428,13 +470,23 @@ export class ObjectLoader {
         attempt = { attempt: attemptNo, jobId: created.id, phase: 'created' };
         partState.attempts.push(attempt);
         await save();
-        props.emit({ type: 'job-state', object: ctx.config.name, part: part.index, jobId: created.id, state: created.state });
+        props.emit({
+          type: 'job-state',
+          object: ctx.config.name,
+          part: part.index,
+          jobId: created.id,
+          state: created.state,
+        });
         try {
           await props.api.uploadJobData(created.id, data);
         } catch (err) {
           // Never repeat an upload blindly: the job is checked (and aborted) on the next pass.
           if (++failedUploads >= props.limits.httpAttempts) throw err;
-          props.emit({ type: 'warning', object: ctx.config.name, message: `upload to job ${created.id} failed (${(err as Error).message}); the job is checked and its rows sent again` });
+          props.emit({
+            type: 'warning',
+            object: ctx.config.name,
+            message: `upload to job ${created.id} failed (${(err as Error).message}); the job is checked and its rows sent again`,
+          });
           continue;
         }
         attempt.phase = 'uploaded';
@@ -442,7 +494,13 @@ export class ObjectLoader {
         info = await ctx.runner.close(created.id);
         attempt.phase = 'closed';
         await save();
-        props.emit({ type: 'job-state', object: ctx.config.name, part: part.index, jobId: created.id, state: info.state });
+        props.emit({
+          type: 'job-state',
+          object: ctx.config.name,
+          part: part.index,
+          jobId: created.id,
+          state: info.state,
+        });
       }
       const jobId = attempt.jobId!;
       const { info: final, timedOut } = TERMINAL_STATES.has(info?.state ?? '')
@@ -463,30 +521,41 @@ export class ObjectLoader {
       });
       const uploaded = ctx.uploadHeader.map((c) => ({ name: logColumnName(c), from: c }));
       const jobColumn = { name: 'sf__JobId', constant: jobId };
-      const success = await ctx.logger.write('success', ctx.target.success, `${name}-success.parquet`, files.successCsv, [
-        ...uploaded,
-        { name: 'sf__Id', from: 'sf__Id' },
-        { name: 'sf__Created', from: 'sf__Created' },
-        jobColumn,
-      ]);
-      let failure = await ctx.logger.write('failure', ctx.target.failure, `${name}-failure.parquet`, sorted.permanentCsv, [
-        ...uploaded,
-        { name: 'sf__Id', from: 'sf__Id' },
-        { name: 'sf__Error', from: 'sf__Error' },
-        jobColumn,
-      ]);
+      const success = await ctx.logger.write(
+        'success',
+        ctx.target.success,
+        `${name}-success.parquet`,
+        files.successCsv,
+        [...uploaded, { name: 'sf__Id', from: 'sf__Id' }, { name: 'sf__Created', from: 'sf__Created' }, jobColumn],
+      );
+      let failure = await ctx.logger.write(
+        'failure',
+        ctx.target.failure,
+        `${name}-failure.parquet`,
+        sorted.permanentCsv,
+        [...uploaded, { name: 'sf__Id', from: 'sf__Id' }, { name: 'sf__Error', from: 'sf__Error' }, jobColumn],
+      );
       let retried = sorted.retry;
       if (!canRetry && sorted.retry > 0) {
         // Last attempt: unprocessed rows are final failures.
         const reason = timedOut
           ? `job did not finish within ${props.limits.jobTimeoutMinutes} minutes and was aborted`
           : `job ended ${final.state}${final.errorMessage ? `: ${final.errorMessage}` : ''}`;
-        failure += await ctx.logger.write('failure', ctx.target.failure, `${name}-unprocessed.parquet`, sorted.retryCsv, [
-          ...uploaded,
-          { name: 'sf__Id', constant: '' },
-          { name: 'sf__Error', constant: `${UNPROCESSED_CODE}:record not processed after ${attemptNo} attempt(s); ${reason}:--` },
-          jobColumn,
-        ]);
+        failure += await ctx.logger.write(
+          'failure',
+          ctx.target.failure,
+          `${name}-unprocessed.parquet`,
+          sorted.retryCsv,
+          [
+            ...uploaded,
+            { name: 'sf__Id', constant: '' },
+            {
+              name: 'sf__Error',
+              constant: `${UNPROCESSED_CODE}:record not processed after ${attemptNo} attempt(s); ${reason}:--`,
+            },
+            jobColumn,
+          ],
+        );
         retried = 0;
       }
       attempt.success = success;
@@ -495,11 +564,36 @@ export class ObjectLoader {
       attempt.phase = 'logged';
       await save();
       await Promise.all([...Object.values(files), sorted.permanentCsv].map((f) => rm(f, { force: true })));
-      ctx.jobs.push({ jobId, part: part.index, attempt: attemptNo, state: final.state, success, failure, retried, seconds: (Date.now() - started) / 1000 });
-      props.emit({ type: 'job-finished', object: ctx.config.name, part: part.index, jobId, state: final.state, success, failure, seconds: (Date.now() - started) / 1000 });
+      ctx.jobs.push({
+        jobId,
+        part: part.index,
+        attempt: attemptNo,
+        state: final.state,
+        success,
+        failure,
+        retried,
+        seconds: (Date.now() - started) / 1000,
+      });
+      props.emit({
+        type: 'job-finished',
+        object: ctx.config.name,
+        part: part.index,
+        jobId,
+        state: final.state,
+        success,
+        failure,
+        seconds: (Date.now() - started) / 1000,
+      });
       if (data !== part.path) await rm(data, { force: true });
       if (retried === 0) break;
-      props.emit({ type: 'rows-retried', object: ctx.config.name, part: part.index, attempt: attemptNo + 1, rows: retried, codes: [...this.retryCodes] });
+      props.emit({
+        type: 'rows-retried',
+        object: ctx.config.name,
+        part: part.index,
+        attempt: attemptNo + 1,
+        rows: retried,
+        codes: [...this.retryCodes],
+      });
       data = sorted.retryCsv;
       attemptNo++;
     }
@@ -544,7 +638,13 @@ class LogWriter {
   ) {}
 
   /** Writes `csv` as `<location><name>` when it has rows; returns the row count. */
-  write(status: 'success' | 'failure', location: string, name: string, csv: string, columns: readonly LogColumn[]): Promise<number> {
+  write(
+    status: 'success' | 'failure',
+    location: string,
+    name: string,
+    csv: string,
+    columns: readonly LogColumn[],
+  ): Promise<number> {
     const next = this.queue.then(async () => {
       const output = join(this.workDir, name);
       const { rows } = await this.parquet.csvToParquet({ input: csv, output, columns });
@@ -593,7 +693,9 @@ class RejectLog {
     this.count++;
     const values = this.header.map((_, i) => row.values[i] ?? '');
     const extra =
-      row.values.length > this.header.length ? ` (values past the last column: ${row.values.slice(this.header.length).join(', ')})` : '';
+      row.values.length > this.header.length
+        ? ` (values past the last column: ${row.values.slice(this.header.length).join(', ')})`
+        : '';
     this.stringifier.write([...values, `${row.code}:${row.message}${extra}:--`]);
   }
 
@@ -602,4 +704,3 @@ class RejectLog {
     return this.done;
   }
 }
-

@@ -29,7 +29,11 @@ export interface ParquetLogWriterProps {
   readonly threads?: number;
   /** The longest CSV record accepted, in bytes; Salesforce's 400,000-character record fits. @default 3 MiB */
   readonly maxRecordBytes?: number;
-  /** Uncompressed bytes per Parquet row group, which bounds memory however wide the rows are. @default 32 MiB */
+  /**
+   * Uncompressed bytes per Parquet row group, which bounds memory however wide the rows are. A conversion
+   * peaks at ~3× this above idle: 16 MiB took a 573k-row conversion from +115 MB to +70 MB of RSS against
+   * 32 MiB, for the same file size and speed (docs/benchmarks.md, load). @default 16 MiB
+   */
   readonly rowGroupBytes?: number;
 }
 
@@ -84,7 +88,7 @@ const DEFAULTS = {
   memoryLimitMiB: 256,
   threads: 1,
   maxRecordBytes: 3 * 2 ** 20,
-  rowGroupBytes: 32 * 2 ** 20,
+  rowGroupBytes: 16 * 2 ** 20,
 };
 
 /** DuckDB expands these in read_csv paths (there is no option to read a path literally). */
@@ -96,8 +100,10 @@ const GLOB_CHARS = /[*?[]/;
  * flat at ~210 MB RSS whatever the file's size (docs/benchmarks.md). Every value is kept as the string it
  * was in the CSV (empty stays empty, `NULL` and `0001` stay text); every column is a string column.
  *
- * One DuckDB instance per writer; create one per process and pass it to whoever writes logs. Conversions
- * run one at a time, in call order.
+ * Create one writer per process and pass it to whoever writes logs. Conversions run one at a time, in call
+ * order, each in a DuckDB instance of its own that is closed when it is done: an instance kept open holds
+ * on to what its allocator once used (in a 5M-row load the loader's RSS climbed from 175 MB to 370 MB over
+ * nine conversions); a new instance costs ~10 ms and closing it hands everything back.
  */
 export class ParquetLogWriter {
   /** Starts DuckDB with a memory limit, one thread and its temp directory; call close() when done. */
@@ -112,31 +118,17 @@ export class ParquetLogWriter {
       maxRecordBytes: props.maxRecordBytes ?? DEFAULTS.maxRecordBytes,
       rowGroupBytes: props.rowGroupBytes ?? DEFAULTS.rowGroupBytes,
     };
-    const instance = await DuckDBInstance.create(':memory:', {
-      memory_limit: `${settings.memoryLimitMiB}MiB`,
-      threads: String(settings.threads),
-      temp_directory: tempDirectory,
-      // Needed for ROW_GROUP_SIZE_BYTES; log rows have no meaningful order (Salesforce's results have none).
-      preserve_insertion_order: 'false',
-      // Everything needed (CSV, Parquet, zstd) is built in; never download an extension at run time.
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-    });
-    try {
-      const connection = await instance.connect();
-      return new ParquetLogWriter(instance, connection, tempDirectory, ownsTempDirectory, settings);
-    } catch (err) {
-      instance.closeSync();
-      throw err;
-    }
+    // The first instance is started here, so settings DuckDB refuses fail now rather than at the first log.
+    const duckdb = await openDuckDb(settings, tempDirectory);
+    return new ParquetLogWriter(duckdb, tempDirectory, ownsTempDirectory, settings);
   }
 
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    /** The instance the next conversion uses; opened on demand, closed after each conversion. */
+    private duckdb: DuckDb | undefined,
     private readonly tempDirectory: string,
     private readonly ownsTempDirectory: boolean,
     private readonly settings: Required<Omit<ParquetLogWriterProps, 'tempDirectory'>>,
@@ -161,8 +153,7 @@ export class ParquetLogWriter {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
-    this.connection.closeSync();
-    this.instance.closeSync();
+    this.releaseDuckDb();
     if (this.ownsTempDirectory) await rm(this.tempDirectory, { recursive: true, force: true });
   }
 
@@ -226,15 +217,51 @@ export class ParquetLogWriter {
       `COPY (SELECT ${select.join(', ')}${rowSource}) TO ${param(resolve(output))}` +
       ` (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE_BYTES ${this.settings.rowGroupBytes})`;
     try {
-      const result = await this.connection.runAndReadAll(sql, params);
+      this.duckdb ??= await openDuckDb(this.settings, this.tempDirectory);
+      const result = await this.duckdb.connection.runAndReadAll(sql, params);
       return { rows: Number(result.getRows()[0]?.[0] ?? 0) };
     } catch (err) {
       await rm(output, { force: true });
       const message = err instanceof Error ? err.message : String(err);
       throw fail(duckdbReason(staged ? message.split(staged).join(source) : message), err);
     } finally {
+      this.releaseDuckDb();
       if (staged) await rm(staged, { force: true });
     }
+  }
+
+  private releaseDuckDb(): void {
+    const duckdb = this.duckdb;
+    this.duckdb = undefined;
+    duckdb?.connection.closeSync();
+    duckdb?.instance.closeSync();
+  }
+}
+
+interface DuckDb {
+  readonly instance: DuckDBInstance;
+  readonly connection: DuckDBConnection;
+}
+
+async function openDuckDb(
+  settings: Required<Omit<ParquetLogWriterProps, 'tempDirectory'>>,
+  tempDirectory: string,
+): Promise<DuckDb> {
+  const instance = await DuckDBInstance.create(':memory:', {
+    memory_limit: `${settings.memoryLimitMiB}MiB`,
+    threads: String(settings.threads),
+    temp_directory: tempDirectory,
+    // Needed for ROW_GROUP_SIZE_BYTES; log rows have no meaningful order (Salesforce's results have none).
+    preserve_insertion_order: 'false',
+    // Everything needed (CSV, Parquet, zstd) is built in; never download an extension at run time.
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
+  try {
+    return { instance, connection: await instance.connect() };
+  } catch (err) {
+    instance.closeSync();
+    throw err;
   }
 }
 

@@ -59,25 +59,23 @@ export function sourceToken(file: SourceFile): string {
 
 /** Reads and writes one source file's ledger in the log bucket, under the state prefix. */
 export class SourceLedger {
+  static keyFor(statePrefix: string, env: string, object: string, file: SourceFile): string {
+    return `${statePrefix}state/${env}/${object}/${sourceToken(file)}.json`;
+  }
+  static async read(s3: S3Client, bucket: string, key: string): Promise<SourceLedger | undefined> {
+    const state = await getJsonObject<SourceLedgerState>(s3, bucket, key);
+    return state ? new SourceLedger(s3, bucket, key, state) : undefined;
+  }
+  static create(s3: S3Client, bucket: string, key: string, state: SourceLedgerState): SourceLedger {
+    return new SourceLedger(s3, bucket, key, state);
+  }
+
   private constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
     readonly key: string,
     readonly state: SourceLedgerState,
   ) {}
-
-  static keyFor(statePrefix: string, env: string, object: string, file: SourceFile): string {
-    return `${statePrefix}state/${env}/${object}/${sourceToken(file)}.json`;
-  }
-
-  static async read(s3: S3Client, bucket: string, key: string): Promise<SourceLedger | undefined> {
-    const state = await getJsonObject<SourceLedgerState>(s3, bucket, key);
-    return state ? new SourceLedger(s3, bucket, key, state) : undefined;
-  }
-
-  static create(s3: S3Client, bucket: string, key: string, state: SourceLedgerState): SourceLedger {
-    return new SourceLedger(s3, bucket, key, state);
-  }
 
   part(index: number, rows: number): PartState {
     let part = this.state.parts.find((p) => p.index === index);

@@ -173,7 +173,9 @@ export class SalesforceApi {
             : await this.sendFile(url, { method, headers, file: options.file });
       } catch (err) {
         // Network errors (reset, refused, timeout): transient, retried with backoff.
-        if (attempt >= attempts) throw new SalesforceApiError(0, 'NETWORK_ERROR', (err as Error).message, method, path.replace(/\?.*$/, ''));
+        if (attempt >= attempts) {
+          throw new SalesforceApiError(0, 'NETWORK_ERROR', (err as Error).message, method, path.replace(/\?.*$/, ''));
+        }
         await this.backoff(attempt);
         continue;
       }
@@ -292,7 +294,6 @@ export class SalesforceApi {
       }
     }
   }
-
 }
 
 /** Answers worth another try: throttling and server-side trouble. */
@@ -328,7 +329,9 @@ export const sendFile: FileSender = (url, { method, headers, file }) =>
       });
     });
     req.on('error', reject);
-    createReadStream(file).on('error', (err) => req.destroy(err)).pipe(req);
+    createReadStream(file)
+      .on('error', (err) => req.destroy(err))
+      .pipe(req);
   });
 
 function responseHeaders(headers: IncomingHttpHeaders): Headers {

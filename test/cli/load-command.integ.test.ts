@@ -323,9 +323,15 @@ describe('sfetl load against the embedded default', () => {
     async ({ attempts, code, success, failure }) => {
       await stack.resetOrgs();
       const uat = stack.description.orgs.uat!;
-      await fetch(`${uat.controlUrl}/faults`, { method: 'PUT', body: JSON.stringify({ failJobAfterRecords: 300, failJobsCount: 1 }) });
+      await fetch(`${uat.controlUrl}/faults`, {
+        method: 'PUT',
+        body: JSON.stringify({ failJobAfterRecords: 300, failJobsCount: 1 }),
+      });
       try {
-        const source = await stack.putSource(`runs/failed-job-${attempts}/contacts.csv`, contactsWithBadRows(1_000, {}).csv);
+        const source = await stack.putSource(
+          `runs/failed-job-${attempts}/contacts.csv`,
+          contactsWithBadRows(1_000, {}).csv,
+        );
         const cfg = configWith(stack, `failed-job-${attempts}.yaml`, (c) => {
           c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
           c.limits.maxRecordAttempts = attempts;
@@ -338,7 +344,11 @@ describe('sfetl load against the embedded default', () => {
         if (failure > 0) {
           const failures = await stack.readParquet(s.objects[0].logs.find((l: string) => l.includes('/failure/')));
           expect(failures).toHaveLength(failure);
-          expect(failures.every((r) => r.sf__Error!.startsWith('SFETL_UNPROCESSED:record not processed after 1 attempt(s); job ended Failed'))).toBe(true);
+          expect(
+            failures.every((r) =>
+              r.sf__Error!.startsWith('SFETL_UNPROCESSED:record not processed after 1 attempt(s); job ended Failed'),
+            ),
+          ).toBe(true);
         } else {
           expect(result.events.filter((e) => e.event === 'rows-retried').map((e) => e.rows)).toEqual([700]);
         }
@@ -347,5 +357,4 @@ describe('sfetl load against the embedded default', () => {
       }
     },
   );
-
 });

@@ -31,7 +31,14 @@ afterAll(async () => {
 function config(name: string, source: string, change: (c: Record<string, any>) => void = () => undefined): string {
   const c = parseYaml(readFileSync(stack.config, 'utf8')) as Record<string, any>;
   c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
-  c.limits = { ...c.limits, maxJobRows: 500, pollIntervalMs: 20, pollMaxIntervalMs: 100, leaseSeconds: 2, failureRateThreshold: 0.5 };
+  c.limits = {
+    ...c.limits,
+    maxJobRows: 500,
+    pollIntervalMs: 20,
+    pollMaxIntervalMs: 100,
+    leaseSeconds: 2,
+    failureRateThreshold: 0.5,
+  };
   c.aws.endpoint = proxy.endpoint;
   change(c);
   const path = join(stack.dir, `${name}.yaml`);
@@ -77,9 +84,9 @@ function loadProcess(
   });
   const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   return new Promise((done) =>
-    child.on('exit', (code, signal) => {
+    child.on('exit', (code, exitSignal) => {
       if (timer) clearTimeout(timer);
-      done({ code, signal, stderr, events });
+      done({ code, signal: exitSignal, stderr, events });
     }),
   );
 }
@@ -99,7 +106,9 @@ async function rerunUntilDone(args: readonly string[]): Promise<Record<string, a
 async function logRows(env: string, prefix: string): Promise<{ status: string; row: Record<string, string | null> }[]> {
   const out: { status: string; row: Record<string, string | null> }[] = [];
   for (const status of ['success', 'failure']) {
-    const keys = (await stack.logKeys(`${status}/Contact/`)).filter((k) => k.includes(`/env=${env}/`) && k.endsWith('.parquet'));
+    const keys = (await stack.logKeys(`${status}/Contact/`)).filter(
+      (k) => k.includes(`/env=${env}/`) && k.endsWith('.parquet'),
+    );
     for (const key of keys) {
       for (const row of await stack.readParquet(`s3://sfetl-logs/${key}`)) {
         if (String(row.Ext_Id__c).startsWith(prefix)) out.push({ status, row });
@@ -119,16 +128,27 @@ async function expectInvariants(env: string, prefix: string, sourceIds: readonly
   for (const { row } of rows) seen.set(String(row.Ext_Id__c), (seen.get(String(row.Ext_Id__c)) ?? 0) + 1);
   const missing = sourceIds.filter((id) => !seen.has(id));
   const doubled = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
-  expect({ missing, doubled, extra: [...seen.keys()].filter((id) => !sourceIds.includes(id)) }).toEqual({ missing: [], doubled: [], extra: [] });
+  expect({ missing, doubled, extra: [...seen.keys()].filter((id) => !sourceIds.includes(id)) }).toEqual({
+    missing: [],
+    doubled: [],
+    extra: [],
+  });
 
-  const org = await stack.orgQuery<{ Id: string; Ext_Id__c: string }>(env, `SELECT Id, Ext_Id__c FROM Contact WHERE Ext_Id__c LIKE '${prefix}%'`);
+  const org = await stack.orgQuery<{ Id: string; Ext_Id__c: string }>(
+    env,
+    `SELECT Id, Ext_Id__c FROM Contact WHERE Ext_Id__c LIKE '${prefix}%'`,
+  );
   const successIds = rows.filter((r) => r.status === 'success').map((r) => r.row.sf__Id);
   expect(new Set(org.records.map((r) => r.Id))).toEqual(new Set(successIds));
   expect(org.records.length).toBe(successIds.length);
   expect(new Set(org.records.map((r) => r.Ext_Id__c)).size).toBe(org.records.length);
 
-  const partitions = await stack.aws.glue.send(new GetPartitionsCommand({ DatabaseName: 'sfetl_logs', TableName: 'contact' }));
-  const registered = new Set((partitions.Partitions ?? []).filter((p) => p.Values?.[2] === env).map((p) => p.StorageDescriptor!.Location!));
+  const partitions = await stack.aws.glue.send(
+    new GetPartitionsCommand({ DatabaseName: 'sfetl_logs', TableName: 'contact' }),
+  );
+  const registered = new Set(
+    (partitions.Partitions ?? []).filter((p) => p.Values?.[2] === env).map((p) => p.StorageDescriptor!.Location!),
+  );
   const directories = new Set(
     (await stack.logKeys(''))
       .filter((k) => /^(success|failure)\/Contact\//.test(k) && k.includes(`/env=${env}/`) && k.endsWith('.parquet'))
@@ -211,7 +231,11 @@ describe('crashes: the runner is killed with SIGKILL, then rerun', () => {
   ];
   let n = 0;
 
-  async function crashAndRerun(kill: (e: Record<string, any>) => boolean, killAfterMs: number | undefined, sameRunId: boolean) {
+  async function crashAndRerun(
+    kill: (e: Record<string, any>) => boolean,
+    killAfterMs: number | undefined,
+    sameRunId: boolean,
+  ) {
     n++;
     const prefix = `K${n}-`;
     const data = contactsWithBadRows(1_500, { STRING_TOO_LONG: 2, SFETL_COLUMN_COUNT: 1 }, '', prefix);
@@ -244,7 +268,10 @@ describe('one writer per env and object', () => {
     const data = contactsWithBadRows(1_500, {}, '', prefix);
     const source = await stack.putSource('locks/l1.csv', data.csv);
     const cfg = config('lock', source);
-    await fetch(`${stack.description.orgs.prod!.controlUrl}/faults`, { method: 'PUT', body: JSON.stringify({ latencyMs: 30 }) });
+    await fetch(`${stack.description.orgs.prod!.controlUrl}/faults`, {
+      method: 'PUT',
+      body: JSON.stringify({ latencyMs: 30 }),
+    });
     try {
       const args = (id: string) => ['--config', cfg, '--env', 'prod', '--confirm-env', 'prod', '--run-id', id];
       const [a, b] = await Promise.all([loadProcess(args('lock-a')), loadProcess(args('lock-b'))]);
@@ -252,16 +279,30 @@ describe('one writer per env and object', () => {
       expect(codes).toEqual([0, 4]);
       const loser = a.code === 4 ? a : b;
       const winner = a.code === 4 ? 'lock-b' : 'lock-a';
-      expect(loser.stderr).toMatch(new RegExp(`Contact in prod is being loaded by run ${winner}; its lease ends at \\S+; wait for it`));
+      expect(loser.stderr).toMatch(
+        new RegExp(`Contact in prod is being loaded by run ${winner}; its lease ends at \\S+; wait for it`),
+      );
 
       // The holder is killed mid-run; the next run waits for its lease to end, then takes over.
       const prefix2 = 'L2-';
       const data2 = contactsWithBadRows(1_500, {}, '', prefix2);
       const source2 = await stack.putSource('locks/l2.csv', data2.csv);
       const cfg2 = config('lock2', source2);
-      const holder = await loadProcess(['--config', cfg2, '--env', 'prod', '--confirm-env', 'prod', '--run-id', 'lock-c'], (e) => e.event === 'job-state' && e.state === 'UploadComplete');
+      const holder = await loadProcess(
+        ['--config', cfg2, '--env', 'prod', '--confirm-env', 'prod', '--run-id', 'lock-c'],
+        (e) => e.event === 'job-state' && e.state === 'UploadComplete',
+      );
       expect(holder.signal).toBe('SIGKILL');
-      const blocked = await loadProcess(['--config', cfg2, '--env', 'prod', '--confirm-env', 'prod', '--run-id', 'lock-d']);
+      const blocked = await loadProcess([
+        '--config',
+        cfg2,
+        '--env',
+        'prod',
+        '--confirm-env',
+        'prod',
+        '--run-id',
+        'lock-d',
+      ]);
       expect(blocked.code).toBe(4);
       expect(blocked.stderr).toMatch(/being loaded by run lock-c/);
       await rerunUntilDone(['--config', cfg2, '--env', 'prod', '--confirm-env', 'prod', '--run-id', 'lock-e']);
@@ -280,13 +321,20 @@ describe('SIGTERM (Glue stop or timeout)', () => {
     const source = await stack.putSource('sigterm/t1.csv', data.csv);
     const cfg = config('sigterm', source, (c) => (c.limits.leaseSeconds = 300));
     const args = ['--config', cfg, '--env', 'qa'];
-    const first = await loadProcess([...args, '--run-id', 'term-1'], (e) => e.event === 'job-state' && e.state === 'UploadComplete', undefined, 'SIGTERM');
+    const first = await loadProcess(
+      [...args, '--run-id', 'term-1'],
+      (e) => e.event === 'job-state' && e.state === 'UploadComplete',
+      undefined,
+      'SIGTERM',
+    );
     expect(first.code).toBe(1);
     expect(first.stderr).toMatch(/run stopped: received SIGTERM; the run's state is saved: run sfetl load again/);
     // The lease was given back: a new run does not wait 300 s for it.
     const second = await loadProcess([...args, '--run-id', 'term-2']);
     expect(second.code).toBe(0);
-    expect(second.events.filter((e) => e.event === 'file-resumed')).toEqual([expect.objectContaining({ runId: 'term-1' })]);
+    expect(second.events.filter((e) => e.event === 'file-resumed')).toEqual([
+      expect.objectContaining({ runId: 'term-1' }),
+    ]);
     await expectInvariants('qa', prefix, idsOf(data.csv));
   });
 });

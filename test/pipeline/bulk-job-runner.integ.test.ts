@@ -20,7 +20,10 @@ const limits: LoadLimits = {
   leaseSeconds: 300,
 };
 
-const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 
 describe('BulkJobRunner against the org emulator', () => {
   let emulator: OrgEmulator;
@@ -44,7 +47,11 @@ describe('BulkJobRunner against the org emulator', () => {
       instanceUrl: org.instanceUrl,
       loginUrl: org.loginUrl,
       apiVersion: '66.0',
-      credentials: parseCredentials('client_credentials', { clientId: org.clientId, clientSecret: org.clientSecret }, name),
+      credentials: parseCredentials(
+        'client_credentials',
+        { clientId: org.clientId, clientSecret: org.clientSecret },
+        name,
+      ),
     });
   };
   beforeEach(() => {
@@ -55,7 +62,14 @@ describe('BulkJobRunner against the org emulator', () => {
   test('a job that goes Failed mid-way leaves its results and its unprocessed rows on disk', async () => {
     await setFaults(emulator.orgs.dev!, { failJobAfterRecords: 400, failJobsCount: 1 });
     const states: string[] = [];
-    const runner = new BulkJobRunner({ api, object: 'Contact', operation: 'insert', limits, workDir: work, onState: (_, j) => states.push(j.state) });
+    const runner = new BulkJobRunner({
+      api,
+      object: 'Contact',
+      operation: 'insert',
+      limits,
+      workDir: work,
+      onState: (_, j) => states.push(j.state),
+    });
     const outcome = await runner.run({ index: 0, path: part, rows: 1000 });
     expect(outcome.state).toBe('Failed');
     expect(outcome.errorMessage).toMatch(/failed after 400 records/);

@@ -1,0 +1,825 @@
+"""Publishes sfetl's Parquet logs as one Hive table per Salesforce object (DESIGN.md §2.3, docs/publish.md).
+
+Reads ``<logs>/success/<Object>/run_id=<r>/env=<e>/created_time=<t>/*.parquet`` and ``<logs>/failure/…`` and
+writes ``<database>.<object lowercase>``: ``sf_id``, ``sf_created``, ``sf_error``, ``sf_job_id``, ``status``,
+``log_created_time``, then the object's fields (strings, lower case), partitioned by ``env`` and ``run_id``.
+
+- full (default): every partition is rewritten from its logs and partitions without logs are dropped, so
+  the table equals its logs.
+- incremental: only the partitions whose log files changed since the last publish (new runs, or a run that
+  wrote more logs) are rewritten; the rest is left as it is. Both modes go through the same write (dynamic
+  partition overwrite), so they give the same table.
+
+On EMR: ``spark-submit log_to_hive.py --logs s3://<bucket>/<prefix> --database <db> --warehouse s3://…``
+with the Glue Data Catalog as metastore. Locally (``sfetl publish``): ``python log_to_hive.py --local-hive-dir
+.sfetl/hive --s3-endpoint http://127.0.0.1:<port> --jars …`` runs local Spark with a Derby metastore.
+
+Everything above ``main`` is a function of its arguments; the SparkSession is made and I/O starts only when
+the file runs as a script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from urllib.parse import unquote
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
+
+STATUSES = ("success", "failure")
+MODES = ("full", "incremental")
+#: Hive partition columns, in order. A run of one object in one env is the unit of change (see docs/publish.md).
+PARTITION_COLUMNS = ("env", "run_id")
+#: Data columns that every table starts with, in order; the object's fields follow them.
+METADATA_COLUMNS = ("sf_id", "sf_created", "sf_error", "sf_job_id", "status", "log_created_time")
+#: The runner's result columns (DESIGN.md §2.1), by lower-case name, and their table columns.
+RESULT_COLUMNS = {"sf__id": "sf_id", "sf__created": "sf_created", "sf__error": "sf_error", "sf__jobid": "sf_job_id"}
+#: The values a log file's path carries (Spark reads them as partition columns of the log tree).
+_PATH_COLUMNS = ("run_id", "env", "created_time")
+#: A field whose name is one of the table's own columns (``Status`` of Lead and Case) gets this suffix.
+CLASH_SUFFIX = "__field"
+#: Kept in the table's directory; Hive, Spark and Athena skip files whose names start with "_".
+STATE_FILE = "_sfetl_publish_state.json"
+STATE_VERSION = 1
+
+Partition = Tuple[str, str]
+"""(env, run_id) of a table partition."""
+
+_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+_LOG_PATH = re.compile(
+    rf"^(?P<status>success|failure)/(?P<object>{_SEGMENT})/run_id=(?P<run_id>{_SEGMENT})/env=(?P<env>{_SEGMENT})"
+    r"/created_time=(?P<created_time>\d{14})/(?P<name>[^/]+)$"
+)
+_SPARK_READ_ERROR = re.compile(r"(?:reading file|for file:?|file path:?)\s*(\S+?\.parquet)\b", re.IGNORECASE)
+
+
+# --- errors -------------------------------------------------------------------------------------------------
+
+
+class PublishError(Exception):
+    """Stops the job; its message is one line that says what is wrong and what to do."""
+
+
+class LogLayoutError(PublishError):
+    """A file under success/ or failure/ that is not where the log layout (DESIGN.md §2.1) puts logs."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}; only sfetl's logs belong under success/ and failure/, move it away")
+        self.path = path
+
+
+class LogFileError(PublishError):
+    """A log file that cannot be read (corrupt, truncated, not Parquet, not strings, access denied)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(
+            f"cannot read log file {path} ({reason}); "
+            "restore it from the run's results or move it away, then publish again"
+        )
+        self.path = path
+
+
+# --- discovery ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogFile:
+    """One Parquet file of the log layout, with the partition values its path carries."""
+
+    path: str
+    status: str
+    object: str
+    run_id: str
+    env: str
+    created_time: str
+    name: str
+    size: int
+
+    @property
+    def partition(self) -> Partition:
+        return (self.env, self.run_id)
+
+    @property
+    def table(self) -> str:
+        """The table name: the object's API name in lower case (Invoice__c → invoice__c)."""
+        return self.object.lower()
+
+
+def _is_hidden(relative: str) -> bool:
+    """Spark and Hive skip names starting with "_" or "." (``_SUCCESS``, ``.crc`` files, staging dirs)."""
+    return any(part.startswith(("_", ".")) for part in relative.split("/"))
+
+
+def parse_log_path(relative: str, path: str, size: int) -> Optional[LogFile]:
+    """The log file at ``relative`` (to the logs root), None for a hidden file; LogLayoutError otherwise."""
+    if _is_hidden(relative):
+        return None
+    match = _LOG_PATH.match(relative)
+    if match is None:
+        raise LogLayoutError(
+            path, "not in the log layout <status>/<Object>/run_id=<id>/env=<env>/created_time=<yyyyMMddHHmmss>/<file>"
+        )
+    if not match["name"].endswith(".parquet"):
+        raise LogLayoutError(path, "not a .parquet file")
+    try:
+        datetime.strptime(match["created_time"], "%Y%m%d%H%M%S")
+    except ValueError:
+        raise LogLayoutError(path, f"created_time={match['created_time']} is not a valid UTC time") from None
+    return LogFile(path=path, size=size, **match.groupdict())
+
+
+def discover(
+    listing: Iterable[Tuple[str, str, int]], objects: Optional[Sequence[str]] = None
+) -> Dict[str, List[LogFile]]:
+    """Log files by table name, each list sorted by time; ``listing`` holds (relative path, path, size).
+
+    ``objects`` (API names, any case) keeps only those objects.
+    """
+    wanted = None if objects is None else {o.lower() for o in objects}
+    tables: Dict[str, List[LogFile]] = {}
+    for relative, path, size in listing:
+        log = parse_log_path(relative, path, size)
+        if log is None or (wanted is not None and log.table not in wanted):
+            continue
+        tables.setdefault(log.table, []).append(log)
+    return {table: sorted(files, key=_chronological) for table, files in sorted(tables.items())}
+
+
+def _chronological(log: LogFile) -> Tuple[str, str, str, int, str]:
+    return (log.created_time, log.run_id, log.env, STATUSES.index(log.status), log.name)
+
+
+def object_name(files: Sequence[LogFile]) -> str:
+    """The object's API name as the latest logs spell it."""
+    return files[-1].object
+
+
+# --- columns ------------------------------------------------------------------------------------------------
+
+
+def hive_column(field: str) -> str:
+    """The table column of a log column: lower case; ``sf__Id`` → ``sf_id``; ``Status`` → ``status__field``.
+
+    Hive column names are case-insensitive, so a field named like one of the table's own columns (Lead and
+    Case have ``Status``) would collide with it; such a field gets CLASH_SUFFIX. A Salesforce field name
+    never contains "__" except before its suffix (``__c``, ``__r``), so the result cannot be a real field.
+    """
+    lower = field.lower()
+    if lower in RESULT_COLUMNS:
+        return RESULT_COLUMNS[lower]
+    if lower in METADATA_COLUMNS or lower in PARTITION_COLUMNS:
+        return lower + CLASH_SUFFIX
+    return lower
+
+
+def plan_columns(
+    existing: Optional[Sequence[str]], file_columns: Sequence[Sequence[str]]
+) -> Tuple[List[str], List[str]]:
+    """(the table's data columns, the ones to add); ``file_columns`` are the log files' columns, oldest first.
+
+    A new table gets METADATA_COLUMNS, then the fields in the order they first appear. An existing table
+    keeps its columns and gets new fields appended: ALTER TABLE ADD COLUMNS can only append, which is why
+    the fixed columns come first — the order is then the same however the table was built (full or run by run).
+    """
+    columns = list(existing) if existing is not None else list(METADATA_COLUMNS)
+    known = set(columns)
+    added: List[str] = []
+    for names in file_columns:
+        for name in names:
+            column = hive_column(name)
+            if column not in known:
+                known.add(column)
+                columns.append(column)
+                added.append(column)
+    return columns, (added if existing is not None else [])
+
+
+# --- what to write --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartitionState:
+    """What the last publish wrote into one partition: a fingerprint of its log files and rows by status."""
+
+    fingerprint: str
+    rows: Mapping[str, int]
+
+
+def fingerprint(files: Iterable[LogFile]) -> str:
+    """Changes when a file of the partition is added, removed or rewritten with another size."""
+    lines = sorted(f"{f.status}/{f.created_time}/{f.name}:{f.size}" for f in files)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:20]
+
+
+def by_partition(files: Iterable[LogFile]) -> Dict[Partition, List[LogFile]]:
+    groups: Dict[Partition, List[LogFile]] = {}
+    for f in files:
+        groups.setdefault(f.partition, []).append(f)
+    return groups
+
+
+def plan_partitions(
+    mode: str,
+    files: Sequence[LogFile],
+    table_partitions: Optional[Set[Partition]],
+    state: Mapping[Partition, PartitionState],
+) -> Tuple[List[Partition], List[Partition]]:
+    """(partitions to write, partitions to drop) for one table; ``table_partitions`` is None for a new table.
+
+    Full writes every partition that has logs. Incremental writes those whose files differ from what the
+    last publish recorded, or that are missing from the table. Both drop partitions that have no logs any more.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    present = table_partitions or set()
+    groups = by_partition(files)
+    write = []
+    for partition, group in groups.items():
+        recorded = state.get(partition)
+        changed = recorded is None or recorded.fingerprint != fingerprint(group)
+        missing = partition not in present and (recorded is None or sum(recorded.rows.values()) > 0)
+        if mode == "full" or changed or missing:
+            write.append(partition)
+    drop = [p for p in present if p not in groups]
+    return sorted(write), sorted(drop)
+
+
+def state_to_json(state: Mapping[Partition, PartitionState]) -> str:
+    partitions = [
+        {"env": env, "run_id": run_id, "fingerprint": s.fingerprint, "rows": dict(sorted(s.rows.items()))}
+        for (env, run_id), s in sorted(state.items())
+    ]
+    return json.dumps({"version": STATE_VERSION, "partitions": partitions}, indent=1)
+
+
+def state_from_json(text: Optional[str]) -> Dict[Partition, PartitionState]:
+    """The recorded state; an absent or unknown state is empty (every partition then counts as changed)."""
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+        if data.get("version") != STATE_VERSION:
+            return {}
+        return {
+            (p["env"], p["run_id"]): PartitionState(p["fingerprint"], {k: int(v) for k, v in p["rows"].items()})
+            for p in data["partitions"]
+        }
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def counts_by_env_and_status(state: Mapping[Partition, PartitionState]) -> List[Dict[str, object]]:
+    totals: Dict[Tuple[str, str], int] = {}
+    for (env, _), s in state.items():
+        for status, rows in s.rows.items():
+            totals[(env, status)] = totals.get((env, status), 0) + rows
+    return [{"env": env, "status": status, "rows": rows} for (env, status), rows in sorted(totals.items())]
+
+
+def parse_partition_spec(spec: str) -> Partition:
+    """``env=dev/run_id=r1`` (SHOW PARTITIONS) → ("dev", "r1")."""
+    values = dict(part.split("=", 1) for part in spec.split("/"))
+    return (unquote(values["env"]), unquote(values["run_id"]))
+
+
+def quote_identifier(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def quote_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def create_table_sql(table: str, columns: Sequence[str]) -> str:
+    data = ", ".join(
+        f"{quote_identifier(c)} {'TIMESTAMP' if c == 'log_created_time' else 'STRING'}" for c in columns
+    )
+    partitions = ", ".join(f"{quote_identifier(c)} STRING" for c in PARTITION_COLUMNS)
+    return f"CREATE TABLE IF NOT EXISTS {table} ({data}) PARTITIONED BY ({partitions}) STORED AS PARQUET"
+
+
+def add_columns_sql(table: str, columns: Sequence[str]) -> str:
+    return f"ALTER TABLE {table} ADD COLUMNS ({', '.join(f'{quote_identifier(c)} STRING' for c in columns)})"
+
+
+def drop_partitions_sql(table: str, partitions: Sequence[Partition]) -> str:
+    specs = ", ".join(
+        f"PARTITION (env = {quote_string(env)}, run_id = {quote_string(run_id)})" for env, run_id in partitions
+    )
+    return f"ALTER TABLE {table} DROP IF EXISTS {specs}"
+
+
+def failed_file(error_text: str) -> Optional[str]:
+    """The file a Spark read error names (``Encountered error while reading file …``), if any."""
+    match = _SPARK_READ_ERROR.search(error_text)
+    return match.group(1) if match else None
+
+
+# --- reading --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Footer:
+    """What a log file's Parquet footer says: its column names (in file order) and its row count."""
+
+    columns: Tuple[str, ...]
+    rows: int
+
+
+def log_created_time(created_time: Column) -> Column:
+    """The ``created_time`` directory value (UTC ``yyyyMMddHHmmss``) as a timestamp, whatever the session time zone."""
+
+    def part(start: int, length: int) -> Column:
+        return F.substring(created_time, start, length).cast("int")
+
+    return F.make_timestamp(part(1, 4), part(5, 2), part(7, 2), part(9, 2), part(11, 2), part(13, 2), F.lit("UTC"))
+
+
+def enrich(df: DataFrame, status: str, columns: Sequence[str]) -> DataFrame:
+    """Log rows (file columns + ``run_id``, ``env``, ``created_time`` from the path) → table rows.
+
+    ``columns`` are the table's data columns; a column the files lack is null. Partition columns come last,
+    in table order, because the write is positional (insertInto).
+    """
+    by_column = {hive_column(name): F.col(quote_identifier(name)) for name in df.columns if name not in _PATH_COLUMNS}
+    by_column["status"] = F.lit(status)
+    by_column["log_created_time"] = log_created_time(F.col("created_time"))
+    selected = [
+        (by_column[c] if c in by_column else F.lit(None).cast(StringType())).alias(c) for c in columns
+    ]
+    return df.select(*selected, *[F.col(c) for c in PARTITION_COLUMNS])
+
+
+def read_schema(file_columns: Iterable[Sequence[str]]) -> StructType:
+    """Every column of the files (first spelling of each, strings) plus the partition values of the path."""
+    seen: Dict[str, str] = {}
+    for names in file_columns:
+        for name in names:
+            seen.setdefault(name.lower(), name)
+    fields = [StructField(name, StringType()) for name in seen.values()]
+    # Declaring the path values as strings stops Spark from inferring run_id=1 as a number.
+    return StructType(fields + [StructField(c, StringType()) for c in _PATH_COLUMNS])
+
+
+def read_logs(
+    spark: SparkSession, root: str, files: Sequence[LogFile], footers: Mapping[str, Footer], columns: Sequence[str]
+) -> Optional[DataFrame]:
+    """The table rows of ``files`` (success and failure), or None when there are none."""
+    frames = []
+    # One read per directory the partition values are relative to: <root>/<status>/<Object>.
+    for status, obj in sorted({(f.status, f.object) for f in files}):
+        chosen = [f for f in files if f.status == status and f.object == obj]
+        schema = read_schema(footers[f.path].columns for f in chosen)
+        base = f"{root}/{status}/{obj}"
+        df = spark.read.schema(schema).option("basePath", base).parquet(*[f.path for f in chosen])
+        frames.append(enrich(df, status, columns))
+    if not frames:
+        return None
+    result = frames[0]
+    for frame in frames[1:]:
+        result = result.unionByName(frame)
+    return result
+
+
+# --- I/O through the session's Hadoop file systems (s3:// on EMR, s3a:// and file: locally) -----------------
+
+
+def _hadoop(spark: SparkSession, uri: str):
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    return jvm, path, path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+
+
+def qualified_root(spark: SparkSession, root: str) -> str:
+    """``root`` as the file system spells the paths it lists (``/tmp/x`` → ``file:/tmp/x``), without a trailing /."""
+    _, path, fs = _hadoop(spark, root.rstrip("/") or "/")
+    return fs.makeQualified(path).toString().rstrip("/")
+
+
+def list_logs(spark: SparkSession, root: str) -> List[Tuple[str, str, int]]:
+    """(path relative to ``root``, path, size) of every file under ``root``/success and ``root``/failure."""
+    listing = []
+    for status in STATUSES:
+        jvm, path, fs = _hadoop(spark, f"{root}/{status}")
+        if not fs.exists(path):
+            continue
+        files = fs.listFiles(path, True)
+        while files.hasNext():
+            entry = files.next()
+            full = entry.getPath().toString()
+            listing.append((full[len(root) + 1 :], full, int(entry.getLen())))
+    return listing
+
+
+def read_footer(spark: SparkSession, log: LogFile) -> Footer:
+    """The footer of one log file; LogFileError (naming it) when it is unreadable or holds a non-string column."""
+    jvm, path, _ = _hadoop(spark, log.path)
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    try:
+        reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(
+            jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(path, conf)
+        )
+        try:
+            footer = reader.getFooter()
+        finally:
+            reader.close()
+    except Exception as error:  # py4j wraps every Java exception; its first line says what went wrong
+        raise LogFileError(log.path, _java_reason(error)) from None
+    schema = footer.getFileMetaData().getSchema()
+    columns = []
+    for column in schema.getFields():
+        logical = column.getLogicalTypeAnnotation() if column.isPrimitive() else None
+        if not column.isPrimitive() or str(column.asPrimitiveType().getPrimitiveTypeName()) != "BINARY" or (
+            logical is not None and str(logical) not in ("STRING", "ENUM")
+        ):
+            raise LogFileError(log.path, f"column {column.getName()} is {column}, logs hold strings only")
+        columns.append(column.getName())
+    rows = sum(int(block.getRowCount()) for block in footer.getBlocks())
+    return Footer(tuple(columns), rows)
+
+
+def read_footers(spark: SparkSession, files: Sequence[LogFile], threads: int = 8) -> Dict[str, Footer]:
+    """Footers of many files, read in parallel (each is one or two small reads, mostly waiting on S3)."""
+    if not files:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(threads, len(files))) as pool:
+        return dict(zip((f.path for f in files), pool.map(lambda f: read_footer(spark, f), files)))
+
+
+def read_text(spark: SparkSession, uri: str) -> Optional[str]:
+    jvm, path, fs = _hadoop(spark, uri)
+    if not fs.exists(path):
+        return None
+    stream = fs.open(path)
+    try:
+        return jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+    finally:
+        stream.close()
+
+
+def write_text(spark: SparkSession, uri: str, text: str) -> None:
+    _, path, fs = _hadoop(spark, uri)
+    stream = fs.create(path, True)
+    try:
+        stream.write(bytearray(text.encode("utf-8")))
+    finally:
+        stream.close()
+
+
+def _java_reason(error: Exception) -> str:
+    java = getattr(error, "java_exception", None)
+    text = java.toString() if java is not None else str(error)
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+
+
+# --- the table ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableReport:
+    object: str
+    table: str
+    created: bool
+    columns_added: List[str]
+    partitions_written: int
+    partitions_dropped: int
+    rows_written: int
+    counts: List[Dict[str, object]]
+    seconds: float
+    #: Seconds per step: inspect (table, partitions, state), footers, ddl, write, drop, state.
+    steps: Dict[str, float]
+
+    def to_json(self) -> Dict[str, object]:
+        return {
+            "object": self.object,
+            "table": self.table,
+            "created": self.created,
+            "columnsAdded": self.columns_added,
+            "partitionsWritten": self.partitions_written,
+            "partitionsDropped": self.partitions_dropped,
+            "rowsWritten": self.rows_written,
+            "counts": self.counts,
+            "seconds": round(self.seconds, 3),
+            "steps": {step: round(seconds, 3) for step, seconds in self.steps.items()},
+        }
+
+
+class Laps:
+    """Seconds spent per step of a table's publish, for the report."""
+
+    def __init__(self) -> None:
+        self.seconds: Dict[str, float] = {}
+        self._last = time.monotonic()
+
+    def lap(self, step: str) -> None:
+        now = time.monotonic()
+        self.seconds[step] = now - self._last
+        self._last = now
+
+
+@dataclass(frozen=True)
+class TableDescription:
+    """An existing table as DESCRIBE TABLE EXTENDED shows it."""
+
+    data_columns: List[str]
+    partition_columns: List[str]
+    location: str
+
+
+def parse_describe(rows: Sequence[Tuple[str, str]]) -> TableDescription:
+    """(col_name, data_type) rows of DESCRIBE TABLE EXTENDED → columns, partition columns and location.
+
+    Spark lists every column, then "# Partition Information" and the partition columns again, then a blank
+    row and "# Detailed Table Information" with one property per row (Location among them).
+    """
+    columns: List[str] = []
+    partitions: List[str] = []
+    location = ""
+    section = "columns"
+    for name, value in rows:
+        name = (name or "").strip()
+        if name == "# Partition Information":
+            section = "partitions"
+        elif name == "# Detailed Table Information":
+            section = "details"
+        elif name == "" or name.startswith("#"):
+            continue
+        elif section == "columns":
+            columns.append(name)
+        elif section == "partitions":
+            partitions.append(name)
+        elif name == "Location":
+            location = (value or "").rstrip("/")
+    return TableDescription([c for c in columns if c not in partitions], partitions, location)
+
+
+def describe_table(spark: SparkSession, table: str) -> TableDescription:
+    return parse_describe([(r.col_name, r.data_type) for r in spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect()])
+
+
+def write_partitions(spark: SparkSession, table: str, rows: DataFrame) -> None:
+    """Overwrites exactly the partitions present in ``rows``; every other partition stays as it is.
+
+    The session's overwrite mode is forced to dynamic here rather than trusted: in static mode an INSERT
+    OVERWRITE without partition values deletes every partition of the table first.
+    """
+    spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+    spark.conf.set("hive.exec.dynamic.partition", "true")
+    spark.conf.set("hive.exec.dynamic.partition.mode", "nonstrict")
+    # One file per partition: all rows of a run go to the same task.
+    rows.repartition(*PARTITION_COLUMNS).write.insertInto(table, overwrite=True)
+
+
+def publish_table(
+    spark: SparkSession,
+    root: str,
+    database: str,
+    files: Sequence[LogFile],
+    mode: str,
+    log: Callable[[str], None] = lambda _: None,
+) -> TableReport:
+    """Brings one table in line with its log files (see the module doc)."""
+    started = time.monotonic()
+    laps = Laps()
+    name = object_name(files)
+    table = f"{quote_identifier(database)}.{quote_identifier(files[0].table)}"
+    exists = spark.catalog.tableExists(f"{database}.{files[0].table}")
+    existing_columns: Optional[List[str]] = None
+    present: Optional[Set[Partition]] = None
+    state: Dict[Partition, PartitionState] = {}
+    if exists:
+        description = describe_table(spark, table)
+        if tuple(description.partition_columns) != PARTITION_COLUMNS:
+            raise PublishError(
+                f"table {database}.{files[0].table} exists but is partitioned by "
+                f"{description.partition_columns or 'nothing'}, not {list(PARTITION_COLUMNS)}; "
+                "it was not made by this job: publish into another --database"
+            )
+        existing_columns = description.data_columns
+        present = {parse_partition_spec(r[0]) for r in spark.sql(f"SHOW PARTITIONS {table}").collect()}
+        state = state_from_json(read_text(spark, f"{description.location}/{STATE_FILE}"))
+
+    write, drop = plan_partitions(mode, files, present, state)
+    groups = by_partition(files)
+    to_read = [f for p in write for f in groups[p]]
+    laps.lap("inspect")
+    footers = read_footers(spark, to_read)
+    laps.lap("footers")
+    columns, added = plan_columns(existing_columns, [footers[f.path].columns for f in to_read])
+    new_columns = f", new columns {', '.join(added)}" if added else ""
+    log(f"{name}: {len(write)} partition(s) to write, {len(drop)} to drop{new_columns}")
+
+    if not exists:
+        spark.sql(create_table_sql(table, columns))
+    elif added:
+        spark.sql(add_columns_sql(table, added))
+    spark.catalog.refreshTable(table)
+    description = describe_table(spark, table)
+    laps.lap("ddl")
+
+    new_state = {} if mode == "full" else {p: s for p, s in state.items() if p in groups}
+    for partition in write:
+        rows: Dict[str, int] = {}
+        for f in groups[partition]:
+            rows[f.status] = rows.get(f.status, 0) + footers[f.path].rows
+        new_state[partition] = PartitionState(fingerprint(groups[partition]), rows)
+    empty = [p for p in write if sum(new_state[p].rows.values()) == 0]
+    drop = sorted(set(drop) | {p for p in empty if present and p in present})
+
+    if write:
+        frame = read_logs(spark, root, to_read, footers, description.data_columns)
+        if frame is not None:
+            try:
+                write_partitions(spark, table, frame)
+            except Exception as error:
+                failure = read_failure(error)
+                if failure is not None:
+                    raise LogFileError(*failure) from None
+                raise
+    laps.lap("write")
+    if drop:
+        spark.sql(drop_partitions_sql(table, drop))
+    spark.catalog.refreshTable(table)
+    laps.lap("drop")
+    if write or drop or mode == "full" or not exists:
+        write_text(spark, f"{description.location}/{STATE_FILE}", state_to_json(new_state))
+    laps.lap("state")
+
+    return TableReport(
+        object=name,
+        table=f"{database}.{files[0].table}",
+        created=not exists,
+        columns_added=added,
+        partitions_written=len(write),
+        partitions_dropped=len(drop),
+        rows_written=sum(sum(new_state[p].rows.values()) for p in write),
+        counts=counts_by_env_and_status(new_state),
+        seconds=time.monotonic() - started,
+        steps=laps.seconds,
+    )
+
+
+def read_failure(error: Exception) -> Optional[Tuple[str, str]]:
+    """(file, reason) when a Spark job failed on reading a file: the reason is what the read itself raised."""
+    java = getattr(error, "java_exception", None)
+    messages = []
+    while java is not None:
+        messages.append(str(java.getMessage() or java.toString()))
+        java = java.getCause()
+    naming = [i for i, message in enumerate(messages) if failed_file(message) is not None]
+    if naming:
+        last = naming[-1]
+        reason = next((m for m in messages[last + 1 :] if m.strip()), messages[last])
+        return failed_file(messages[last]) or "", reason.strip().splitlines()[0]
+    path = failed_file(str(error))
+    return (path, str(error).strip().splitlines()[0]) if path is not None else None
+
+
+def publish(
+    spark: SparkSession,
+    logs: str,
+    database: str,
+    mode: str = "full",
+    objects: Optional[Sequence[str]] = None,
+    warehouse: Optional[str] = None,
+    log: Callable[[str], None] = lambda _: None,
+) -> Dict[str, object]:
+    """Publishes every object's logs under ``logs`` (or those in ``objects``) into ``database``; the report."""
+    if mode not in MODES:
+        raise PublishError(f"--mode must be one of {', '.join(MODES)}, not {mode}")
+    started = time.monotonic()
+    root = qualified_root(spark, logs)
+    tables = discover(list_logs(spark, root), objects)
+    missing = sorted({o for o in objects or [] if o.lower() not in tables})
+    for name in missing:
+        log(f"{name}: no logs under {root}; nothing to publish")
+    location = f" LOCATION {quote_string(warehouse.rstrip('/') + '/' + database + '.db')}" if warehouse else ""
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}{location}")
+    reports = [publish_table(spark, root, database, files, mode, log) for files in tables.values()]
+    return {
+        "logs": root,
+        "database": database,
+        "mode": mode,
+        "tables": [r.to_json() for r in reports],
+        "missing": missing,
+        "seconds": round(time.monotonic() - started, 3),
+    }
+
+
+# --- the Spark session ----------------------------------------------------------------------------------------
+
+
+def spark_settings(
+    local_hive_dir: Optional[str] = None,
+    s3_endpoint: Optional[str] = None,
+    jars: Sequence[str] = (),
+    access_key: str = "testing",
+    secret_key: str = "testing",
+) -> Dict[str, str]:
+    """Session settings: the job's own, plus a local Derby metastore and s3a to an emulator when asked."""
+    settings = {
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+    }
+    if local_hive_dir is not None:
+        hive = os.path.abspath(local_hive_dir)
+        settings.update(
+            {
+                "spark.sql.warehouse.dir": os.path.join(hive, "warehouse"),
+                "spark.hadoop.javax.jdo.option.ConnectionURL": (
+                    f"jdbc:derby:;databaseName={os.path.join(hive, 'metastore_db')};create=true"
+                ),
+                # derby.log goes next to the metastore instead of the working directory.
+                "spark.driver.extraJavaOptions": f"-Dderby.system.home={hive}",
+                "spark.ui.enabled": "false",
+                "spark.ui.showConsoleProgress": "false",
+                "spark.driver.bindAddress": "127.0.0.1",
+                "spark.driver.host": "127.0.0.1",
+            }
+        )
+    if jars:
+        settings["spark.jars"] = ",".join(os.path.abspath(j) for j in jars)
+    if s3_endpoint is not None:
+        settings.update(
+            {
+                "spark.hadoop.fs.s3a.endpoint": s3_endpoint,
+                "spark.hadoop.fs.s3a.path.style.access": "true",
+                "spark.hadoop.fs.s3a.connection.ssl.enabled": "true" if s3_endpoint.startswith("https:") else "false",
+                "spark.hadoop.fs.s3a.aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
+                "spark.hadoop.fs.s3a.access.key": access_key,
+                "spark.hadoop.fs.s3a.secret.key": secret_key,
+                # s3:// is EMRFS on EMR; locally it is S3A as well, so the same URIs work in both places.
+                "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+            }
+        )
+    return settings
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="log_to_hive.py", description="Publish sfetl's Parquet logs as one Hive table per Salesforce object."
+    )
+    parser.add_argument("--logs", required=True, help="root of the log trees: s3://bucket/prefix, s3a://… or a path")
+    parser.add_argument("--database", default="sfetl", help="Hive database of the tables (default: sfetl)")
+    parser.add_argument("--mode", choices=MODES, default="full", help="full (default) or incremental")
+    parser.add_argument("--object", action="append", dest="objects", help="only this object (repeatable)")
+    parser.add_argument("--warehouse", help="location for the database when the job creates it, e.g. s3://bucket/hive")
+    local = parser.add_argument_group("local runs (sfetl publish)")
+    local.add_argument("--local-hive-dir", help="Derby metastore and warehouse in this directory")
+    local.add_argument("--s3-endpoint", help="S3 endpoint for s3a:// (and s3://), e.g. moto's")
+    local.add_argument("--jars", default="", help="comma-separated jars to add (hadoop-aws, aws-java-sdk-bundle)")
+    local.add_argument("--master", help="Spark master, e.g. local[2] (default: spark-submit's, or local[*])")
+    local.add_argument("--report-file", help="also write the report (JSON) to this local file")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    settings = spark_settings(
+        local_hive_dir=args.local_hive_dir,
+        s3_endpoint=args.s3_endpoint,
+        jars=[j for j in args.jars.split(",") if j],
+        access_key=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+        secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
+    )
+    builder = SparkSession.builder.appName("sfetl-log-to-hive")
+    if args.master:
+        builder = builder.master(args.master)
+    elif args.local_hive_dir:
+        builder = builder.master("local[*]")
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    spark = builder.enableHiveSupport().getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+
+    def progress(line: str) -> None:
+        print(f"log_to_hive: {line}", file=sys.stderr, flush=True)
+
+    try:
+        report = publish(spark, args.logs, args.database, args.mode, args.objects, args.warehouse, progress)
+    except PublishError as error:
+        progress(f"error: {error}")
+        return 1
+    finally:
+        spark.stop()
+    print(json.dumps(report), flush=True)
+    if args.report_file:
+        with open(args.report_file, "w", encoding="utf-8") as out:
+            json.dump(report, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,156 @@
+"""The job on local Spark over small log trees written here: reruns, removed logs, unreadable files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import log_to_hive
+import log_trees
+
+EMR_DIR = Path(__file__).resolve().parents[1]
+
+
+def _contacts(root: Path, run_id: str, env: str, created_time: str, first: int, count: int, status="success"):
+    ids = [f"C-{i}" for i in range(first, first + count)]
+    columns = {"Ext_Id__c": ids, "LastName": [f"Last {i}" for i in range(first, first + count)]}
+    if status == "success":
+        columns.update(sf__Id=[f"003{i:012d}" for i in range(first, first + count)], sf__Created=["true"] * count)
+    else:
+        columns.update(sf__Id=[""] * count, sf__Error=["REQUIRED_FIELD_MISSING:x:--"] * count)
+    columns["sf__JobId"] = ["750000000000001"] * count
+    return log_trees.write_log(root, status, "Contact", run_id, env, created_time, columns)
+
+
+def _tables_equal(spark, a: str, b: str) -> bool:
+    return log_trees.table_rows(spark, a) == log_trees.table_rows(spark, b)
+
+
+def _location(spark, table: str) -> Path:
+    return Path(log_to_hive.describe_table(spark, table).location.replace("file:", "", 1))
+
+
+def test_incremental_rewrites_a_run_that_wrote_more_logs_and_leaves_the_others(spark, tmp_path):
+    logs = tmp_path / "logs"
+    _contacts(logs, "r1", "dev", "20250101120000", 0, 5)
+    _contacts(logs, "r2", "dev", "20250102120000", 5, 5)
+    _contacts(logs, "r2", "qa", "20250102120000", 10, 5)
+    log_to_hive.publish(spark, str(logs), "resumed", mode="incremental")
+    untouched = {
+        run: log_trees.tree_snapshot(_location(spark, "resumed.contact") / "env=dev" / f"run_id={run}")
+        for run in ("r2",)
+    }
+
+    # r1 resumed after a crash: a second created_time directory with the rest of its rows, failures too.
+    _contacts(logs, "r1", "dev", "20250103090000", 20, 3)
+    _contacts(logs, "r1", "dev", "20250103090000", 23, 2, status="failure")
+    report = log_to_hive.publish(spark, str(logs), "resumed", mode="incremental")
+    contact = report["tables"][0]
+    assert (contact["partitionsWritten"], contact["rowsWritten"]) == (1, 10)
+    assert log_trees.tree_snapshot(_location(spark, "resumed.contact") / "env=dev" / "run_id=r2") == untouched["r2"]
+
+    log_to_hive.publish(spark, str(logs), "resumed_full")
+    assert _tables_equal(spark, "resumed.contact", "resumed_full.contact")
+    assert contact["counts"] == [
+        {"env": "dev", "status": "failure", "rows": 2},
+        {"env": "dev", "status": "success", "rows": 13},
+        {"env": "qa", "status": "success", "rows": 5},
+    ]
+
+
+def test_both_modes_drop_the_partitions_whose_logs_are_gone(spark, tmp_path):
+    logs = tmp_path / "logs"
+    _contacts(logs, "r1", "dev", "20250101120000", 0, 5)
+    gone = _contacts(logs, "r2", "dev", "20250102120000", 5, 5)
+    for database, mode in (("pruned_full", "full"), ("pruned_incremental", "incremental")):
+        log_to_hive.publish(spark, str(logs), database, mode=mode)
+    gone.unlink()
+    for database, mode in (("pruned_full", "full"), ("pruned_incremental", "incremental")):
+        report = log_to_hive.publish(spark, str(logs), database, mode=mode)
+        assert report["tables"][0]["partitionsDropped"] == 1
+        partitions = [r[0] for r in spark.sql(f"SHOW PARTITIONS {database}.contact").collect()]
+        assert partitions == ["env=dev/run_id=r1"]
+    assert _tables_equal(spark, "pruned_full.contact", "pruned_incremental.contact")
+
+
+def test_the_table_is_never_dropped_and_keeps_what_others_set_on_it(spark, tmp_path):
+    logs = tmp_path / "logs"
+    _contacts(logs, "r1", "dev", "20250101120000", 0, 5)
+    log_to_hive.publish(spark, str(logs), "kept")
+    spark.sql("ALTER TABLE kept.contact SET TBLPROPERTIES ('owner.note' = 'set by an analyst')")
+    log_trees.write_log(
+        logs, "success", "Contact", "r2", "dev", "20250102120000", {"Ext_Id__c": ["C-9"], "Email": ["a@b.c"]}
+    )
+    for mode in ("full", "incremental", "full"):
+        log_to_hive.publish(spark, str(logs), "kept", mode=mode)
+    properties = {r.key: r.value for r in spark.sql("SHOW TBLPROPERTIES kept.contact").collect()}
+    assert properties.get("owner.note") == "set by an analyst"
+    assert spark.sql("SELECT COUNT(*) FROM kept.contact WHERE email = 'a@b.c'").first()[0] == 1
+
+
+def test_a_corrupt_footer_stops_the_job_naming_the_file(spark, tmp_path):
+    logs = tmp_path / "logs"
+    _contacts(logs, "r1", "dev", "20250101120000", 0, 5)
+    bad = _contacts(logs, "r2", "dev", "20250102120000", 5, 5)
+    bad.write_bytes(bad.read_bytes()[:-20])
+    with pytest.raises(log_to_hive.LogFileError) as error:
+        log_to_hive.publish(spark, str(logs), "corrupt_footer")
+    assert error.value.path.endswith("run_id=r2/env=dev/created_time=20250102120000/part-00000.parquet")
+    assert str(bad) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_corrupt_page_stops_the_job_naming_the_file_and_leaves_the_table_as_it_was(spark, tmp_path):
+    logs = tmp_path / "logs"
+    _contacts(logs, "r1", "dev", "20250101120000", 0, 5)
+    log_to_hive.publish(spark, str(logs), "corrupt_page")
+    before = log_trees.table_rows(spark, "corrupt_page.contact")
+    bad = _contacts(logs, "r2", "dev", "20250102120000", 5, 50)
+    data = bytearray(bad.read_bytes())
+    data[4:120] = b"\xab" * 116  # the first pages; the footer stays readable
+    bad.write_bytes(bytes(data))
+    with pytest.raises(log_to_hive.LogFileError) as error:
+        log_to_hive.publish(spark, str(logs), "corrupt_page")
+    assert str(bad) in str(error.value)
+    assert log_trees.table_rows(spark, "corrupt_page.contact") == before
+
+
+def test_a_file_that_is_not_a_log_stops_the_job_naming_it(spark, tmp_path):
+    logs = tmp_path / "logs"
+    _contacts(logs, "r1", "dev", "20250101120000", 0, 5)
+    stray = logs / "success" / "Contact" / "run_id=r1" / "notes.txt"
+    stray.write_text("not a log")
+    with pytest.raises(log_to_hive.LogLayoutError) as error:
+        log_to_hive.publish(spark, str(logs), "stray")
+    assert str(stray) in str(error.value)
+
+
+def test_a_column_that_is_not_a_string_stops_the_job_naming_the_file(spark, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    logs = tmp_path / "logs"
+    path = _contacts(logs, "r1", "dev", "20250101120000", 0, 5)
+    pq.write_table(pa.table({"Ext_Id__c": ["C-1"], "Amount": pa.array([1], type=pa.int64())}), path)
+    with pytest.raises(log_to_hive.LogFileError, match="column Amount .* strings only") as error:
+        log_to_hive.publish(spark, str(logs), "typed")
+    assert str(path) in str(error.value)
+
+
+def test_a_table_of_another_layout_is_refused(spark, tmp_path):
+    logs = tmp_path / "logs"
+    _contacts(logs, "r1", "dev", "20250101120000", 0, 5)
+    spark.sql("CREATE DATABASE IF NOT EXISTS foreign_db")
+    spark.sql("CREATE TABLE foreign_db.contact (id STRING) STORED AS PARQUET")
+    with pytest.raises(log_to_hive.PublishError, match="publish into another --database"):
+        log_to_hive.publish(spark, str(logs), "foreign_db")
+
+
+def test_importing_the_job_starts_nothing():
+    code = (
+        "import log_to_hive, pyspark.sql as s; "
+        "assert s.SparkSession.getActiveSession() is None and s.SparkSession._instantiatedSession is None"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=EMR_DIR, check=True, timeout=60)
