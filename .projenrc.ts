@@ -116,7 +116,15 @@ const testPython = project.addTask('test:python', {
 });
 testPython.prependSpawn(setupPython);
 
-project.testTask.prependSpawn(setupPython);
+// Local Spark reads S3 through hadoop-aws: fetched once from Maven Central before the tests that need it.
+const setupSparkJars = project.addTask('setup:spark-jars', {
+  description:
+    'Fetch hadoop-aws 3.3.4 + aws-java-sdk-bundle 1.12.262 into .sfetl/jars for local Spark on S3 (idempotent, sha256-checked)',
+  exec: 'bash build-tools/setup-spark-jars.sh',
+});
+setupSparkJars.prependSpawn(setupPython);
+
+project.testTask.prependSpawn(setupSparkJars);
 project.testTask.spawn(testPython);
 
 project.addTask('bench', {

@@ -128,6 +128,8 @@ describe('sfetl stack, then sfetl load from another process', () => {
       'Contact',
       '--output',
       'text',
+      // The file was loaded by the test before: --force loads it again (upsert: every row an update).
+      '--force',
     ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/sfetl load: run \S+ into dev: Contact/);
