@@ -16,7 +16,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -377,6 +377,7 @@ async function runCase(
   runner: Runner = TSX_RUNNER,
   extraArgs: readonly string[] = [],
 ): Promise<CaseResult> {
+  loadAtStart.push(loadavg()[0]!.toFixed(1));
   const stackBefore = procStats(stack.child.pid!);
   const motoBefore = stack.motoPid ? procStats(stack.motoPid) : undefined;
   const load = await runLoad(stack, source, runner, extraArgs);
@@ -414,6 +415,9 @@ async function runCase(
 
 const n = (v: number) => Math.round(v).toLocaleString('en-US');
 
+/** The 1-minute load average when each case started: other work on the machine slows the wall times. */
+const loadAtStart: string[] = [];
+
 interface Startup {
   readonly tsx: number;
   readonly tsxNoCache: number;
@@ -441,7 +445,8 @@ function report(results: readonly CaseResult[], startup?: Startup): string {
   return [
     `Command: \`npm run bench -- load\` (BENCH_LOAD_ROWS=${SIZES.join(',')}${RERUN ? '' : ', BENCH_LOAD_RERUN=0'})`,
     '',
-    `Machine: ${machine()}`,
+    `Machine: ${machine()}; 1-minute load average as each case started: ${loadAtStart.join(', ')} (the`,
+    'machine is shared; anything above ~0.5 is other work competing for the two cores and lengthens wall times).',
     '',
     "Each size runs on a fresh `sfetl stack` (moto + the four-org emulator: one Node process, plus moto's",
     'Python), started as a separate process the way a user starts it. A generated Contact CSV (12 columns:',
