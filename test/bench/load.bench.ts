@@ -431,6 +431,8 @@ function report(results: readonly CaseResult[], startup?: Startup): string {
   const perDay = 150_000_000;
   const neededRate = perDay / 86_400;
   const maxRss = Math.max(...results.map((r) => r.runnerRssMB));
+  /** Rows in a job cut at the 100 MB (10^8 bytes) limit. */
+  const perJob = Math.floor(1e8 / ((headline.mb * 2 ** 20) / headline.rows));
   const tsxAgain = results.find((r) => r.label.endsWith('(all updates)'));
   const bundleAgain = results.find((r) => r.label.endsWith('esbuild bundle'));
   const table = [
@@ -485,7 +487,8 @@ function report(results: readonly CaseResult[], startup?: Startup): string {
           '',
           `tsx: \`load --help\` (module loading only) takes ${startup.tsx.toFixed(2)} s through bin/sfetl.js (${startup.tsxNoCache.toFixed(2)} s with tsx's cache of`,
           `transpiled files off) and ${startup.bundle.toFixed(2)} s as the bundle; over a whole 1M-row load the runner's CPU was ${tsxAgain.runnerCpu.toFixed(1)} s through tsx`,
-          `and ${bundleAgain.runnerCpu.toFixed(1)} s bundled: transpiling on load costs start-up time and nothing after it. tsx turns on esbuild's`,
+          `and ${bundleAgain.runnerCpu.toFixed(1)} s bundled, single runs each (the runner's CPU varies by up to ~1 s between identical runs on this`,
+          `shared machine); start-up explains ${(startup.tsx - startup.bundle).toFixed(2)} s of the gap, and tsx caches what it transpiles. tsx turns on esbuild's`,
           'keepNames, which wraps named functions in `__name` calls: a per-row closure then pays one call each',
           'time it is created (0.1 s of 8 s in a profile of the emulator, before those closures were removed);',
           'the Glue bundle is built without keepNames.',
@@ -508,7 +511,7 @@ function report(results: readonly CaseResult[], startup?: Startup): string {
     '',
     'The batch limit can bind first: Salesforce splits every job into internal batches of 10,000 records',
     'and allows 15,000 batches per 24 hours (shared with Bulk API 1.0), which is 150M records only if every',
-    `batch is full. A ≤100 MB job of these rows holds ~${n(headline.rows / headline.jobs)} records (${Math.ceil(headline.rows / headline.jobs / 10_000)} batches, the last one partial),`,
+    `batch is full. A full 100 MB job of these rows holds ~${n(perJob)} records (${Math.ceil(perJob / 10_000)} batches, the last one partial),`,
     'so large files cost ~1 batch per 10,000 records; but every source file is split on its own and its',
     'last job ends with a partial batch, so many small files (a 500-row file still costs a batch) use up',
     'batches faster than records: concatenate small extracts before they land in the source prefix.',
