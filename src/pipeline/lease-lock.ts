@@ -25,8 +25,9 @@ export class LeaseLostError extends Error {
   constructor(
     readonly env: string,
     readonly object: string,
+    readonly reason = 'renewal refused',
   ) {
-    super(`the lease on ${object} in ${env} was lost (renewal refused); another run may have taken over`);
+    super(`the lease on ${object} in ${env} was lost (${reason}); another run may have taken over`);
     this.name = 'LeaseLostError';
   }
 }
@@ -65,6 +66,9 @@ export class LeaseLock {
   private etag?: string;
   private timer?: NodeJS.Timeout;
   private lost?: LeaseLostError;
+  /** When the lease was last written by us: it is ours for leaseSeconds from then, whatever S3 answers. */
+  private renewedAt = 0;
+  private renewing = false;
   private readonly clock: () => Date;
 
   constructor(private readonly props: LeaseLockProps) {
@@ -95,6 +99,7 @@ export class LeaseLock {
         }),
       );
       this.etag = out.ETag;
+      this.renewedAt = this.clock().getTime();
       return true;
     } catch (err) {
       // 412: the condition failed; 409: a concurrent conditional write won.
@@ -138,12 +143,35 @@ export class LeaseLock {
 
   private startRenewal(): void {
     const every = Math.max(200, (this.props.leaseSeconds * 1000) / 3);
-    this.timer = setInterval(() => {
-      void this.renew().catch((err: unknown) => {
-        this.lost ??= err instanceof LeaseLostError ? err : new LeaseLostError(this.props.env, this.props.object);
-      });
-    }, every);
+    this.timer = setInterval(() => void this.renewInBackground(), every);
     this.timer.unref();
+  }
+
+  /**
+   * Only a refused compare-and-swap (412/409) proves the lease is gone. Any other error (an S3 5xx that
+   * outlasted the SDK's retries, a network drop) is retried at the next tick, until the lease could have
+   * expired since our last successful write: from then on another run may rightly take it over.
+   */
+  private async renewInBackground(): Promise<void> {
+    if (this.renewing || this.lost) return;
+    this.renewing = true;
+    try {
+      await this.renew();
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        this.lost ??= err;
+      } else if (this.clock().getTime() - this.renewedAt >= this.props.leaseSeconds * 1000) {
+        this.stopRenewal();
+        const detail = err instanceof Error ? err.message : String(err);
+        this.lost ??= new LeaseLostError(
+          this.props.env,
+          this.props.object,
+          `not renewed for ${this.props.leaseSeconds} s: ${detail}`,
+        );
+      }
+    } finally {
+      this.renewing = false;
+    }
   }
 
   async renew(): Promise<void> {

@@ -71,32 +71,26 @@ export class TestStack {
 
   /** An org's REST API with a fresh client-credentials session. */
   async orgQuery<T = Record<string, unknown>>(env: string, soql: string): Promise<{ totalSize: number; records: T[] }> {
-    const org = this.description.orgs[env]!;
-    const token = await fetch(`${org.loginUrl}/services/oauth2/token`, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: org.clientId,
-        client_secret: org.clientSecret,
-      }),
-    });
-    const { access_token: accessToken } = (await token.json()) as { access_token: string };
     const records: T[] = [];
-    let url = `${org.instanceUrl}/services/data/v66.0/query?q=${encodeURIComponent(soql)}`;
+    let path = `/services/data/v66.0/query?q=${encodeURIComponent(soql)}`;
     let totalSize = 0;
     for (;;) {
-      const res = await fetch(url, { headers: { Authorization: `Bearer ${accessToken}` } });
-      const page = (await res.json()) as { totalSize: number; records: T[]; nextRecordsUrl?: string };
+      const page = await this.orgGet<{ totalSize: number; records: T[]; nextRecordsUrl?: string }>(env, path);
       totalSize = page.totalSize;
       records.push(...page.records);
       if (!page.nextRecordsUrl) break;
-      url = `${org.instanceUrl}${page.nextRecordsUrl}`;
+      path = page.nextRecordsUrl;
     }
     return { totalSize, records };
   }
 
   /** Ingest jobs an org has seen (to prove a failed preflight created none). */
   async jobCount(env: string): Promise<number> {
+    return (await this.orgGet<{ records: unknown[] }>(env, '/services/data/v66.0/jobs/ingest')).records.length;
+  }
+
+  /** GET on an org's REST API; a non-2xx answer (e.g. a fault left switched on) fails the test by name. */
+  private async orgGet<T>(env: string, path: string): Promise<T> {
     const org = this.description.orgs[env]!;
     const token = await fetch(`${org.loginUrl}/services/oauth2/token`, {
       method: 'POST',
@@ -106,11 +100,11 @@ export class TestStack {
         client_secret: org.clientSecret,
       }),
     });
+    if (!token.ok) throw new Error(`token request to ${env} answered ${token.status}: ${await token.text()}`);
     const { access_token: accessToken } = (await token.json()) as { access_token: string };
-    const res = await fetch(`${org.instanceUrl}/services/data/v66.0/jobs/ingest`, {
-      headers: { Authorization: `Bearer ${accessToken}` },
-    });
-    return ((await res.json()) as { records: unknown[] }).records.length;
+    const res = await fetch(`${org.instanceUrl}${path}`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    if (!res.ok) throw new Error(`GET ${path} on ${env} answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as T;
   }
 
   async resetOrgs(): Promise<void> {
