@@ -1,2 +1,3 @@
 export * from './log-layout';
 export * from './log-catalog';
+export * from './named-queries';
