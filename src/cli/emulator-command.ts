@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   EmulatorConfigError,
   EmulatorStartError,
@@ -8,32 +7,23 @@ import {
   OrgEmulator,
   OrgEmulatorOptions,
 } from '../emulator';
+import { parseCommandArgs } from './command-args';
 import { CliError } from './exit-codes';
 import { messages } from './messages';
 
 /** `sfetl emulator`: runs the org emulator until SIGINT/SIGTERM; prints one JSON line when ready. */
 export async function emulatorCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: [...argv],
-      options: {
-        orgs: { type: 'string' },
-        config: { type: 'string' },
-        'data-dir': { type: 'string' },
-        objects: { type: 'string', multiple: true },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    throw new CliError(messages.badOption((err as Error).message, 'emulator'));
-  }
+  const args = parseCommandArgs('emulator', argv, {
+    orgs: { type: 'string' },
+    config: { type: 'string' },
+    'data-dir': { type: 'string' },
+    objects: { type: 'string', multiple: true },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    help: { type: 'boolean' },
+  });
   if (args.help) {
     out.write(`${messages.emulatorUsage}\n`);
     return 0;

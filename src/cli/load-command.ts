@@ -1,5 +1,3 @@
-import { parseArgs } from 'node:util';
-import { S3Client } from '@aws-sdk/client-s3';
 import {
   createAwsClients,
   readSecretJson,
@@ -11,7 +9,6 @@ import { LogCatalog } from '../catalog';
 import {
   ConfigError,
   EnvironmentSelectionError,
-  loadConfig,
   ObjectConfig,
   ObjectSelectionError,
   selectEnvironment,
@@ -32,7 +29,7 @@ import {
   runLoad,
   StopSignal,
 } from '../pipeline';
-import { InvalidS3UriError, NoSourceFilesError, readTextObject, SourceChangedError } from '../s3';
+import { InvalidS3UriError, NoSourceFilesError, SourceChangedError } from '../s3';
 import {
   CredentialsFormatError,
   parseCredentials,
@@ -40,6 +37,7 @@ import {
   SalesforceApiError,
   SalesforceAuthError,
 } from '../salesforce';
+import { parseCommandArgs, readCommandConfig } from './command-args';
 import { CliError, ExitCode } from './exit-codes';
 import { JsonLoadReporter, LoadReporter, TerminalLoadReporter } from './load-reporter';
 import { messages } from './messages';
@@ -60,28 +58,18 @@ export async function loadCommand(argv: readonly string[], out: NodeJS.WritableS
 export async function runLoadCommand(argv: readonly string[], deps: LoadCommandDeps): Promise<number> {
   const err = deps.err ?? process.stderr;
   const env = deps.env ?? process.env;
-  let args;
-  try {
-    args = parseArgs({
-      args: [...argv],
-      options: {
-        env: { type: 'string' },
-        object: { type: 'string', multiple: true },
-        source: { type: 'string' },
-        'run-id': { type: 'string' },
-        config: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        'confirm-env': { type: 'string' },
-        output: { type: 'string' },
-        force: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new CliError(messages.badOption((e as Error).message, 'load'));
-  }
+  const args = parseCommandArgs('load', argv, {
+    env: { type: 'string' },
+    object: { type: 'string', multiple: true },
+    source: { type: 'string' },
+    'run-id': { type: 'string' },
+    config: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'confirm-env': { type: 'string' },
+    output: { type: 'string' },
+    force: { type: 'boolean' },
+    help: { type: 'boolean' },
+  });
   if (args.help) {
     deps.out.write(`${messages.loadUsage}\n`);
     return ExitCode.OK;
@@ -92,12 +80,7 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     throw new CliError(messages.badRunId(args['run-id']));
   }
 
-  const config = await guard(() =>
-    loadConfig(configLocation, {
-      readS3Object: (bucket, key) =>
-        readTextObject(new S3Client({ region: env.AWS_REGION ?? 'us-east-1' }), bucket, key),
-    }),
-  );
+  const config = await readCommandConfig(configLocation, env);
   const environment = await guard(async () => selectEnvironment(config, args.env, args['confirm-env']));
   let objects = await guard(async () => selectObjects(config, args.object ?? []));
   if (args.source !== undefined) {

@@ -2,11 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
-import { S3Client } from '@aws-sdk/client-s3';
 import { localEmulatorCredentials } from '../aws';
-import { ConfigError, loadConfig } from '../config';
-import { readTextObject } from '../s3';
+import { parseCommandArgs, readCommandConfig } from './command-args';
 import { CliError, ExitCode } from './exit-codes';
 import { messages } from './messages';
 
@@ -58,27 +55,17 @@ export async function publishCommand(argv: readonly string[], out: NodeJS.Writab
 export async function runPublishCommand(argv: readonly string[], deps: PublishCommandDeps): Promise<number> {
   const err = deps.err ?? process.stderr;
   const env = deps.env ?? process.env;
-  let args;
-  try {
-    args = parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: 'string' },
-        logs: { type: 'string' },
-        mode: { type: 'string' },
-        object: { type: 'string', multiple: true },
-        database: { type: 'string' },
-        'hive-dir': { type: 'string' },
-        master: { type: 'string' },
-        output: { type: 'string' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new CliError(messages.badOption((e as Error).message, 'publish'));
-  }
+  const args = parseCommandArgs('publish', argv, {
+    config: { type: 'string' },
+    logs: { type: 'string' },
+    mode: { type: 'string' },
+    object: { type: 'string', multiple: true },
+    database: { type: 'string' },
+    'hive-dir': { type: 'string' },
+    master: { type: 'string' },
+    output: { type: 'string' },
+    help: { type: 'boolean' },
+  });
   if (args.help) {
     deps.out.write(`${messages.publishUsage}\n`);
     return ExitCode.OK;
@@ -98,17 +85,9 @@ export async function runPublishCommand(argv: readonly string[], deps: PublishCo
   let logs = args.logs;
   let endpoint: string | undefined;
   if (configLocation !== undefined) {
-    try {
-      const config = await loadConfig(configLocation, {
-        readS3Object: (bucket, key) =>
-          readTextObject(new S3Client({ region: env.AWS_REGION ?? 'us-east-1' }), bucket, key),
-      });
-      logs ??= `s3://${config.logs.bucket}/${config.logs.prefix}`;
-      endpoint = config.aws.endpoint;
-    } catch (e) {
-      if (e instanceof ConfigError) throw new CliError(`${e.message}\n${messages.fixConfig(e.source)}`);
-      throw e;
-    }
+    const config = await readCommandConfig(configLocation, env);
+    logs ??= `s3://${config.logs.bucket}/${config.logs.prefix}`;
+    endpoint = config.aws.endpoint;
   }
   if (logs === undefined) throw new CliError(messages.publishNeedsLogs);
   const onS3 = /^s3a?:\/\//.test(logs);

@@ -1,13 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { stringify as toYaml } from 'yaml';
 import { createAwsClients } from '../aws';
 import { ENV_NAMES } from '../config';
 import { LocalParts } from '../local-parts';
-import { CliError } from './exit-codes';
+import { parseCommandArgs } from './command-args';
 import { messages } from './messages';
 
 /** Names the embedded default uses; the generated config refers to them. */
@@ -130,16 +129,7 @@ export async function startStack(dir: string): Promise<{ parts: LocalParts; desc
 
 /** `sfetl stack`: the embedded default until SIGINT/SIGTERM (DESIGN.md §2.4). */
 export async function stackCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: [...argv],
-      options: { dir: { type: 'string' }, help: { type: 'boolean' } },
-      strict: true,
-    }).values;
-  } catch (e) {
-    throw new CliError(messages.badOption((e as Error).message, 'stack'));
-  }
+  const args = parseCommandArgs('stack', argv, { dir: { type: 'string' }, help: { type: 'boolean' } });
   if (args.help) {
     out.write(`${messages.stackUsage}\n`);
     return 0;
