@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import signal
 import subprocess
 import sys
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +26,10 @@ REPO_ROOT = EMR_DIR.parent
 sys.path.insert(0, str(EMR_DIR))
 
 import runner_sources  # noqa: E402  (next to this file)
+from sfetl_processes import running_stack, sfetl_command  # test/python/support, on pytest's pythonpath
 
-NODE = REPO_ROOT / "node_modules" / ".bin" / "node"
-SFETL = REPO_ROOT / "bin" / "sfetl.js"
 JARS_DIR = REPO_ROOT / ".sfetl" / "jars"
 JARS = ("hadoop-aws-3.3.4.jar", "aws-java-sdk-bundle-1.12.262.jar")
-READY_TIMEOUT_SECONDS = 90
 LOAD_TIMEOUT_SECONDS = 180
 
 
@@ -48,53 +43,8 @@ class RunnerLogs:
     stack: Dict
 
 
-class StackProcess:
-    """``sfetl stack`` as a child process, as a person runs it; stopped with SIGTERM."""
-
-    def __init__(self, directory: Path) -> None:
-        if not NODE.exists():
-            raise RuntimeError(f"{NODE} is missing; run `npm install` in {REPO_ROOT} first")
-        self.command = [str(NODE), str(SFETL), "stack", "--dir", str(directory)]
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=REPO_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self._lines: "queue.Queue[str]" = queue.Queue()
-        self._stderr: List[str] = []
-        threading.Thread(target=self._pump, args=(self.process.stdout, self._lines.put), daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.process.stderr, self._stderr.append), daemon=True).start()
-
-    @staticmethod
-    def _pump(stream, sink) -> None:
-        for line in stream:
-            sink(line)
-        sink("")
-
-    def description(self) -> Dict:
-        try:
-            line = self._lines.get(timeout=READY_TIMEOUT_SECONDS)
-        except queue.Empty:
-            line = ""
-        if not line:
-            raise RuntimeError(f"`{' '.join(self.command)}` printed no JSON line; stderr: {''.join(self._stderr)}")
-        return json.loads(line)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 def _load(config_path: Path, env: str, run_id: str) -> None:
-    command = [str(NODE), str(SFETL), "load", "--config", str(config_path), "--env", env, "--run-id", run_id]
+    command = sfetl_command("load", "--config", str(config_path), "--env", env, "--run-id", run_id)
     command += ["--output", "json"] + (["--confirm-env", env] if env == "prod" else [])
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     done = subprocess.run(
@@ -126,11 +76,8 @@ def _download_tree(s3, bucket: str, prefixes: List[str], target: Path) -> None:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict]:
     """``sfetl stack`` for the whole session: what it printed (orgs, moto's endpoint, buckets)."""
-    process = StackProcess(tmp_path_factory.mktemp("stack"))
-    try:
-        yield process.description()
-    finally:
-        process.stop()
+    with running_stack(tmp_path_factory.mktemp("stack")) as description:
+        yield description
 
 
 @pytest.fixture(scope="session")

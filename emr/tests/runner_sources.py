@@ -11,7 +11,9 @@ import csv
 import io
 from typing import Dict, List, Sequence
 
-ENVS = ("dev", "qa", "uat", "prod")
+from sfetl_processes import STACK_ENVS, runner_config  # test/python/support, on pytest's pythonpath
+
+ENVS = STACK_ENVS
 RUNS = ("run-1", "run-2", "run-3")
 OBJECTS = ("Account", "Contact", "Invoice__c")
 
@@ -73,20 +75,11 @@ def sources(run_index: int, env_index: int) -> Dict[str, str]:
 
 def config(stack: Dict, sources_prefix: str, objects: Sequence[str]) -> Dict:
     """A runner configuration for the stack ``sfetl stack`` printed, loading ``objects`` from one prefix."""
-    orgs = stack["orgs"]
     external_ids = {"Account": "Ext_Id__c", "Contact": "Ext_Id__c", "Invoice__c": "Invoice_Number__c"}
-    return {
-        "environments": {
-            env: {
-                "instanceUrl": orgs[env]["instanceUrl"],
-                "loginUrl": orgs[env]["loginUrl"],
-                "apiVersion": "66.0",
-                "auth": {"type": "client_credentials", "secretId": stack["secrets"][env]},
-                "protected": env == "prod",
-            }
-            for env in ENVS
-        },
-        "objects": [
+    # The bad rows are on purpose; a run with them is still a successful run here (the limits' threshold).
+    return runner_config(
+        stack,
+        [
             {
                 "name": name,
                 "source": f"s3://{stack['buckets']['source']}/{sources_prefix}{name}/",
@@ -99,8 +92,4 @@ def config(stack: Dict, sources_prefix: str, objects: Sequence[str]) -> Dict:
             }
             for order, name in enumerate(objects, start=1)
         ],
-        "logs": {"bucket": stack["buckets"]["logs"], "prefix": "", "glueDatabase": "sfetl_logs"},
-        # The bad rows are on purpose; a run with them is still a successful run here.
-        "limits": {"failureRateThreshold": 0.5, "pollIntervalMs": 50, "pollMaxIntervalMs": 200},
-        "aws": {"region": stack["aws"]["region"], "endpoint": stack["aws"]["endpoint"]},
-    }
+    )

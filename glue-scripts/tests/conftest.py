@@ -21,22 +21,23 @@ from glue_test_support import (  # (next to this file)
     BUILD_SCRIPT,
     BUNDLE_KEY,
     BUNDLE_ZIP,
-    NODE,
     REPO_ROOT,
     BootstrapProcess,
     Bundle,
-    StackProcess,
     client,
 )
+from sfetl_processes import require_node, running_stack  # test/python/support, on pytest's pythonpath
 
 
 @pytest.fixture(scope="session")
 def runner_bundle() -> Bundle:
     """The bundle the build task makes (built now when missing or older than src/)."""
-    if not NODE.exists():
-        raise RuntimeError(f"{NODE} is missing; run `npm install` in {REPO_ROOT} first")
     done = subprocess.run(
-        [str(NODE), "--import", "tsx", str(BUILD_SCRIPT)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=600
+        [str(require_node()), "--import", "tsx", str(BUILD_SCRIPT)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if done.returncode != 0:
         raise RuntimeError(f"the runner bundle build failed: {done.stdout}{done.stderr}")
@@ -56,13 +57,13 @@ def moto_endpoint() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict]:
-    process = StackProcess(tmp_path_factory.mktemp("stack"))
-    try:
-        yield process.description()
-    finally:
-        process.stop()
+    """``sfetl stack`` for the whole session: what it printed (orgs, moto's endpoint, buckets)."""
+    with running_stack(tmp_path_factory.mktemp("stack")) as description:
+        yield description
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +73,8 @@ def stack_bundle(stack: Dict, runner_bundle: Bundle) -> str:
     s3.create_bucket(Bucket=ARTIFACT_BUCKET)
     s3.upload_file(str(runner_bundle.path), ARTIFACT_BUCKET, BUNDLE_KEY)
     return f"s3://{ARTIFACT_BUCKET}/{BUNDLE_KEY}"
+
+
 @pytest.fixture
 def run_bootstrap() -> Callable[..., BootstrapProcess]:
     """Starts bootstrap.py; ``on_event`` sees each JSON line the runner prints (through bootstrap)."""

@@ -1,35 +1,31 @@
-"""Helpers for the Glue entry points' tests (fixtures are in conftest.py): paths, clients, the stack process,
-source files and configurations, and bootstrap.py run as Glue runs it."""
+"""Helpers for the Glue entry points' tests (fixtures are in conftest.py): paths, clients, source files and
+configurations, and bootstrap.py run as Glue runs it. The ``sfetl stack`` process is test/python/support's."""
 
 import csv
 import io
 import json
 import os
-import queue
-import signal
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import boto3
-import pytest
+
+# test/python/support, on pytest's pythonpath: the embedded default as child processes, shared by the test trees.
+from sfetl_processes import REPO_ROOT, drain, runner_config
 
 GLUE_SCRIPTS = Path(__file__).resolve().parents[1]
-REPO_ROOT = GLUE_SCRIPTS.parent
 # The entry points are single files that Glue runs as they are; tests import them from there.
 sys.path.insert(0, str(GLUE_SCRIPTS))
 
-NODE = REPO_ROOT / "node_modules" / ".bin" / "node"
-SFETL = REPO_ROOT / "bin" / "sfetl.js"
 BUILD_SCRIPT = REPO_ROOT / "build-tools" / "build-runner-bundle.ts"
 BUNDLE_ZIP = REPO_ROOT / "dist" / "runner-bundle.zip"
 REGION = "us-east-1"
 ARTIFACT_BUCKET = "sfetl-artifacts"
 BUNDLE_KEY = "runner/runner-bundle.zip"
-READY_TIMEOUT_SECONDS = 90
 RUN_TIMEOUT_SECONDS = 300
 
 
@@ -46,48 +42,6 @@ def client(service: str, endpoint: str):
     )
 
 
-
-
-class StackProcess:
-    """``sfetl stack`` as a child process, as a person runs it; stopped with SIGTERM."""
-
-    def __init__(self, directory: Path) -> None:
-        self.command = [str(NODE), str(SFETL), "stack", "--dir", str(directory)]
-        self.process = subprocess.Popen(
-            self.command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        self._lines: "queue.Queue[str]" = queue.Queue()
-        self._stderr: List[str] = []
-        threading.Thread(target=_pump, args=(self.process.stdout, self._lines.put), daemon=True).start()
-        threading.Thread(target=_pump, args=(self.process.stderr, self._stderr.append), daemon=True).start()
-
-    def description(self) -> Dict:
-        try:
-            line = self._lines.get(timeout=READY_TIMEOUT_SECONDS)
-        except queue.Empty:
-            line = ""
-        if not line:
-            raise RuntimeError(f"`{' '.join(self.command)}` printed no JSON line; stderr: {''.join(self._stderr)}")
-        return json.loads(line)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def _pump(stream, sink: Callable[[str], None]) -> None:
-    for line in stream:
-        sink(line)
-    sink("")
-
-
-
-
 def contacts_csv(rows: int, prefix: str, bad_every: int = 0) -> str:
     """Contacts with unique external ids; every ``bad_every``-th row has an invalid email (fails in the org)."""
     out = io.StringIO()
@@ -101,23 +55,7 @@ def contacts_csv(rows: int, prefix: str, bad_every: int = 0) -> str:
 
 def load_config(stack: Dict, source: str, limits: Optional[Dict] = None) -> Dict:
     """A runner configuration loading one Contact source into any of the stack's four orgs."""
-    orgs = stack["orgs"]
-    return {
-        "environments": {
-            env: {
-                "instanceUrl": orgs[env]["instanceUrl"],
-                "loginUrl": orgs[env]["loginUrl"],
-                "apiVersion": "66.0",
-                "auth": {"type": "client_credentials", "secretId": stack["secrets"][env]},
-                "protected": env == "prod",
-            }
-            for env in ("dev", "qa", "uat", "prod")
-        },
-        "objects": [{"name": "Contact", "source": source, "operation": "insert", "loadOrder": 1}],
-        "logs": {"bucket": stack["buckets"]["logs"], "prefix": "", "glueDatabase": "sfetl_logs"},
-        "limits": {"failureRateThreshold": 0.5, "pollIntervalMs": 50, "pollMaxIntervalMs": 200, **(limits or {})},
-        "aws": {"region": stack["aws"]["region"], "endpoint": stack["aws"]["endpoint"]},
-    }
+    return runner_config(stack, [{"name": "Contact", "source": source, "operation": "insert", "loadOrder": 1}], limits)
 
 
 def put_load(stack: Dict, name: str, rows: int, bad_every: int = 0, limits: Optional[Dict] = None) -> str:
@@ -165,7 +103,7 @@ class BootstrapProcess:
         )
         self._threads = [
             threading.Thread(target=self._read_stdout, daemon=True),
-            threading.Thread(target=_pump, args=(self.process.stderr, self.stderr.append), daemon=True),
+            threading.Thread(target=drain, args=(self.process.stderr, self.stderr.append), daemon=True),
         ]
         for thread in self._threads:
             thread.start()

@@ -4,24 +4,16 @@ The emulator runs as its own process, exactly as a person starts it, and serves 
 certificate in test/fixtures/emulator/tls: simple-salesforce builds every URL with https://.
 """
 
-import json
 import os
-import queue
-import signal
-import subprocess
-import threading
-import time
-from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator
 
 import pytest
 import requests
 from simple_salesforce import Salesforce
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# The project pins Node 22 as the `node` devDependency; the node on PATH may be another version.
-NODE = REPO_ROOT / "node_modules" / ".bin" / "node"
-SFETL = REPO_ROOT / "bin" / "sfetl.js"
+# support/, on pytest's pythonpath: the embedded default as child processes, shared by the Python test trees.
+from sfetl_processes import REPO_ROOT, running_sfetl
+
 TLS_DIR = REPO_ROOT / "test" / "fixtures" / "emulator" / "tls"
 TLS_CERT = TLS_DIR / "localhost.pem"
 TLS_KEY = TLS_DIR / "localhost-key.pem"
@@ -32,96 +24,12 @@ READY_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 10
 
 
-class EmulatorProcess:
-    """`sfetl emulator` as a child process: started, read until ready, stopped."""
-
-    def __init__(self, orgs: List[str]) -> None:
-        if not NODE.exists():
-            raise RuntimeError(f"{NODE} is missing; run `npm ci` in {REPO_ROOT} first")
-        self.command = [
-            str(NODE),
-            str(SFETL),
-            "emulator",
-            "--orgs",
-            ",".join(orgs),
-            "--tls-cert",
-            str(TLS_CERT),
-            "--tls-key",
-            str(TLS_KEY),
-        ]
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=REPO_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        # Both pipes are drained by threads so a chatty child never blocks on a full pipe.
-        self._stdout_lines: "queue.Queue[str]" = queue.Queue()
-        self._stderr: List[str] = []
-        threading.Thread(target=self._pump_stdout, daemon=True).start()
-        threading.Thread(target=self._pump_stderr, daemon=True).start()
-
-    def _pump_stdout(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self._stdout_lines.put(line)
-        self._stdout_lines.put("")  # end of output: the process closed stdout or exited
-
-    def _pump_stderr(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self._stderr.append(line)
-
-    def stderr(self) -> str:
-        return "".join(self._stderr).strip() or "(nothing)"
-
-    def wait_until_ready(self, timeout: float) -> Dict[str, Dict[str, str]]:
-        """The `orgs` of the emulator's one JSON line; raises with its stderr when the line does not come."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                line = self._stdout_lines.get(timeout=max(remaining, 0))
-            except queue.Empty:
-                raise RuntimeError(
-                    f"`{' '.join(self.command)}` printed no JSON line within {timeout:.0f} s; "
-                    f"stderr: {self.stderr()}"
-                ) from None
-            if line == "":
-                self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-                raise RuntimeError(
-                    f"`{' '.join(self.command)}` exited with code {self.process.returncode} "
-                    f"before it was ready; stderr: {self.stderr()}"
-                )
-            try:
-                return json.loads(line)["orgs"]
-            except (ValueError, KeyError):
-                raise RuntimeError(f"the emulator's first line is not its ready line: {line!r}") from None
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL as a last resort; always reaps the process."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        for pipe in (self.process.stdout, self.process.stderr):
-            if pipe is not None:
-                pipe.close()
-
-
 @pytest.fixture(scope="session")
 def emulator_orgs() -> Iterator[Dict[str, Dict[str, str]]]:
     """One emulator process with a `dev` org for the whole session; the endpoints of its orgs by name."""
-    emulator = EmulatorProcess(["dev"])
-    try:
-        yield emulator.wait_until_ready(READY_TIMEOUT_SECONDS)
-    finally:
-        emulator.stop()
+    args = ("emulator", "--orgs", "dev", "--tls-cert", str(TLS_CERT), "--tls-key", str(TLS_KEY))
+    with running_sfetl(*args, ready_timeout=READY_TIMEOUT_SECONDS, stop_timeout=STOP_TIMEOUT_SECONDS) as ready:
+        yield ready["orgs"]
 
 
 @pytest.fixture(scope="session")
