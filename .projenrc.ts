@@ -8,6 +8,8 @@ const PYTHON_REQUIREMENTS = [
   'pyarrow==26.0.1',
   'pytest==9.2.0',
   'simple-salesforce==1.12.10',
+  // The AWS CLI the docs' commands use (run against moto by test/docs).
+  'awscli==1.46.3',
 ];
 
 const project = new typescript.TypeScriptProject({
