@@ -16,6 +16,15 @@ export function parseCommandArgs<O extends Options>(command: string, argv: reado
   }
 }
 
+/** Like {@link parseCommandArgs}, for a command that also takes positional arguments (e.g. the SQL of `logs query`). */
+export function parseCommandLine<O extends Options>(command: string, argv: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new CliError(messages.badOption((e as Error).message, command));
+  }
+}
+
 /** Reads the configuration from a path or an S3 URI; a mistake in it becomes the CLI error saying how to fix it. */
 export async function readCommandConfig(location: string, env: NodeJS.ProcessEnv): Promise<SfetlConfig> {
   try {

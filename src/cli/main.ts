@@ -1,6 +1,7 @@
 import { emulatorCommand } from './emulator-command';
 import { CliError, ExitCode } from './exit-codes';
 import { loadCommand } from './load-command';
+import { logsCommand } from './logs-command';
 import { messages } from './messages';
 import { publishCommand } from './publish-command';
 import { stackCommand } from './stack-command';
@@ -10,6 +11,7 @@ type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<
 const commands: Record<string, Command> = {
   emulator: emulatorCommand,
   load: loadCommand,
+  logs: logsCommand,
   publish: publishCommand,
   stack: stackCommand,
 };

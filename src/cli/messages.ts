@@ -10,6 +10,8 @@ export const messages = {
     '  publish    publish the logs as one Hive table per object (PySpark on local Spark)',
     '  stack      run the embedded default: the four-org emulator and moto (S3, Glue, Secrets Manager)',
     '  emulator   run the Salesforce org emulator (several orgs, one port each)',
+    '  demo       the whole pipeline on the embedded default, with a summary and an HTML report',
+    '  logs       query the Glue log tables on this machine with the SQL of the Athena named queries',
     '  help       show this help',
     '',
     'Run "sfetl <command> --help" for the options of a command.',
@@ -93,6 +95,106 @@ export const messages = {
   publishNoJava: 'Spark could not start Java; install Java 17 (or set JAVA_HOME) and run again',
   publishCrashed: (code: number | null, problem: string | undefined, log: string) =>
     `the Spark job ended with exit code ${code}${problem ? ` (${problem})` : ''}; Spark's output is in ${log}`,
+  logsUsage: [
+    'Usage: sfetl logs query "<SQL>" [--config <path|s3://>] [--output text|json]',
+    '       sfetl logs query --named <id> [--config <path|s3://>] [--output text|json]',
+    '       sfetl logs queries [--config <path|s3://>] [--output text|json]',
+    '',
+    'Runs SQL over the Glue log tables on this machine: DuckDB over copies of the registered Parquet',
+    'partitions, one view per table ("<database>"."<object in lower case>", also reachable without the',
+    'database), the same SQL as the Athena named queries. See docs/logs.md.',
+    '',
+    'Subcommands:',
+    '  query "<SQL>"           run one SQL statement',
+    '  query --named <id>      run a saved query (the Athena named query of that id) over every log table',
+    '  queries                 list the saved queries: id, name, description and SQL',
+    '',
+    'Options:',
+    '  --config <path|s3://>   configuration naming the log database and AWS endpoint (default: $SFETL_CONFIG)',
+    '  --output <text|json>    an aligned table (default) or one JSON object per row (JSON Lines)',
+    '',
+    'Exit codes: 0 answered; 1 failed (bad SQL, no configuration, no log tables); the message says what to do.',
+  ].join('\n'),
+  logsUnknownSubcommand: (name: string | undefined) =>
+    name === undefined
+      ? 'name a subcommand: sfetl logs query "<SQL>", sfetl logs query --named <id> or sfetl logs queries'
+      : `unknown subcommand "${printable(name)}"; use sfetl logs query "<SQL>", sfetl logs query --named <id> or sfetl logs queries`,
+  logsNoSql:
+    'give the SQL to run (sfetl logs query "<SQL>") or a saved query (--named <id>; sfetl logs queries lists them)',
+  logsSqlAndNamed: 'give either the SQL or --named <id>, not both',
+  logsOneSql: (count: number) => `${count} arguments given; quote the SQL so that it is one argument`,
+  logsUnknownNamed: (id: string, known: readonly string[]) =>
+    `no saved query "${printable(id)}"; use one of ${known.join(', ')} (sfetl logs queries shows their SQL)`,
+  logsBadOutput: (output: string) => `--output must be text or json, not "${printable(output)}"`,
+  logsBadName: (detail: string) => `${detail}; rename it in the configuration (logs.glueDatabase, objects)`,
+  logsQueriesForConfigured: (database: string) =>
+    `(no log tables in ${database} yet: the SQL below is for the configured objects; run sfetl load to create the tables)`,
+  demoUsage: [
+    'Usage: sfetl demo [options]',
+    '',
+    'Runs the whole pipeline on the embedded default: starts the org emulator and moto, generates sample',
+    'Accounts, Contacts and Invoices (with a share of bad rows), loads them in two runs (a burst of row locks',
+    'during the first Contact load), publishes the logs as Hive tables on local Spark, then prints per env and',
+    'object the rows, successes, failures and top errors, and checks that the logs, the orgs and Hive agree.',
+    'Writes an HTML report and summary.json into --out. Stops everything it started. See docs/demo.md.',
+    '',
+    'Options:',
+    '  --all-envs              load into dev, qa, uat and prod (default: dev only)',
+    '  --records <n>           Accounts in the first file of each env; Contacts 3x, Invoices 2x (default 1000)',
+    '  --seed <n>              seed of the sample data and of the row-lock fault (default 1)',
+    '  --row-lock-rate <share> share of records the org locks during the first Contact load (default 0.1)',
+    '  --out <dir>             where report.html, summary.json, the stack config and Hive go (default .sfetl/demo)',
+    '  --master <url>          Spark master for the publish step (default local[*])',
+    '  --keep                  leave the stack running afterwards and print how to explore it; Ctrl-C stops it',
+    '',
+    'Exit codes: 0 done and every number agrees; 1 failed (the message says what to do); 3 the loads, logs,',
+    'orgs and Hive disagree (summary.json lists each difference).',
+  ].join('\n'),
+  demoBadNumber: (flag: string, value: string, min: number, max: number) =>
+    `${flag} must be a whole number from ${min} to ${max}, not "${printable(value)}"`,
+  demoBadRate: (value: string) => `--row-lock-rate must be a share between 0 and 1, not "${printable(value)}"`,
+  demoStarting:
+    'starting the embedded default (org emulator with dev, qa, uat, prod; moto for S3, Glue, Secrets Manager)',
+  demoGenerated: (rows: number, envs: readonly string[], bucket: string) =>
+    `generated ${rows} sample rows for ${envs.join(', ')} into s3://${bucket}/demo/`,
+  demoLoaded: (l: {
+    env: string;
+    object: string;
+    run: number;
+    rowsRead: number;
+    success: number;
+    failure: number;
+    retriedRows: number;
+    seconds: number;
+  }) =>
+    `loaded ${l.env} ${l.object} run ${l.run}: ${l.rowsRead} rows, ${l.success} loaded, ${l.failure} failed` +
+    `${l.retriedRows > 0 ? `, ${l.retriedRows} rows retried after row locks` : ''} (${l.seconds.toFixed(1)} s)`,
+  demoPublishing: 'publishing the logs as Hive tables on local Spark (tens of seconds)',
+  demoReading: 'reading the logs (DuckDB over the Glue partitions) and the orgs (SOQL)',
+  demoHeading: (seed: number, records: number, envs: readonly string[], seconds: number) =>
+    `sfetl demo: seed ${seed}, ${records} Accounts per env in the first file, env(s) ${envs.join(', ')}, two runs, ${seconds.toFixed(0)} s`,
+  demoRowLocks: (env: string, object: string, run: number, rate: number, retried: number, failed: number) =>
+    `row locks: ${env} ${object} run ${run} ran with ${Math.round(100 * rate)}% of records locked: ${retried} rows were retried in new jobs; ` +
+    (failed === 0
+      ? 'every one of them was loaded in the end'
+      : `${failed} still failed with UNABLE_TO_LOCK_ROW after the last attempt (limits.maxRecordAttempts)`),
+  demoSourcesHeading: 'The same numbers from the loads, the logs, the orgs and Hive (s/f = successes/failures):',
+  demoAgree: (database: string) => `The loads, the logs, the orgs and Hive (${database}.*) agree on every number.`,
+  demoReport: (path: string) => `Report: ${path}`,
+  demoSummaryJson: (path: string) => `Summary (JSON): ${path}`,
+  demoMismatch: (count: number, summaryPath: string) =>
+    `${count} number(s) differ between the loads, the logs, the orgs and Hive (listed above and in ${summaryPath}); do not trust this run: report it with that file`,
+  demoNoSummary: (env: string, object: string, detail: string) =>
+    `the load of ${object} into ${env} ended without a summary${detail ? ` (${detail})` : ''}; run the demo again, and report it if it repeats`,
+  demoFaults: (controlUrl: string, detail: string) =>
+    `the org emulator refused the row-lock fault at ${controlUrl}/faults (${detail}); run the demo again with --row-lock-rate 0`,
+  demoKeeping: 'The stack is still running (--keep). Its description, as `sfetl stack` prints it:',
+  demoKeepConfig: (config: string) => `Config: ${config}`,
+  demoKeepTry: 'Try, in another terminal:',
+  demoKeepStop: 'Press Ctrl-C to stop the stack.',
+  demoStopping: 'stopping: the running loads stop at their next step, then the stack stops (their state is kept)',
+  demoInterrupted: 'stopped by a signal before the demo finished; run "sfetl demo" again',
+  demoStopped: 'stack stopped, nothing left running',
   leaseHeld: (detail: string) => `${detail}; wait for it to finish (or for its lease to end) and run again`,
   stopped: (detail: string) =>
     `${detail}; the run's state is saved: run sfetl load again (same --env and objects) to continue where it stopped`,
