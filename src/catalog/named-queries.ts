@@ -97,7 +97,7 @@ LIMIT 50`,
       id: 'run-outcome',
       name: "sfetl: a run's full outcome",
       description:
-        "Every object of the latest run (edit the run_id condition for another run): records per status and error code.",
+        'Every object of the latest run (edit the run_id condition for another run): records per status and error code.',
       sql: `${from}
 SELECT run_id, env, object, status,
   CASE WHEN status = 'failure' THEN split_part(sf_error, ':', 1) ELSE '' END AS error_code,
