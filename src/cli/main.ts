@@ -1,3 +1,4 @@
+import { demoCommand } from './demo-command';
 import { emulatorCommand } from './emulator-command';
 import { CliError, ExitCode } from './exit-codes';
 import { loadCommand } from './load-command';
@@ -9,6 +10,7 @@ import { stackCommand } from './stack-command';
 type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
 
 const commands: Record<string, Command> = {
+  demo: demoCommand,
   emulator: emulatorCommand,
   load: loadCommand,
   logs: logsCommand,

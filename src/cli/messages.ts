@@ -53,11 +53,14 @@ export const messages = {
     'threshold; 3 reconciliation mismatch; 4 another run holds the lock.',
   ].join('\n'),
   stackUsage: [
-    'Usage: sfetl stack [--dir <dir>]',
+    'Usage: sfetl stack [--dir <dir>] [--sample-data]',
     '',
     'Starts the embedded default: the org emulator with dev, qa, uat and prod, and moto for S3, Glue and',
     'Secrets Manager; creates the source and log buckets, one secret per env and a ready configuration',
     '(<dir>/sfetl-stack.yaml, default dir .sfetl/stack). Prints one JSON line, runs until SIGINT/SIGTERM.',
+    '',
+    '  --sample-data   put sample CSVs (100 Accounts, 300 Contacts, 200 Invoices, ~1.5 % bad rows) under',
+    '                  the configured sources, s3://sfetl-source/<Object>/sample-1.csv, ready for sfetl load',
   ].join('\n'),
   stackStopped: 'stack stopped',
   publishUsage: [

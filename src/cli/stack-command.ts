@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { stringify as toYaml } from 'yaml';
 import { createAwsClients } from '../aws';
 import { ENV_NAMES } from '../config';
+import { generateSampleData } from '../demo';
 import { LocalParts } from '../local-parts';
 import { parseCommandArgs } from './command-args';
 import { messages } from './messages';
@@ -129,13 +130,24 @@ export async function startStack(dir: string): Promise<{ parts: LocalParts; desc
 
 /** `sfetl stack`: the embedded default until SIGINT/SIGTERM (DESIGN.md §2.4). */
 export async function stackCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
-  const args = parseCommandArgs('stack', argv, { dir: { type: 'string' }, help: { type: 'boolean' } });
+  const args = parseCommandArgs('stack', argv, {
+    dir: { type: 'string' },
+    'sample-data': { type: 'boolean' },
+    help: { type: 'boolean' },
+  });
   if (args.help) {
     out.write(`${messages.stackUsage}\n`);
     return 0;
   }
   const { parts, description } = await startStack(args.dir ?? join('.sfetl', 'stack'));
-  out.write(`${JSON.stringify(description)}\n`);
+  let sampleData: string[] | undefined;
+  try {
+    if (args['sample-data']) sampleData = await putSampleData(description);
+  } catch (err) {
+    await parts.stop();
+    throw err;
+  }
+  out.write(`${JSON.stringify(sampleData ? { ...description, sampleData } : description)}\n`);
   await new Promise<void>((resolveStop) => {
     process.once('SIGINT', () => resolveStop());
     process.once('SIGTERM', () => resolveStop());
@@ -143,4 +155,24 @@ export async function stackCommand(argv: readonly string[], out: NodeJS.Writable
   await parts.stop();
   process.stderr.write(`${messages.stackStopped}\n`);
   return 0;
+}
+
+/** Sample source files: where `sfetl stack --sample-data` puts them (the configured sources' prefixes). */
+export const SAMPLE_DATA = { seed: 1, accounts: 100, prefix: 'SAMPLE-' } as const;
+
+/**
+ * Puts the demo's first sample file of each object (Accounts, Contacts that reference them, Invoices;
+ * about 1.5 % deliberate mistakes) under the configured sources, so `sfetl load` has something to load.
+ * Returns the S3 URIs written.
+ */
+async function putSampleData(description: StackDescription): Promise<string[]> {
+  const aws = createAwsClients({ region: description.aws.region, endpoint: description.aws.endpoint });
+  const data = generateSampleData({ ...SAMPLE_DATA, env: 'sample' });
+  const written: string[] = [];
+  for (const file of data.files.filter((f) => f.run === 1)) {
+    const key = `${file.object}/sample-${file.run}.csv`;
+    await aws.s3.send(new PutObjectCommand({ Bucket: description.buckets.source, Key: key, Body: file.csv }));
+    written.push(`s3://${description.buckets.source}/${key}`);
+  }
+  return written;
 }

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createAwsClients } from '../../src/aws';
-import { StackDescription } from '../../src/cli/stack-command';
+import { SAMPLE_DATA, StackDescription } from '../../src/cli/stack-command';
+import { generateSampleData } from '../../src/demo';
 import { contactsWithBadRows } from '../support/contact-data';
 
 jest.setTimeout(120_000);
@@ -156,5 +157,43 @@ describe('sfetl stack, then sfetl load from another process', () => {
       () => 'refused',
     );
     expect(answer).toBe('refused');
+  });
+});
+
+describe('sfetl stack --sample-data', () => {
+  test('puts the sample files under the configured sources; sfetl load loads every row or logs why not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sfetl-stack-sample-'));
+    const stack = spawn(NODE, [SFETL, 'stack', '--dir', dir, '--sample-data'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const line = await new Promise<string>((done, fail) => {
+        createInterface({ input: stack.stdout! }).once('line', done);
+        stack.once('exit', (code) => fail(new Error(`sfetl stack exited with ${code}`)));
+      });
+      const description = JSON.parse(line) as StackDescription & { sampleData: string[] };
+      expect(description.sampleData).toEqual([
+        's3://sfetl-source/Account/sample-1.csv',
+        's3://sfetl-source/Contact/sample-1.csv',
+        's3://sfetl-source/Invoice__c/sample-1.csv',
+      ]);
+      const expected = generateSampleData({ ...SAMPLE_DATA, env: 'sample' }).files.filter((f) => f.run === 1);
+      const result = await sfetl(['load', '--config', description.config, '--env', 'dev', '--output', 'json']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const summary = result.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, any>)
+        .find((e) => e.event === 'summary')!;
+      expect(summary.objects.map((o: any) => [o.object, o.rowsRead])).toEqual(expected.map((f) => [f.object, f.rows]));
+      // Every deliberate mistake is a failure row; Contacts and Invoices of a failed Account fail too.
+      const accounts = summary.objects.find((o: any) => o.object === 'Account');
+      expect(accounts.failure).toBe(expected[0]!.bad.size);
+      expect(summary.failure).toBeGreaterThanOrEqual(expected.reduce((n, f) => n + f.bad.size, 0));
+      expect(summary.success + summary.failure).toBe(summary.rowsRead);
+    } finally {
+      stack.kill('SIGTERM');
+      await new Promise((done) => stack.once('exit', done));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,162 @@
+import { DemoReport } from './demo-report';
+import { formatRate } from './format-rate';
+import { escapeHtml } from './html-escape';
+import { svgBarChart } from './svg-bar-chart';
+import { svgRunChart } from './svg-run-chart';
+
+const CSS = `
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px auto; max-width: 1100px; color: #1d2733; padding: 0 16px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; }
+.meta { color: #5b6776; margin: 0 0 12px; }
+.status { padding: 10px 14px; border-radius: 6px; margin: 12px 0; }
+.status.ok { background: #e6f4ea; border: 1px solid #8cc79a; } .status.bad { background: #fdecea; border: 1px solid #e39a93; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { border-bottom: 1px solid #e3e7ec; padding: 5px 8px; text-align: left; vertical-align: top; }
+th { background: #f4f6f8; font-weight: 600; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.fields { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11px; min-width: 300px; }
+td.error { min-width: 260px; }
+code { font-family: ui-monospace, Menlo, Consolas, monospace; }
+.chart { max-width: 100%; height: auto; font-size: 12px; }
+.chart .label, .chart .axis, .chart .legend { fill: #3c4856; }
+.chart .value { fill: #1d2733; font-weight: 600; }
+.bar-chart rect { fill: #3b82c4; } .bar-chart .ok rect { fill: #3f9d5a; } .bar-chart .warn rect { fill: #e0a030; } .bar-chart .bad rect { fill: #d0493e; }
+.run-chart .grid { stroke: #e3e7ec; } .run-chart polyline { fill: none; stroke-width: 2; }
+.s0 { stroke: #3b82c4; fill: #3b82c4; } .s1 { stroke: #3f9d5a; fill: #3f9d5a; } .s2 { stroke: #e0a030; fill: #e0a030; }
+.s3 { stroke: #8a5cc2; fill: #8a5cc2; } .s4 { stroke: #d0493e; fill: #d0493e; } .s5 { stroke: #5b6776; fill: #5b6776; }
+.run-chart .series text { stroke: none; } .run-chart .series .value { fill: inherit; } .run-chart polyline { fill: none; }
+.agree { color: #2d7a45; font-weight: 600; } .disagree { color: #b3261e; font-weight: 600; }
+`;
+
+const num = (n: number) => n.toLocaleString('en-US');
+/** yyyyMMddHHmmss → yyyy-MM-dd HH:mm:ss (UTC). */
+const time = (t: string) =>
+  /^\d{14}$/.test(t)
+    ? `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)} ${t.slice(8, 10)}:${t.slice(10, 12)}:${t.slice(12)}`
+    : t;
+const tone = (rate: number) => (rate >= 0.98 ? 'ok' : rate >= 0.95 ? 'warn' : 'bad');
+
+/**
+ * The demo's report as one self-contained HTML file: inline CSS, charts drawn as inline SVG here (no script,
+ * no network), and every value from the data escaped.
+ */
+export function renderReportHtml(report: DemoReport): string {
+  const ok = report.mismatches.length === 0;
+  const status = ok
+    ? `<div class="status ok" id="reconciliation">The loads' summaries, the logs, the orgs and Hive agree on every number below.</div>`
+    : `<div class="status bad" id="reconciliation"><strong>The sources disagree:</strong><ul>${report.mismatches
+        .map((m) => `<li>${escapeHtml(m)}</li>`)
+        .join('')}</ul></div>`;
+
+  const successChart = svgBarChart({
+    id: 'chart-success-rate',
+    title: 'Success rate per env and object',
+    max: 100,
+    bars: report.cells.map((c) => {
+      const rows = c.logs.success + c.logs.failure;
+      return {
+        label: `${c.env} · ${c.object}`,
+        value: rows === 0 ? 0 : (100 * c.logs.success) / rows,
+        text: formatRate(c.logs.success, rows),
+        tone: tone(rows === 0 ? 1 : c.logs.success / rows),
+      };
+    }),
+  });
+  const codesChart = svgBarChart({
+    id: 'chart-error-codes',
+    title: 'Failures by error code',
+    bars: report.errorCodes.map((e) => ({ label: e.code, value: e.count, text: num(e.count), tone: 'bad' })),
+  });
+  const runsChart = svgRunChart({
+    id: 'chart-runs',
+    title: 'Success rate of each run over time',
+    points: report.runs.map((r) => ({
+      series: r.env,
+      x: `run ${r.run} · ${time(r.createdTime).slice(11)}`,
+      value: r.rows === 0 ? 0 : (100 * r.success) / r.rows,
+      text: formatRate(r.success, r.rows),
+    })),
+  });
+
+  const summaryRows = report.cells
+    .map(
+      (c) =>
+        `<tr data-env="${escapeHtml(c.env)}" data-object="${escapeHtml(c.object)}"><td>${escapeHtml(c.env)}</td><td>${escapeHtml(c.object)}</td>` +
+        `<td class="num">${num(c.load.rows)}</td><td class="num">${num(c.logs.success)}</td><td class="num">${num(c.logs.failure)}</td>` +
+        `<td class="num">${formatRate(c.logs.success, c.logs.success + c.logs.failure)}</td>` +
+        `<td class="num">${num(c.org.records)}</td><td class="num">${num(c.hive.success)} / ${num(c.hive.failure)}</td>` +
+        `<td>${c.topErrors.map((e) => `<code>${escapeHtml(e.code)}</code> ${num(e.count)}`).join('<br>')}</td>` +
+        `<td class="${c.agrees ? 'agree' : 'disagree'}">${c.agrees ? 'yes' : 'NO'}</td></tr>`,
+    )
+    .join('\n');
+
+  const loadRows = report.loads
+    .map(
+      (l) =>
+        `<tr><td>${escapeHtml(l.env)}</td><td>${escapeHtml(l.object)}</td><td>${l.run}</td><td><code>${escapeHtml(l.runId)}</code></td>` +
+        `<td class="num">${num(l.rowsRead)}</td><td class="num">${num(l.success)}</td><td class="num">${num(l.failure)}</td>` +
+        `<td class="num">${num(l.rejected)}</td><td class="num">${l.rowLockRate > 0 ? `${Math.round(100 * l.rowLockRate)}%` : '–'}</td>` +
+        `<td class="num">${num(l.retriedRows)}</td><td class="num">${l.exitCode}</td><td class="num">${l.seconds.toFixed(1)} s</td></tr>`,
+    )
+    .join('\n');
+
+  const failureRows = report.failures
+    .map(
+      (f) =>
+        `<tr class="failure"><td>${escapeHtml(f.env)}</td><td>${escapeHtml(f.object)}</td><td><code>${escapeHtml(f.runId)}</code></td>` +
+        `<td class="key">${escapeHtml(f.key)}</td><td class="code"><code>${escapeHtml(f.code)}</code></td><td class="error">${escapeHtml(f.error)}</td>` +
+        `<td class="fields">${escapeHtml(
+          Object.entries(f.fields)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' · '),
+        )}</td></tr>`,
+    )
+    .join('\n');
+  const shown =
+    report.failures.length < report.failuresTotal
+      ? `<p class="meta">The ${num(report.failures.length)} most recent of ${num(report.failuresTotal)} failed rows; the logs hold them all.</p>`
+      : `<p class="meta">All ${num(report.failuresTotal)} failed rows.</p>`;
+
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>sfetl demo report</title>
+<style>${CSS}</style>
+</head>
+<body>
+<h1>sfetl demo report</h1>
+<p class="meta">Generated ${escapeHtml(report.generatedAt)} · seed ${report.seed} · ${num(report.records)} Accounts per env in the first file · envs ${escapeHtml(report.envs.join(', '))} · external ids start with <code>${escapeHtml(report.prefix)}</code> · Hive database <code>${escapeHtml(report.hiveDatabase)}</code></p>
+${status}
+<h2>Per env and object</h2>
+<table id="summary">
+<thead><tr><th>env</th><th>object</th><th>rows</th><th>successes</th><th>failures</th><th>success rate</th><th>records in org</th><th>Hive success / failure</th><th>top errors</th><th>sources agree</th></tr></thead>
+<tbody>
+${summaryRows}
+</tbody>
+</table>
+<h2>Success rate per env and object</h2>
+${successChart}
+<h2>Failures by error code</h2>
+${report.errorCodes.length > 0 ? codesChart : '<p class="meta">No failed rows.</p>'}
+<h2>Runs over time</h2>
+${runsChart}
+<h2>Loads</h2>
+<table id="loads">
+<thead><tr><th>env</th><th>object</th><th>run</th><th>run id</th><th>rows</th><th>successes</th><th>failures</th><th>rejected before upload</th><th>row-lock rate</th><th>rows retried</th><th>exit</th><th>time</th></tr></thead>
+<tbody>
+${loadRows}
+</tbody>
+</table>
+<h2>Failed rows</h2>
+${shown}
+<table id="failures">
+<thead><tr><th>env</th><th>object</th><th>run id</th><th>external id</th><th>error code</th><th>error</th><th>record</th></tr></thead>
+<tbody>
+${failureRows}
+</tbody>
+</table>
+</body>
+</html>
+`;
+}
