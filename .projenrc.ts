@@ -1,4 +1,4 @@
-import { javascript, typescript, TextFile } from 'projen';
+import { javascript, typescript, JsonFile, TextFile } from 'projen';
 
 /** Python packages for glue-scripts/ and emr/ and the Python-side tests (pinned: pyspark matches EMR 7). */
 const PYTHON_REQUIREMENTS = [
@@ -50,7 +50,8 @@ const project = new typescript.TypeScriptProject({
     '@types/node@^22',
     'esbuild@^0.28.2',
     'fast-check@^4.10.2',
-    'aws-cdk@^3.0.0',
+    // The CDK CLI: aws-cdk@3.0.0 is an old build that cannot read aws-cdk-lib 2.276's cloud assembly (schema 55).
+    'aws-cdk@^2.1148.1',
     'playwright-core@^1.65.1',
   ],
   tsconfig: {
@@ -74,6 +75,7 @@ const project = new typescript.TypeScriptProject({
     '/metastore_db/',
     '/spark-warehouse/',
     'derby.log',
+    '/cdk.out/',
   ],
 });
 
@@ -187,6 +189,26 @@ project.addTask('emulator', {
   exec: 'node bin/sfetl.js emulator',
   receiveArgs: true,
 });
+
+// The CDK app (docs/deploy.md): `npx cdk …` reads cdk.json; synth/deploy/destroy build the runner bundle first.
+new JsonFile(project, 'cdk.json', {
+  obj: {
+    app: 'npx tsx src/infra/main.ts',
+    output: 'cdk.out',
+    watch: { include: ['src/infra/**'] },
+    context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' },
+  },
+});
+const bundleRunner = project.tasks.tryFind('bundle:runner');
+if (bundleRunner === undefined) throw new Error('the bundle:runner task must be defined before the CDK tasks');
+for (const [name, description, command] of [
+  ['synth', 'Synthesize the CDK app (runner bundle first) into cdk.out/', 'cdk synth --quiet'],
+  ['deploy', 'Deploy the CDK app (all stacks; runner bundle first); see docs/deploy.md', 'cdk deploy --all'],
+  ['destroy', "Delete the CDK app's stacks (data buckets, key, secrets, databases are retained)", 'cdk destroy --all'],
+]) {
+  const task = project.addTask(name, { description, exec: command, receiveArgs: true });
+  task.prependSpawn(bundleRunner);
+}
 
 new TextFile(project, 'pytest.ini', {
   lines: [

@@ -1,0 +1,116 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { appTemplates, statementBySid } from './infra-test-app';
+import { GLUE_CATALOG_METASTORE_CONFIGURATIONS } from '../../src/infra/hive-publisher';
+
+const FACTORY = 'com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory';
+const transient = appTemplates({ emrSubnetId: 'subnet-0abc' }).shared;
+const existing = appTemplates({ emrClusterId: 'j-2AXXXXXXGAPLF' }).shared;
+
+function publishArgs(template: Template): Record<string, unknown> {
+  const jobs = Object.values(template.findResources('AWS::Glue::Job', { Properties: { Name: 'sfetl-publish' } }));
+  expect(jobs).toHaveLength(1);
+  return (jobs[0] as { Properties: { DefaultArguments: Record<string, unknown> } }).Properties.DefaultArguments;
+}
+
+describe('HivePublisher', () => {
+  test('the metastore configuration makes Hive and Spark use the Glue Data Catalog', () => {
+    expect(GLUE_CATALOG_METASTORE_CONFIGURATIONS).toEqual([
+      { Classification: 'hive-site', Properties: { 'hive.metastore.client.factory.class': FACTORY } },
+      { Classification: 'spark-hive-site', Properties: { 'hive.metastore.client.factory.class': FACTORY } },
+    ]);
+    const parameters = Object.values(transient.findResources('AWS::SSM::Parameter')) as Array<{
+      Properties: { Value: string };
+    }>;
+    expect(parameters).toHaveLength(1);
+    expect(JSON.parse(parameters[0].Properties.Value)).toEqual(GLUE_CATALOG_METASTORE_CONFIGURATIONS);
+  });
+
+  test('the Hive database lives in the warehouse bucket and differs from the log database', () => {
+    transient.hasResourceProperties('AWS::Glue::Database', {
+      DatabaseInput: {
+        Name: 'sfetl',
+        LocationUri: {
+          'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^StorageWarehouseBucket') }, '/sfetl.db']],
+        },
+      },
+    });
+    expect(() => appTemplates({ hiveDatabaseName: 'sfetl_logs' })).toThrow(/must differ/);
+  });
+
+  test('the publish job is a Python 3.9 shell job running submit_emr_step.py, one run at a time', () => {
+    transient.hasResourceProperties('AWS::Glue::Job', {
+      Name: 'sfetl-publish',
+      Command: { Name: 'pythonshell', PythonVersion: '3.9' },
+      MaxCapacity: 0.0625,
+      ExecutionProperty: { MaxConcurrentRuns: 1 },
+    });
+  });
+
+  test("passes submit_emr_step.py's step arguments: script, logs, database, warehouse", () => {
+    const args = publishArgs(transient);
+    expect(JSON.stringify(args['--script-s3-uri'])).toMatch(/cdk-hnb659fds-assets-.*\/[0-9a-f]{64}\.py"/);
+    expect(args['--logs']).toEqual({
+      'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^StorageLogBucket/) }, '/']],
+    });
+    expect(args['--warehouse']).toEqual({
+      'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^StorageWarehouseBucket/) }, '/']],
+    });
+    expect(args['--database']).toBe('sfetl');
+    expect(args['--mode']).toBeUndefined();
+  });
+
+  test('transient clusters: EMR 7.14, our roles, EMR logs in the artifacts bucket, the given subnet', () => {
+    const args = publishArgs(transient);
+    expect(args['--release-label']).toBe('emr-7.14.0');
+    expect(args['--service-role']).toEqual({ Ref: expect.stringMatching(/^HivePublisherServiceRole/) });
+    expect(args['--job-flow-role']).toEqual({ Ref: expect.stringMatching(/^HivePublisherInstanceProfile/) });
+    expect(JSON.stringify(args['--log-uri'])).toContain('/emr-logs/');
+    expect(args['--subnet-id']).toBe('subnet-0abc');
+    expect(args['--cluster-id']).toBeUndefined();
+  });
+
+  test('transient clusters: RunJobFlow only for requests tagged sfetl:purpose=publish', () => {
+    expect(statementBySid(transient, 'StartTransientCluster')).toMatchObject({
+      Action: 'elasticmapreduce:RunJobFlow',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:RequestTag/sfetl:purpose': 'publish' } },
+    });
+    expect(statementBySid(transient, 'PassServiceRole')).toMatchObject({
+      Action: 'iam:PassRole',
+      Condition: { StringEquals: { 'iam:PassedToService': 'elasticmapreduce.amazonaws.com' } },
+    });
+  });
+
+  test('an existing cluster: --cluster-id, steps on that cluster only, no service role', () => {
+    expect(publishArgs(existing)['--cluster-id']).toBe('j-2AXXXXXXGAPLF');
+    expect(publishArgs(existing)['--release-label']).toBeUndefined();
+    expect(JSON.stringify(statementBySid(existing, 'UseExistingCluster').Resource)).toContain(
+      ':cluster/j-2AXXXXXXGAPLF"',
+    );
+    expect(JSON.stringify(existing.toJSON())).not.toContain('elasticmapreduce:RunJobFlow');
+    expect(JSON.stringify(existing.toJSON())).not.toContain('AmazonEMRServicePolicy_v2');
+  });
+
+  test('the cluster nodes read only the log trees and write the Hive database and warehouse', () => {
+    expect(statementBySid(transient, 'ReadLogs')).toMatchObject({ Action: 's3:GetObject' });
+    expect(JSON.stringify(statementBySid(transient, 'ReadLogs').Resource)).toMatch(/\/success\/\*.*\/failure\/\*/);
+    const hive = JSON.stringify(statementBySid(transient, 'HiveDatabase').Resource);
+    expect(hive).toContain(':table/sfetl/*"');
+    expect(hive).not.toContain('sfetl_logs');
+  });
+
+  test('the EMR service role uses the v2 managed policy and may pass only our instance role', () => {
+    transient.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'elasticmapreduce.amazonaws.com' } }] },
+      ManagedPolicyArns: [
+        {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonEMRServicePolicy_v2'],
+          ],
+        },
+      ],
+    });
+    expect(statementBySid(transient, 'PassInstanceRole')).toBeDefined();
+  });
+});
