@@ -9,6 +9,7 @@ import { createAwsClients } from '../../src/aws';
 import { StackDescription } from '../../src/cli/stack-command';
 import { DemoReport, generateSampleData } from '../../src/demo';
 import { PNG_SIGNATURE, renderReport } from '../support/report-page';
+import { orgGet } from '../support/stack';
 
 // Each demo starts the stack and local Spark: ~30-60 s on a busy 2-core runner.
 jest.setTimeout(300_000);
@@ -148,21 +149,8 @@ async function readHive(hiveDir: string, table: string): Promise<Map<string, num
 
 /** SOQL on an org through its REST API with a fresh client-credentials token. */
 async function orgCount(description: StackDescription, env: string, soql: string): Promise<number> {
-  const org = description.orgs[env]!;
-  const token = await fetch(`${org.loginUrl}/services/oauth2/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: org.clientId,
-      client_secret: org.clientSecret,
-    }),
-  });
-  const { access_token: accessToken } = (await token.json()) as { access_token: string };
-  const res = await fetch(`${org.instanceUrl}/services/data/v66.0/query?q=${encodeURIComponent(soql)}`, {
-    headers: { Authorization: `Bearer ${accessToken}` },
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { totalSize: number }).totalSize;
+  const path = `/services/data/v66.0/query?q=${encodeURIComponent(soql)}`;
+  return (await orgGet<{ totalSize: number }>(description.orgs[env]!, path)).totalSize;
 }
 
 /** Whether anything still answers at a URL (a stopped stack must refuse connections). */

@@ -1,26 +1,12 @@
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { run } from '../../src/cli/main';
 import { contactsWithBadRows } from '../support/contact-data';
-import { Capture, TestStack } from '../support/stack';
+import { sfetlInProcess, TestStack } from '../support/stack';
 
 // Each publish starts local Spark (a JVM and a Derby metastore): tens of seconds on a busy 2-core runner.
 jest.setTimeout(600_000);
 
-/** Runs an `sfetl` command in process; returns the exit code and what it wrote to stdout and stderr. */
-async function sfetl(args: readonly string[]) {
-  const out = new Capture();
-  const err = new Capture();
-  const errWrite = process.stderr.write.bind(process.stderr);
-  let code: number;
-  process.stderr.write = ((chunk: string | Uint8Array) => err.stream.write(chunk)) as typeof process.stderr.write;
-  try {
-    code = await run(args, out.stream);
-  } finally {
-    process.stderr.write = errWrite;
-  }
-  return { code, out: out.text, err: err.text, json: out.jsonLines() };
-}
+const sfetl = sfetlInProcess;
 
 /** Loads the stack's Contact source into one env; rows by status as the load's summary reports them. */
 async function load(stack: TestStack, env: string, runId: string): Promise<{ success: number; failure: number }> {

@@ -4,10 +4,9 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { GetPartitionsCommand } from '@aws-sdk/client-glue';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { run } from '../../src/cli/main';
 import { FaultProxy } from '../../src/local-parts';
 import { contactsWithBadRows } from '../support/contact-data';
-import { Capture, TestStack } from '../support/stack';
+import { sfetlInProcess, TestStack } from '../support/stack';
 
 jest.setTimeout(600_000);
 
@@ -47,19 +46,8 @@ function config(name: string, source: string, change: (c: Record<string, any>) =
 }
 
 async function loadInProcess(args: readonly string[]) {
-  const out = new Capture();
-  const errWrite = process.stderr.write.bind(process.stderr);
-  let err = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await run(['load', '--output', 'json', ...args], out.stream);
-    return { code, err, events: out.jsonLines() };
-  } finally {
-    process.stderr.write = errWrite;
-  }
+  const result = await sfetlInProcess(['load', '--output', 'json', ...args]);
+  return { code: result.code, err: result.err, events: result.json };
 }
 
 /** Runs the runner as its own process; `killWhen` sees each JSON event and may return true to SIGKILL it. */
@@ -90,13 +78,15 @@ function loadProcess(
 
 /** Runs loads until one ends 0 (a lease left by a killed run ends by itself after leaseSeconds). */
 async function rerunUntilDone(args: readonly string[]): Promise<Record<string, any>[]> {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  // Longer than any lease in this file (at most 20 s), with room for slow process starts.
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
     const result = await loadProcess(args);
     if (result.code === 0) return result.events;
     if (result.code !== 4) throw new Error(`rerun exited ${result.code}: ${result.stderr}`);
     await new Promise((r) => setTimeout(r, 700));
   }
-  throw new Error('the lease never became free');
+  throw new Error('the lease never became free in 90 s');
 }
 
 /** Every log row of one env for Contact, with the key of the file it is in. */
@@ -291,7 +281,8 @@ describe('one writer per env and object', () => {
       const prefix2 = 'L2-';
       const data2 = contactsWithBadRows(1_500, {}, '', prefix2);
       const source2 = await stack.putSource('locks/l2.csv', data2.csv);
-      const cfg2 = config('lock2', source2);
+      // A lease long enough that the blocked run surely starts before it ends, even on a loaded machine.
+      const cfg2 = config('lock2', source2, (c) => (c.limits.leaseSeconds = 20));
       const holder = await loadProcess(
         ['--config', cfg2, '--env', 'prod', '--confirm-env', 'prod', '--run-id', 'lock-c'],
         (e) => e.event === 'job-state' && e.state === 'UploadComplete',

@@ -17,6 +17,9 @@ import { DocCommand, docCommands, docFiles } from '../support/doc-commands';
 
 const ROOT = join(__dirname, '..', '..');
 
+// A page runs a demo, a publish on local Spark and several loads: minutes on a busy CI machine.
+jest.setTimeout(900_000);
+
 /** Commands not run by this file, each with why and what checks it instead. */
 const NOT_RUN_HERE: readonly { readonly pattern: RegExp; readonly reason: string }[] = [
   {

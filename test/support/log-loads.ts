@@ -1,26 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contactsWithBadRows } from './contact-data';
-import { Capture, TestStack } from './stack';
+import { sfetlInProcess, TestStack } from './stack';
 import { formatCreatedTime } from '../../src/catalog';
-import { run } from '../../src/cli/main';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'log-query');
 
-/** Runs an `sfetl` command in process; returns the exit code and what it wrote to stdout and stderr. */
-export async function sfetl(args: readonly string[]) {
-  const out = new Capture();
-  const err = new Capture();
-  const errWrite = process.stderr.write.bind(process.stderr);
-  let code: number;
-  process.stderr.write = ((chunk: string | Uint8Array) => err.stream.write(chunk)) as typeof process.stderr.write;
-  try {
-    code = await run(args, out.stream);
-  } finally {
-    process.stderr.write = errWrite;
-  }
-  return { code, out: out.text, err: err.text, json: out.jsonLines() };
-}
+/** Runs an `sfetl` command in process. */
+export const sfetl = sfetlInProcess;
 
 /** One object of a run as the load's summary reported it, with the error codes its bad rows must carry. */
 export interface ObjectOutcome {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { AwsClients, createAwsClients } from '../../src/aws';
+import { run } from '../../src/cli/main';
 import { startStack, StackDescription } from '../../src/cli/stack-command';
 import { LocalParts } from '../../src/local-parts';
 
@@ -89,27 +90,30 @@ export class TestStack {
     return (await this.orgGet<{ records: unknown[] }>(env, '/services/data/v66.0/jobs/ingest')).records.length;
   }
 
-  /** GET on an org's REST API; a non-2xx answer (e.g. a fault left switched on) fails the test by name. */
-  private async orgGet<T>(env: string, path: string): Promise<T> {
-    const org = this.description.orgs[env]!;
-    const token = await fetch(`${org.loginUrl}/services/oauth2/token`, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: org.clientId,
-        client_secret: org.clientSecret,
-      }),
-    });
-    if (!token.ok) throw new Error(`token request to ${env} answered ${token.status}: ${await token.text()}`);
-    const { access_token: accessToken } = (await token.json()) as { access_token: string };
-    const res = await fetch(`${org.instanceUrl}${path}`, { headers: { Authorization: `Bearer ${accessToken}` } });
-    if (!res.ok) throw new Error(`GET ${path} on ${env} answered ${res.status}: ${await res.text()}`);
-    return (await res.json()) as T;
+  private orgGet<T>(env: string, path: string): Promise<T> {
+    return orgGet<T>(this.description.orgs[env]!, path);
   }
 
   async resetOrgs(): Promise<void> {
     for (const org of Object.values(this.description.orgs)) await fetch(`${org.controlUrl}/reset`, { method: 'POST' });
   }
+}
+
+/** GET on an org's REST API with a fresh client-credentials token; a non-2xx answer fails the test by name. */
+export async function orgGet<T>(org: StackDescription['orgs'][string], path: string): Promise<T> {
+  const token = await fetch(`${org.loginUrl}/services/oauth2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: org.clientId,
+      client_secret: org.clientSecret,
+    }),
+  });
+  if (!token.ok) throw new Error(`token request to ${org.loginUrl} answered ${token.status}: ${await token.text()}`);
+  const { access_token: accessToken } = (await token.json()) as { access_token: string };
+  const res = await fetch(`${org.instanceUrl}${path}`, { headers: { Authorization: `Bearer ${accessToken}` } });
+  if (!res.ok) throw new Error(`GET ${path} on ${org.instanceUrl} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
 }
 
 async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
@@ -121,6 +125,21 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
     token = page.NextContinuationToken;
   } while (token);
   return keys;
+}
+
+/** Runs an `sfetl` command in process; the exit code and what it wrote to stdout (also as JSON lines) and stderr. */
+export async function sfetlInProcess(args: readonly string[]) {
+  const out = new Capture();
+  const err = new Capture();
+  const errWrite = process.stderr.write.bind(process.stderr);
+  let code: number;
+  process.stderr.write = ((chunk: string | Uint8Array) => err.stream.write(chunk)) as typeof process.stderr.write;
+  try {
+    code = await run(args, out.stream);
+  } finally {
+    process.stderr.write = errWrite;
+  }
+  return { code, out: out.text, err: err.text, json: out.jsonLines() };
 }
 
 /** Collects what a command writes. */
