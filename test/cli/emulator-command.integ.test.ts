@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -104,6 +104,18 @@ function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T>
     timer = setTimeout(() => fail(new Error(`${message} within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A loopback port nobody listens on at this moment. */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
 }
 
 /** True when something accepts TCP connections at the URL's host and port. */
@@ -274,18 +286,29 @@ describe('sfetl emulator', () => {
   });
 
   test('--config (YAML) sets the ports, the credentials and the faults of each org', async () => {
-    const emulator = startEmulator(['--config', join(CONFIG_DIR, 'ports-and-faults.yaml')]);
+    // The fixture's fixed ports lie in Linux's ephemeral range, where any client socket may hold them:
+    // the file is used with two ports that are free right now instead.
+    const [devPort, qaPort] = [await freePort(), await freePort()];
+    const dir = mkdtempSync(join(tmpdir(), 'sfetl-emulator-config-'));
+    const config = join(dir, 'ports-and-faults.yaml');
+    writeFileSync(
+      config,
+      readFileSync(join(CONFIG_DIR, 'ports-and-faults.yaml'), 'utf8')
+        .replace('port: 48431', `port: ${devPort}`)
+        .replace('port: 48432', `port: ${qaPort}`),
+    );
+    const emulator = startEmulator(['--config', config]);
     const orgs = await emulator.ready();
 
     expect(Object.keys(orgs)).toEqual(['dev', 'qa']);
     expect(orgs.dev).toEqual(
       expect.objectContaining({
-        instanceUrl: 'http://127.0.0.1:48431',
+        instanceUrl: `http://127.0.0.1:${devPort}`,
         clientId: 'sfetl-test-dev-client',
         clientSecret: 'sfetl-test-dev-secret',
       }),
     );
-    expect(orgs.qa!.instanceUrl).toBe('http://127.0.0.1:48432');
+    expect(orgs.qa!.instanceUrl).toBe(`http://127.0.0.1:${qaPort}`);
     const onDev = await api(orgs.dev!, await accessToken(orgs.dev!), '/limits');
     const onQa = await api(orgs.qa!, await accessToken(orgs.qa!), '/limits');
     expect(onDev.status).toBe(200);
@@ -296,6 +319,7 @@ describe('sfetl emulator', () => {
     expect(await (await fetch(`${orgs.qa!.controlUrl}/faults`)).json()).toEqual({ http5xxRate: 1 });
 
     expect((await emulator.stop()).code).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test.each([
