@@ -7,42 +7,107 @@ import { FieldSchema, FieldValue, SchemaRegistry, SObjectRecord, SObjectSchema }
  */
 type IdsByValue = Map<string, string | Set<string>>;
 
+const BASE62_VALUE = new Int8Array(128).fill(-1);
+for (const [i, c] of [...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'].entries()) {
+  BASE62_VALUE[c.charCodeAt(0)] = i;
+}
+
+/** The counter in an id made by newSalesforceId (key prefix, pod `0R`, ten base-62 digits), or -1. */
+function slotOf(id: string): number {
+  if (id.length !== 18 || id.charCodeAt(3) !== 0x30 || id.charCodeAt(4) !== 0x52) return -1;
+  let n = 0;
+  for (let i = 5; i < 15; i++) {
+    const c = id.charCodeAt(i);
+    const v = c < 128 ? BASE62_VALUE[c]! : -1;
+    if (v < 0) return -1;
+    n = n * 62 + v;
+  }
+  return n;
+}
+
+/**
+ * The records of one org in slots numbered by the counter of their id: ids are made from one counter per
+ * org (newSalesforceId), so the slots are dense, and finding a record costs no hash lookup (a Map of a
+ * million string keys was a tenth of a load's processing time).
+ */
+class RecordSlots {
+  private readonly records: (SObjectRecord | undefined)[] = [];
+
+  get(id: string): SObjectRecord | undefined {
+    const slot = slotOf(id);
+    const record = slot < 0 ? undefined : this.records[slot];
+    return record !== undefined && record.Id === id ? record : undefined;
+  }
+
+  at(slot: number): SObjectRecord | undefined {
+    return this.records[slot];
+  }
+
+  /** Stores a record; its Id must have been made by newSalesforceId. Returns the slot. */
+  put(record: SObjectRecord): number {
+    const slot = slotOf(record.Id);
+    if (slot < 0) throw new Error(`not an emulator-made id: ${record.Id}`);
+    this.records[slot] = record;
+    return slot;
+  }
+
+  remove(slot: number): void {
+    this.records[slot] = undefined;
+  }
+
+  clear(): void {
+    this.records.length = 0;
+  }
+}
+
 /** Records of one object, with lookup indexes on its unique, external id and id-lookup fields. */
 class ObjectTable {
-  readonly records = new Map<string, SObjectRecord>();
   readonly deleted = new Set<string>();
-  /** lowercase field name → normalized value → ids. */
-  private readonly indexes = new Map<string, IdsByValue>();
-  /** The same indexes by the schema's field objects, which is how callers ask (no name to lower-case). */
-  private readonly indexByField = new Map<FieldSchema, IdsByValue>();
-  /** The indexed fields with their index, in the order records are indexed. */
-  private readonly indexed: { readonly field: FieldSchema; readonly index: IdsByValue }[] = [];
+  /** Slots of this object's records in insertion order; a removed record's slot stays until compaction. */
+  private order: number[] = [];
+  private live = 0;
+  /**
+   * Indexes of the idLookup fields (external ids, unique fields, Email, Name), built on the first lookup by
+   * that field and kept up to date from then on: a load that upserts by Ext_Id__c maintains one index, not
+   * one per lookup field.
+   */
+  private readonly indexes = new Map<FieldSchema, IdsByValue>();
 
-  constructor(readonly schema: SObjectSchema) {
-    for (const field of schema.fields) {
-      if (field.idLookup && field.name !== 'Id') {
-        const index: IdsByValue = new Map();
-        this.indexes.set(field.name.toLowerCase(), index);
-        this.indexByField.set(field, index);
-        this.indexed.push({ field, index });
-      }
+  constructor(
+    readonly schema: SObjectSchema,
+    private readonly slots: RecordSlots,
+  ) {}
+
+  get size(): number {
+    return this.live;
+  }
+
+  has(id: string): boolean {
+    return this.slots.get(id) !== undefined;
+  }
+
+  get(id: string): SObjectRecord | undefined {
+    return this.slots.get(id);
+  }
+
+  /** The live records in insertion order. */
+  *records(): Generator<SObjectRecord> {
+    for (const slot of this.order) {
+      const record = this.slots.at(slot);
+      if (record !== undefined) yield record;
     }
   }
 
-  isIndexed(field: FieldSchema): boolean {
-    return this.indexes.has(field.name.toLowerCase());
-  }
-
   find(field: FieldSchema, value: string): string[] {
-    const index = this.indexByField.get(field) ?? this.indexes.get(field.name.toLowerCase());
+    const index = this.index(field);
     if (!index) {
       const wanted = normalize(field, value);
-      return [...this.records.values()]
-        .filter(
-          (r) =>
-            r[field.name] !== null && r[field.name] !== undefined && normalize(field, String(r[field.name])) === wanted,
-        )
-        .map((r) => r.Id);
+      const ids: string[] = [];
+      for (const r of this.records()) {
+        const v = r[field.name];
+        if (v !== null && v !== undefined && normalize(field, String(v)) === wanted) ids.push(r.Id);
+      }
+      return ids;
     }
     const ids = index.get(normalize(field, value));
     if (ids === undefined) return [];
@@ -50,57 +115,83 @@ class ObjectTable {
   }
 
   add(record: SObjectRecord): void {
-    this.records.set(record.Id, record);
-    this.indexRecord(record, 1);
+    this.order.push(this.slots.put(record));
+    this.live++;
+    for (const [field, index] of this.indexes) indexRecord(index, field, record, 1);
   }
 
   replace(before: SObjectRecord, after: SObjectRecord): void {
-    this.indexRecord(before, -1, after);
-    this.records.set(after.Id, after);
-    this.indexRecord(after, 1, before);
+    for (const [field, index] of this.indexes) {
+      indexRecord(index, field, before, -1, after);
+      indexRecord(index, field, after, 1, before);
+    }
+    this.slots.put(after);
   }
 
   remove(id: string, softDelete: boolean): void {
-    const record = this.records.get(id);
+    const slot = slotOf(id);
+    const record = this.get(id);
     if (!record) return;
-    this.indexRecord(record, -1);
-    this.records.delete(id);
+    for (const [field, index] of this.indexes) indexRecord(index, field, record, -1);
+    this.slots.remove(slot);
+    this.live--;
     if (softDelete) this.deleted.add(id);
+    if (this.order.length > 1024 && this.order.length > 2 * this.live) {
+      this.order = this.order.filter((s) => this.slots.at(s) !== undefined);
+    }
   }
 
-  /**
-   * Adds (1) or removes (-1) the record's index entries. For a replacement, `other` is the other version
-   * of the record: an entry that holds this id alone under the same value in both is left as it is, since
-   * removing and re-adding it would give the same entry.
-   */
-  private indexRecord(record: SObjectRecord, direction: 1 | -1, other?: SObjectRecord): void {
-    for (const { field, index } of this.indexed) {
-      const value = record[field.name];
-      if (value === null || value === undefined || value === '') continue;
-      const key = normalize(field, String(value));
-      const ids = index.get(key);
-      if (other && ids === record.Id) {
-        const otherValue = other[field.name];
-        if (otherValue !== null && otherValue !== undefined && otherValue !== '') {
-          if (normalize(field, String(otherValue)) === key) continue;
-        }
-      }
-      if (direction === 1) {
-        if (ids === undefined) {
-          index.set(key, record.Id);
-        } else if (typeof ids === 'string') {
-          if (ids !== record.Id) index.set(key, new Set([ids, record.Id]));
-        } else {
-          ids.add(record.Id);
-        }
-      } else if (typeof ids === 'string') {
-        if (ids === record.Id) index.delete(key);
-      } else if (ids) {
-        ids.delete(record.Id);
-        if (ids.size === 1) index.set(key, ids.values().next().value!);
-        else if (ids.size === 0) index.delete(key);
-      }
+  /** The index of an idLookup field, built from the records on first use; undefined for other fields. */
+  private index(field: FieldSchema): IdsByValue | undefined {
+    let index = this.indexes.get(field);
+    if (index) return index;
+    const own = this.schema.fieldsByLowerName.get(field.name.toLowerCase());
+    if (!own || !own.idLookup || own.name === 'Id') return undefined;
+    index = this.indexes.get(own);
+    if (index) return index;
+    index = new Map();
+    for (const record of this.records()) indexRecord(index, own, record, 1);
+    this.indexes.set(own, index);
+    return index;
+  }
+}
+
+/**
+ * Adds (1) or removes (-1) a record's entry in a field's index. For a replacement, `other` is the other
+ * version of the record: an entry that holds this id alone under the same value in both is left as it is,
+ * since removing and re-adding it would give the same entry.
+ */
+function indexRecord(
+  index: IdsByValue,
+  field: FieldSchema,
+  record: SObjectRecord,
+  direction: 1 | -1,
+  other?: SObjectRecord,
+): void {
+  const value = record[field.name];
+  if (value === null || value === undefined || value === '') return;
+  const key = normalize(field, String(value));
+  const ids = index.get(key);
+  if (other && ids === record.Id) {
+    const otherValue = other[field.name];
+    if (otherValue !== null && otherValue !== undefined && otherValue !== '') {
+      if (normalize(field, String(otherValue)) === key) return;
     }
+  }
+  if (direction === 1) {
+    if (ids === undefined) {
+      index.set(key, record.Id);
+    } else if (typeof ids === 'string') {
+      if (ids !== record.Id) index.set(key, new Set([ids, record.Id]));
+    } else {
+      ids.add(record.Id);
+    }
+  } else if (typeof ids === 'string') {
+    if (ids === record.Id) index.delete(key);
+  } else if (ids) {
+    ids.delete(record.Id);
+    if (ids.size === 1) index.set(key, ids.values().next().value!);
+    else if (ids.size === 0) index.delete(key);
   }
 }
 
@@ -118,12 +209,13 @@ export interface OrgDataSnapshot {
 /** The records of one emulated org. */
 export class OrgData {
   private readonly tables = new Map<string, ObjectTable>();
+  private readonly slots = new RecordSlots();
   private idCounter = 1;
   private autoNumber = 1;
   private readonly defaulted = new Map<SObjectSchema, readonly FieldSchema[]>();
 
   constructor(readonly schemas: SchemaRegistry) {
-    for (const schema of schemas.list()) this.tables.set(schema.name.toLowerCase(), new ObjectTable(schema));
+    this.clear();
   }
 
   /** The fields of an object that get a value on insert when none is given (see insert). */
@@ -151,18 +243,25 @@ export class OrgData {
     return newSalesforceId(schema.keyPrefix, this.idCounter++);
   }
 
+  /** The live records of an object in the order they were created. */
   records(objectName: string): Iterable<SObjectRecord> {
-    return this.table(objectName).records.values();
+    return this.table(objectName).records();
   }
 
   count(objectName: string): number {
-    return this.table(objectName).records.size;
+    return this.table(objectName).size;
   }
 
   /** A live record by its 18-character id. */
   get(id: string): SObjectRecord | undefined {
     const schema = this.schemas.forId(id);
-    return schema ? this.table(schema.name).records.get(id) : undefined;
+    return schema ? this.table(schema.name).get(id) : undefined;
+  }
+
+  /** Whether a live record has this 18-character id. */
+  has(id: string): boolean {
+    const schema = this.schemas.forId(id);
+    return schema ? this.table(schema.name).has(id) : false;
   }
 
   isDeleted(id: string): boolean {
@@ -177,8 +276,8 @@ export class OrgData {
 
   insert(schema: SObjectSchema, values: Record<string, FieldValue>, now: string, userId: string): SObjectRecord {
     const record: SObjectRecord = {
-      ...values,
       Id: this.newId(schema),
+      ...values,
       IsDeleted: false,
       CreatedDate: now,
       CreatedById: userId,
@@ -216,7 +315,7 @@ export class OrgData {
     userId: string,
   ): SObjectRecord {
     const table = this.table(schema.name);
-    const before = table.records.get(id)!;
+    const before = table.get(id)!;
     const after: SObjectRecord = {
       ...before,
       ...values,
@@ -235,14 +334,17 @@ export class OrgData {
 
   /** Removes every record (the emulator's reset). */
   clear(): void {
-    for (const schema of this.schemas.list()) this.tables.set(schema.name.toLowerCase(), new ObjectTable(schema));
+    this.slots.clear();
+    for (const schema of this.schemas.list()) {
+      this.tables.set(schema.name.toLowerCase(), new ObjectTable(schema, this.slots));
+    }
   }
 
   snapshot(): OrgDataSnapshot {
     const objects: OrgDataSnapshot['objects'] = {};
     for (const table of this.tables.values()) {
-      if (table.records.size === 0 && table.deleted.size === 0) continue;
-      objects[table.schema.name] = { records: [...table.records.values()], deleted: [...table.deleted] };
+      if (table.size === 0 && table.deleted.size === 0) continue;
+      objects[table.schema.name] = { records: [...table.records()], deleted: [...table.deleted] };
     }
     return { idCounter: this.idCounter, autoNumber: this.autoNumber, objects };
   }

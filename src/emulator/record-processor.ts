@@ -217,7 +217,7 @@ export class RecordProcessor {
       throw new RecordError('MALFORMED_ID', `${this.object.label} ID: id value of incorrect type: ${value}`, ['Id']);
     }
     if (this.data.isDeleted(id)) throw new RecordError('ENTITY_IS_DELETED', 'entity is deleted');
-    if (!this.data.get(id)) throw new RecordError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id');
+    if (!this.data.has(id)) throw new RecordError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id');
     return id;
   }
 
@@ -364,7 +364,7 @@ export class RecordProcessor {
           throw new RecordError('MALFORMED_ID', `${field.label}: id value of incorrect type: ${value}`, [field.name]);
         }
         if (this.data.isDeleted(id)) throw new RecordError('ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
-        if (!this.data.get(id)) {
+        if (!this.data.has(id)) {
           throw new RecordError('INVALID_CROSS_REFERENCE_KEY', `${field.label}: invalid cross reference id`, [
             field.name,
           ]);

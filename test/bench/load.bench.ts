@@ -33,6 +33,8 @@ const RERUN = process.env.BENCH_LOAD_RERUN !== '0';
 const KEEP = process.env.BENCH_LOAD_KEEP === '1';
 /** Extra Node options for the runner, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
 const NODE_ARGS = (process.env.BENCH_LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Extra Node options for the stack (the emulator's process), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+const STACK_NODE_ARGS = (process.env.BENCH_STACK_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const CLK_TCK = 100;
 /**
  * The emulator keeps every record in its Node heap (~1 KB a Contact) and V8's default limit here is ~4 GB:
@@ -203,10 +205,14 @@ interface Stack {
 }
 
 async function startStack(dir: string): Promise<Stack> {
-  const child = spawn(NODE, [`--max-old-space-size=${STACK_HEAP_MB}`, SFETL, 'stack', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    cwd: ROOT,
-  });
+  const child = spawn(
+    NODE,
+    [`--max-old-space-size=${STACK_HEAP_MB}`, ...STACK_NODE_ARGS, SFETL, 'stack', '--dir', dir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: ROOT,
+    },
+  );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`sfetl stack exited with ${code}`)));
