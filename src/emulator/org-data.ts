@@ -62,7 +62,8 @@ class RecordSlots {
 
 /** Records of one object, with lookup indexes on its unique, external id and id-lookup fields. */
 class ObjectTable {
-  readonly deleted = new Set<string>();
+  /** Soft-deleted records (the recycle bin), with IsDeleted true: queryAll reads them, DML says ENTITY_IS_DELETED. */
+  readonly deleted = new Map<string, SObjectRecord>();
   /** Slots of this object's records in insertion order; a removed record's slot stays until compaction. */
   private order: number[] = [];
   private live = 0;
@@ -135,7 +136,7 @@ class ObjectTable {
     for (const [field, index] of this.indexes) indexRecord(index, field, record, -1);
     this.slots.remove(slot);
     this.live--;
-    if (softDelete) this.deleted.add(id);
+    if (softDelete) this.deleted.set(id, { ...record, IsDeleted: true });
     if (this.order.length > 1024 && this.order.length > 2 * this.live) {
       this.order = this.order.filter((s) => this.slots.at(s) !== undefined);
     }
@@ -199,11 +200,14 @@ function normalize(field: FieldSchema, value: string): string {
   return field.caseSensitive ? value : value.toLowerCase();
 }
 
-/** What an org holds: records per object, their deleted ids, and the id counter. */
+/**
+ * What an org holds: records per object, their recycle bin, and the id counter. `deleted` held only ids
+ * before the recycle bin kept records; such a snapshot still restores (queryAll then cannot show them).
+ */
 export interface OrgDataSnapshot {
   readonly idCounter: number;
   readonly autoNumber?: number;
-  readonly objects: Record<string, { records: SObjectRecord[]; deleted: string[] }>;
+  readonly objects: Record<string, { records: SObjectRecord[]; deleted: (SObjectRecord | string)[] }>;
 }
 
 /** The records of one emulated org. */
@@ -246,6 +250,13 @@ export class OrgData {
   /** The live records of an object in the order they were created. */
   records(objectName: string): Iterable<SObjectRecord> {
     return this.table(objectName).records();
+  }
+
+  /** The live records, then the recycle bin's (IsDeleted true): what queryAll reads. */
+  *recordsWithDeleted(objectName: string): Generator<SObjectRecord> {
+    const table = this.table(objectName);
+    yield* table.records();
+    yield* table.deleted.values();
   }
 
   count(objectName: string): number {
@@ -344,7 +355,7 @@ export class OrgData {
     const objects: OrgDataSnapshot['objects'] = {};
     for (const table of this.tables.values()) {
       if (table.size === 0 && table.deleted.size === 0) continue;
-      objects[table.schema.name] = { records: [...table.records()], deleted: [...table.deleted] };
+      objects[table.schema.name] = { records: [...table.records()], deleted: [...table.deleted.values()] };
     }
     return { idCounter: this.idCounter, autoNumber: this.autoNumber, objects };
   }
@@ -357,7 +368,10 @@ export class OrgData {
       if (!this.schemas.get(name)) continue;
       const table = this.table(name);
       for (const record of content.records) table.add(record);
-      for (const id of content.deleted) table.deleted.add(id);
+      for (const entry of content.deleted) {
+        const record = typeof entry === 'string' ? { Id: entry, IsDeleted: true } : entry;
+        table.deleted.set(record.Id, record);
+      }
     }
   }
 }

@@ -204,7 +204,12 @@ export class OrgHttpServer {
       }
       const result = executeSoql(
         parseSoql(q),
-        { schemas: org.schemas, records: (name) => org.data.records(name), recordById: (id) => org.data.get(id) },
+        {
+          schemas: org.schemas,
+          // queryAll also reads the recycle bin.
+          records: (name) => (segments[0] === 'queryAll' ? org.data.recordsWithDeleted(name) : org.data.records(name)),
+          recordById: (id) => org.data.get(id),
+        },
         version,
       );
       const batch = /batchSize=(\d+)/i.exec(String(req.headers['sforce-query-options'] ?? ''));

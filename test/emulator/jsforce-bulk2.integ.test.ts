@@ -157,6 +157,17 @@ describe('jsforce 3 against the org emulator over HTTP', () => {
       'INVALID_CROSS_REFERENCE_KEY:invalid cross reference id:--',
     ]);
     expect(await count(conn, 'SELECT COUNT() FROM Contact')).toBe(1);
+    // queryAll also reads the recycle bin: the soft-deleted record, not the hard-deleted one.
+    const all = await conn.query<{ Id: string; IsDeleted: boolean; Title: string }>(
+      'SELECT Id, IsDeleted, Title FROM Contact ORDER BY Id',
+      { scanAll: true },
+    );
+    expect(all.records.map((r) => [r.Id, r.IsDeleted, r.Title])).toEqual([
+      [ids[0], true, 'CTO'],
+      [ids[2], false, null],
+    ]);
+    const binned = await conn.query('SELECT COUNT() FROM Contact WHERE IsDeleted = true', { scanAll: true });
+    expect(binned.totalSize).toBe(1);
   });
 
   test('an aborted job returns its records as unprocessed', async () => {
