@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import {
   DecryptionFailure,
   GetSecretValueCommand,
@@ -45,6 +46,17 @@ export class SecretFormatError extends Error {
   }
 }
 
+/** A local secret file (`sfetl load --secret-file`) that cannot be read. Its content is never part of the message. */
+export class SecretFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`Secret file "${path}" ${problem}; pass the path of a readable JSON file with the org's credentials.`);
+    this.name = 'SecretFileError';
+  }
+}
+
 /** Describes a parsed value without revealing it. */
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
@@ -79,6 +91,26 @@ export async function readSecretJson(
     }
     throw error;
   }
+  return parseSecretText(text, secretId);
+}
+
+/**
+ * Reads the credentials from a local JSON file instead of Secrets Manager: the local override for a laptop
+ * or the embedded default (`sfetl load --secret-file`). Same content and checks as a secret.
+ */
+export async function readSecretJsonFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SecretFileError(path, code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`);
+  }
+  return parseSecretText(text, `file:${path}`);
+}
+
+/** The secret's text as a JSON object; errors name the source, never the value (JSON.parse quotes input). */
+function parseSecretText(text: string | undefined, secretId: string): Record<string, unknown> {
   if (text === undefined || text.trim() === '') throw new SecretFormatError(secretId, 'has an empty value');
   let value: unknown;
   try {

@@ -1,7 +1,9 @@
 import {
   createAwsClients,
   readSecretJson,
+  readSecretJsonFile,
   SecretAccessDeniedError,
+  SecretFileError,
   SecretFormatError,
   SecretNotFoundError,
 } from '../aws';
@@ -66,6 +68,7 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     config: { type: 'string' },
     'dry-run': { type: 'boolean' },
     'confirm-env': { type: 'string' },
+    'secret-file': { type: 'string' },
     output: { type: 'string' },
     force: { type: 'boolean' },
     help: { type: 'boolean' },
@@ -94,10 +97,13 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     env,
     maxAttempts: Math.max(3, config.limits.httpAttempts),
   });
-  const secret = await guard(() => readSecretJson(aws.secrets, environment.auth.secretId));
-  const credentials = await guard(async () =>
-    parseCredentials(environment.auth.type, secret, environment.auth.secretId),
+  // --secret-file is the local override: the same JSON in a file, for a laptop without Secrets Manager.
+  const secretFile = args['secret-file'];
+  const secretSource = secretFile === undefined ? environment.auth.secretId : `file:${secretFile}`;
+  const secret = await guard(() =>
+    secretFile === undefined ? readSecretJson(aws.secrets, environment.auth.secretId) : readSecretJsonFile(secretFile),
   );
+  const credentials = await guard(async () => parseCredentials(environment.auth.type, secret, secretSource));
   const api = new SalesforceApi({
     instanceUrl: environment.instanceUrl,
     loginUrl: environment.loginUrl,
@@ -172,7 +178,12 @@ function toCliError(e: unknown): unknown {
   if (e instanceof CliError) return e;
   if (e instanceof ConfigError) return new CliError(`${e.message}\n${messages.fixConfig(e.source)}`);
   if (e instanceof EnvironmentSelectionError || e instanceof ObjectSelectionError) return new CliError(e.message);
-  if (e instanceof SecretNotFoundError || e instanceof SecretAccessDeniedError || e instanceof SecretFormatError) {
+  if (
+    e instanceof SecretNotFoundError ||
+    e instanceof SecretAccessDeniedError ||
+    e instanceof SecretFormatError ||
+    e instanceof SecretFileError
+  ) {
     return new CliError(e.message);
   }
   if (e instanceof CredentialsFormatError) return new CliError(e.message);

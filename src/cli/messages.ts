@@ -46,6 +46,8 @@ export const messages = {
     '  --run-id <id>           the run id used in log paths (default: time-based)',
     '  --dry-run               check everything and parse every row; create no job, write no log',
     '  --confirm-env <name>    required to load into a protected environment (prod)',
+    '  --secret-file <path>    read the org credentials from this local JSON file instead of the',
+    "                          environment's Secrets Manager secret (same content; for a laptop)",
     '  --force                 load files again that an earlier run already loaded',
     '  --output <text|json>    progress for a person or JSON lines (default: text on a terminal)',
     '',

@@ -143,6 +143,38 @@ describe('no secret value in output, logs, manifests or errors', () => {
     expect(text.code).toBe(0);
   });
 
+  test('--secret-file: the credentials come from a local file instead of Secrets Manager', async () => {
+    // The env's secret does not exist: without the override the load stops at the secret. A file of its
+    // own: dev has loaded `contacts` already, and a loaded file is not loaded again.
+    const source = await stack.putSource('no-secrets/secret-file.csv', contactsWithBadRows(500, {}).csv);
+    const cfg = config('secret-file', source, (c) => (c.environments.dev.auth.secretId = 'sfetl/not-created'));
+    const without = await load('secret file: none', ['--config', cfg, '--env', 'dev']);
+    expect(without.code).toBe(1);
+    expect(without.err).toContain('Secret "sfetl/not-created" was not found in AWS Secrets Manager');
+
+    const dev = stack.description.orgs.dev!;
+    await fetch(`${dev.controlUrl}/reset`, { method: 'POST' });
+    const file = join(stack.dir, 'dev-credentials.json');
+    writeFileSync(file, JSON.stringify({ clientId: dev.clientId, clientSecret: dev.clientSecret }));
+    const withFile = await load('secret file', ['--config', cfg, '--env', 'dev', '--secret-file', file]);
+    expect(withFile.err).toBe('');
+    expect(withFile.code).toBe(0);
+    expect((await stack.orgQuery('dev', 'SELECT COUNT() FROM Contact')).totalSize).toBe(500);
+
+    const missing = await load('secret file: missing', [
+      ...['--config', cfg, '--env', 'dev', '--secret-file', join(stack.dir, 'nowhere.json')],
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/Secret file ".*nowhere\.json" does not exist; pass the path of a readable JSON file/);
+
+    const notJson = join(stack.dir, 'not-json-credentials.txt');
+    writeFileSync(notJson, `clientSecret=${dev.clientSecret}`);
+    const broken = await load('secret file: not JSON', ['--config', cfg, '--env', 'dev', '--secret-file', notJson]);
+    expect(broken.code).toBe(1);
+    expect(broken.err).toMatch(/Secret "file:.*not-json-credentials\.txt" is not valid JSON/);
+    expect(broken.err.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
   test('a load with JWT bearer credentials', async () => {
     const result = await load('jwt', ['--config', config('jwt', contacts), '--env', 'uat', '--output', 'json']);
     expect(result.err).toBe('');
