@@ -14,6 +14,9 @@ On EMR: ``spark-submit log_to_hive.py --logs s3://<bucket>/<prefix> --database <
 with the Glue Data Catalog as metastore. Locally (``sfetl publish``): ``python log_to_hive.py --local-hive-dir
 .sfetl/hive --s3-endpoint http://127.0.0.1:<port> --jars …`` runs local Spark with a Derby metastore.
 
+The report's row counts are read from each table after its write (``COUNT(*)`` by env, run and status) and
+checked against the rows of the logs the table is made of; a table that holds other counts stops the job.
+
 Everything above ``main`` is a function of its arguments; the SparkSession is made and I/O starts only when
 the file runs as a script.
 """
@@ -55,6 +58,8 @@ STATE_VERSION = 1
 
 Partition = Tuple[str, str]
 """(env, run_id) of a table partition."""
+RowCounts = Mapping[Tuple[str, str, str], int]
+"""Rows by (env, run_id, status)."""
 
 _SEGMENT = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 _LOG_PATH = re.compile(
@@ -88,6 +93,41 @@ class LogFileError(PublishError):
             "restore it from the run's results or move it away, then publish again"
         )
         self.path = path
+
+
+@dataclass(frozen=True)
+class CountDifference:
+    """Rows of one (env, run_id, status) that the logs and the table count differently."""
+
+    env: str
+    run_id: str
+    status: str
+    in_logs: int
+    in_table: int
+
+
+class CountMismatchError(PublishError):
+    """After the publish, the table does not hold the rows of its logs.
+
+    A write lost rows, or something else changed the table's files (deleted them, or added rows).
+    """
+
+    #: Differences named in the message; the rest are counted.
+    SHOWN = 3
+
+    def __init__(self, table: str, differences: Sequence[CountDifference]) -> None:
+        shown = "; ".join(
+            f"env={d.env} run_id={d.run_id} {d.status}: {d.in_table} in the table, {d.in_logs} in the logs"
+            for d in differences[: self.SHOWN]
+        )
+        more = f"; {len(differences) - self.SHOWN} more" if len(differences) > self.SHOWN else ""
+        super().__init__(
+            f"table {table} does not hold the rows of its logs after the publish ({shown}{more}); "
+            "publish again with --mode full to rewrite it from its logs, and if the counts still differ, "
+            "check the table's storage location"
+        )
+        self.table = table
+        self.differences = list(differences)
 
 
 # --- discovery ----------------------------------------------------------------------------------------------
@@ -279,12 +319,34 @@ def state_from_json(text: Optional[str]) -> Dict[Partition, PartitionState]:
         return {}
 
 
-def counts_by_env_and_status(state: Mapping[Partition, PartitionState]) -> List[Dict[str, object]]:
+def expected_counts(state: Mapping[Partition, PartitionState]) -> Dict[Tuple[str, str, str], int]:
+    """Rows by (env, run_id, status) that the table must hold: those of the logs its partitions were written from."""
+    return {
+        (env, run_id, status): rows
+        for (env, run_id), s in state.items()
+        for status, rows in s.rows.items()
+        if rows > 0
+    }
+
+
+def count_differences(expected: RowCounts, actual: RowCounts) -> List[CountDifference]:
+    """Every (env, run_id, status) whose rows differ, sorted; a key one side lacks has 0 rows there."""
+    differences = []
+    for key in sorted(set(expected) | set(actual)):
+        in_logs, in_table = expected.get(key, 0), actual.get(key, 0)
+        if in_logs != in_table:
+            differences.append(CountDifference(*key, in_logs=in_logs, in_table=in_table))
+    return differences
+
+
+def counts_by_env_and_status(counts: RowCounts) -> List[Dict[str, object]]:
+    """The report's counts: rows by env and status, sorted; a pair without rows is left out."""
     totals: Dict[Tuple[str, str], int] = {}
-    for (env, _), s in state.items():
-        for status, rows in s.rows.items():
-            totals[(env, status)] = totals.get((env, status), 0) + rows
-    return [{"env": env, "status": status, "rows": rows} for (env, status), rows in sorted(totals.items())]
+    for (env, _, status), rows in counts.items():
+        totals[(env, status)] = totals.get((env, status), 0) + rows
+    return [
+        {"env": env, "status": status, "rows": rows} for (env, status), rows in sorted(totals.items()) if rows > 0
+    ]
 
 
 def parse_partition_spec(spec: str) -> Partition:
@@ -311,6 +373,11 @@ def create_table_sql(table: str, columns: Sequence[str]) -> str:
 
 def add_columns_sql(table: str, columns: Sequence[str]) -> str:
     return f"ALTER TABLE {table} ADD COLUMNS ({', '.join(f'{quote_identifier(c)} STRING' for c in columns)})"
+
+
+def count_rows_sql(table: str) -> str:
+    """Rows by partition and status: ``env`` and ``run_id`` are partition values, ``status`` one small column."""
+    return f"SELECT env, run_id, status, COUNT(*) AS n FROM {table} GROUP BY env, run_id, status"
 
 
 def drop_partitions_sql(table: str, partitions: Sequence[Partition]) -> str:
@@ -497,7 +564,7 @@ class TableReport:
     rows_written: int
     counts: List[Dict[str, object]]
     seconds: float
-    #: Seconds per step: inspect (table, partitions, state), footers, ddl, write, drop, state.
+    #: Seconds per step: inspect (table, partitions, state), footers, ddl, write, drop, count, state.
     steps: Dict[str, float]
 
     def to_json(self) -> Dict[str, object]:
@@ -566,6 +633,11 @@ def parse_describe(rows: Sequence[Tuple[str, str]]) -> TableDescription:
 
 def describe_table(spark: SparkSession, table: str) -> TableDescription:
     return parse_describe([(r.col_name, r.data_type) for r in spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect()])
+
+
+def count_rows(spark: SparkSession, table: str) -> Dict[Tuple[str, str, str], int]:
+    """What the table holds now, by (env, run_id, status); call after ``refreshTable`` so new files are seen."""
+    return {(r.env, r.run_id, r.status): int(r.n) for r in spark.sql(count_rows_sql(table)).collect()}
 
 
 def write_partitions(spark: SparkSession, table: str, rows: DataFrame) -> None:
@@ -652,6 +724,13 @@ def publish_table(
         spark.sql(drop_partitions_sql(table, drop))
     spark.catalog.refreshTable(table)
     laps.lap("drop")
+    # The report gives what the table holds, not what the job meant to write. The check comes before the
+    # state is recorded: after a failed check, what this publish wrote still counts as changed next time.
+    in_table = count_rows(spark, table)
+    differences = count_differences(expected_counts(new_state), in_table)
+    if differences:
+        raise CountMismatchError(f"{database}.{files[0].table}", differences)
+    laps.lap("count")
     if write or drop or mode == "full" or not exists:
         write_text(spark, f"{description.location}/{STATE_FILE}", state_to_json(new_state))
     laps.lap("state")
@@ -664,7 +743,7 @@ def publish_table(
         partitions_written=len(write),
         partitions_dropped=len(drop),
         rows_written=sum(sum(new_state[p].rows.values()) for p in write),
-        counts=counts_by_env_and_status(new_state),
+        counts=counts_by_env_and_status(in_table),
         seconds=time.monotonic() - started,
         steps=laps.seconds,
     )

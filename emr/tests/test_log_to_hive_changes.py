@@ -91,6 +91,48 @@ def test_the_table_is_never_dropped_and_keeps_what_others_set_on_it(spark, tmp_p
     assert spark.sql("SELECT COUNT(*) FROM kept.contact WHERE email = 'a@b.c'").first()[0] == 1
 
 
+def test_a_write_that_loses_rows_stops_the_job_naming_the_table_and_records_no_state(spark, tmp_path, monkeypatch):
+    logs = tmp_path / "logs"
+    _contacts(logs, "r1", "dev", "20250101120000", 0, 5)
+    _contacts(logs, "r1", "dev", "20250101120000", 5, 2, status="failure")
+    write = log_to_hive.write_partitions
+    monkeypatch.setattr(
+        log_to_hive, "write_partitions", lambda s, table, rows: write(s, table, rows.where("status = 'success'"))
+    )
+    with pytest.raises(log_to_hive.CountMismatchError) as error:
+        log_to_hive.publish(spark, str(logs), "lossy")
+    assert str(error.value).startswith(
+        "table lossy.contact does not hold the rows of its logs after the publish "
+        "(env=dev run_id=r1 failure: 0 in the table, 2 in the logs); publish again with --mode full"
+    )
+    assert not (_location(spark, "lossy.contact") / log_to_hive.STATE_FILE).exists()
+
+    monkeypatch.setattr(log_to_hive, "write_partitions", write)
+    report = log_to_hive.publish(spark, str(logs), "lossy", mode="incremental")
+    assert report["tables"][0]["partitionsWritten"] == 1
+    assert report["tables"][0]["counts"] == [
+        {"env": "dev", "status": "failure", "rows": 2},
+        {"env": "dev", "status": "success", "rows": 5},
+    ]
+
+
+def test_counts_come_from_the_table_so_files_lost_from_an_untouched_partition_stop_incremental(spark, tmp_path):
+    logs = tmp_path / "logs"
+    _contacts(logs, "r1", "dev", "20250101120000", 0, 5)
+    _contacts(logs, "r2", "qa", "20250102120000", 5, 4)
+    log_to_hive.publish(spark, str(logs), "lost", mode="incremental")
+    for data in (_location(spark, "lost.contact") / "env=qa" / "run_id=r2").glob("part-*"):
+        data.unlink()
+
+    with pytest.raises(log_to_hive.CountMismatchError, match="env=qa run_id=r2 success: 0 in the table, 4 in the logs"):
+        log_to_hive.publish(spark, str(logs), "lost", mode="incremental")
+    report = log_to_hive.publish(spark, str(logs), "lost", mode="full")
+    assert report["tables"][0]["counts"] == [
+        {"env": "dev", "status": "success", "rows": 5},
+        {"env": "qa", "status": "success", "rows": 4},
+    ]
+
+
 def test_a_corrupt_footer_stops_the_job_naming_the_file(spark, tmp_path):
     logs = tmp_path / "logs"
     _contacts(logs, "r1", "dev", "20250101120000", 0, 5)

@@ -195,17 +195,54 @@ def test_fingerprints_ignore_order_and_see_names_sizes_and_directories():
     assert job.fingerprint([a]) != job.fingerprint([_file(name="p0.parquet", created_time="20250101120001")])
 
 
-def test_counts_by_env_and_status_add_up_the_partitions():
-    state = {
-        ("dev", "r1"): PartitionState("x", {"success": 3, "failure": 1}),
-        ("dev", "r2"): PartitionState("y", {"success": 2}),
-        ("qa", "r1"): PartitionState("z", {"failure": 4}),
-    }
-    assert job.counts_by_env_and_status(state) == [
+def test_counts_by_env_and_status_add_up_the_runs_and_leave_out_pairs_without_rows():
+    in_table = {("dev", "r1", "success"): 3, ("dev", "r1", "failure"): 1, ("dev", "r2", "success"): 2}
+    in_table.update({("qa", "r1", "failure"): 4, ("qa", "r1", "success"): 0})
+    assert job.counts_by_env_and_status(in_table) == [
         {"env": "dev", "status": "failure", "rows": 1},
         {"env": "dev", "status": "success", "rows": 5},
         {"env": "qa", "status": "failure", "rows": 4},
     ]
+
+
+def test_the_expected_counts_are_the_recorded_rows_of_each_partition_without_zeros():
+    state = {
+        ("dev", "r1"): PartitionState("x", {"success": 3, "failure": 0}),
+        ("qa", "r1"): PartitionState("z", {"failure": 4}),
+        ("qa", "r2"): PartitionState("e", {}),
+    }
+    assert job.expected_counts(state) == {("dev", "r1", "success"): 3, ("qa", "r1", "failure"): 4}
+
+
+def test_counts_that_agree_give_no_differences():
+    counts = {("dev", "r1", "success"): 3, ("qa", "r1", "failure"): 4}
+    assert job.count_differences(counts, dict(counts)) == []
+    assert job.count_differences({}, {}) == []
+
+
+def test_lost_extra_and_missing_rows_are_differences_in_order():
+    expected = {("dev", "r1", "success"): 10, ("dev", "r1", "failure"): 2, ("qa", "r1", "success"): 5}
+    in_table = {("dev", "r1", "success"): 7, ("qa", "r1", "success"): 5, ("uat", "r9", "success"): 1}
+    assert job.count_differences(expected, in_table) == [
+        job.CountDifference("dev", "r1", "failure", in_logs=2, in_table=0),
+        job.CountDifference("dev", "r1", "success", in_logs=10, in_table=7),
+        job.CountDifference("uat", "r9", "success", in_logs=0, in_table=1),
+    ]
+
+
+def test_a_count_mismatch_is_one_line_naming_the_table_the_partitions_and_what_to_do():
+    differences = [job.CountDifference("dev", f"r{i}", "success", in_logs=10, in_table=i) for i in range(5)]
+    error = job.CountMismatchError("sfetl.contact", differences)
+    assert isinstance(error, job.PublishError)
+    assert (error.table, error.differences) == ("sfetl.contact", differences)
+    assert str(error) == (
+        "table sfetl.contact does not hold the rows of its logs after the publish "
+        "(env=dev run_id=r0 success: 0 in the table, 10 in the logs; "
+        "env=dev run_id=r1 success: 1 in the table, 10 in the logs; "
+        "env=dev run_id=r2 success: 2 in the table, 10 in the logs; 2 more); "
+        "publish again with --mode full to rewrite it from its logs, and if the counts still differ, "
+        "check the table's storage location"
+    )
 
 
 # --- SQL and Spark's answers ---
@@ -219,6 +256,9 @@ def test_partition_specs_and_sql_text():
         "PARTITIONED BY (`env` STRING, `run_id` STRING) STORED AS PARQUET"
     )
     assert job.add_columns_sql("t", ["title"]) == "ALTER TABLE t ADD COLUMNS (`title` STRING)"
+    assert job.count_rows_sql("`d`.`t`") == (
+        "SELECT env, run_id, status, COUNT(*) AS n FROM `d`.`t` GROUP BY env, run_id, status"
+    )
     assert job.drop_partitions_sql("t", [("dev", "r1"), ("qa", "it's")]) == (
         "ALTER TABLE t DROP IF EXISTS PARTITION (env = 'dev', run_id = 'r1'), "
         "PARTITION (env = 'qa', run_id = 'it\\'s')"

@@ -26,7 +26,7 @@ export interface PublishedTable {
   readonly rowsWritten: number;
   readonly counts: readonly { env: string; status: string; rows: number }[];
   readonly seconds: number;
-  /** Seconds per step: inspect, footers, ddl, write, drop, state. */
+  /** Seconds per step: inspect, footers, ddl, write, drop, count, state. */
   readonly steps: Readonly<Record<string, number>>;
 }
 
