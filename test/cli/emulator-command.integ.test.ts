@@ -1,208 +1,24 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { accessToken, api, bulkInsert, query, token } from '../support/emulator-client';
+import {
+  answers,
+  freePort,
+  killRunningEmulators,
+  lines,
+  REPO_ROOT,
+  runToExit,
+  startEmulator,
+} from '../support/emulator-process';
 
-/** `sfetl emulator` as a person runs it: its own process, started from the repository root. */
-const REPO_ROOT = resolve(__dirname, '../..');
-/** The project's Node 22 (the `node` devDependency), whatever `node` is first on PATH. */
-const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
 const CONFIG_DIR = join(REPO_ROOT, 'test', 'fixtures', 'emulator', 'config');
-const READY_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 5_000;
-
-interface OrgEndpoint {
-  readonly name: string;
-  readonly instanceUrl: string;
-  readonly loginUrl: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly controlUrl: string;
-}
-
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-/** A running emulator process and what it printed. */
-class EmulatorRun {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<Exit>;
-
-  constructor(readonly child: ChildProcess) {
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    // 'close', not 'exit': by then stdout and stderr are read to their end.
-    this.exited = new Promise((done) => child.once('close', (code, signal) => done({ code, signal })));
-  }
-
-  /** The orgs of the one JSON line the emulator prints when it is ready. */
-  async ready(): Promise<Record<string, OrgEndpoint>> {
-    const line = await new Promise<string>((done, fail) => {
-      const timer = setTimeout(
-        () => fail(new Error(`no JSON line within ${READY_TIMEOUT_MS} ms; stderr: ${this.stderr}`)),
-        READY_TIMEOUT_MS,
-      );
-      const check = () => {
-        const end = this.stdout.indexOf('\n');
-        if (end < 0) return;
-        clearTimeout(timer);
-        this.child.stdout!.off('data', check);
-        done(this.stdout.slice(0, end));
-      };
-      this.child.stdout!.on('data', check);
-      void this.exited.then(({ code }) => {
-        clearTimeout(timer);
-        fail(new Error(`the emulator exited with code ${code} before it was ready; stderr: ${this.stderr}`));
-      });
-      check();
-    });
-    return (JSON.parse(line) as { orgs: Record<string, OrgEndpoint> }).orgs;
-  }
-
-  /** SIGTERM, as a supervisor stops it; fails when it takes longer than a few seconds. */
-  stop(): Promise<Exit> {
-    this.child.kill('SIGTERM');
-    return within(this.exited, STOP_TIMEOUT_MS, 'the emulator did not stop after SIGTERM');
-  }
-}
-
-const running = new Set<EmulatorRun>();
-
-function startEmulator(args: readonly string[]): EmulatorRun {
-  const run = new EmulatorRun(
-    spawn(NODE, ['bin/sfetl.js', 'emulator', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
-  running.add(run);
-  void run.exited.then(() => running.delete(run));
-  return run;
-}
-
-/** Runs `sfetl emulator <args>` to its end: for the command lines that must be refused. */
-async function runToExit(
-  args: readonly string[],
-): Promise<Exit & { readonly stdout: string; readonly stderr: string }> {
-  const run = startEmulator(args);
-  const exit = await within(run.exited, READY_TIMEOUT_MS, `sfetl emulator ${args.join(' ')} did not exit`);
-  return { ...exit, stdout: run.stdout, stderr: run.stderr };
-}
 
 // A test that fails half-way must not leave an emulator behind.
-afterEach(async () => {
-  for (const run of running) {
-    run.child.kill('SIGKILL');
-    await run.exited;
-  }
-});
-
-function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new Error(`${message} within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** A loopback port nobody listens on at this moment. */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** True when something accepts TCP connections at the URL's host and port. */
-function answers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((done) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
-}
-
-/** The OAuth 2.0 client-credentials flow against the org's login URL. */
-async function token(org: OrgEndpoint, clientId = org.clientId, clientSecret = org.clientSecret) {
-  const response = await fetch(`${org.loginUrl}/services/oauth2/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, string> };
-}
-
-async function accessToken(org: OrgEndpoint): Promise<string> {
-  const { status, body } = await token(org);
-  expect(status).toBe(200);
-  return body.access_token!;
-}
-
-/** One REST call with a bearer token; the status and the body (JSON or text). */
-async function api(
-  org: OrgEndpoint,
-  bearer: string,
-  path: string,
-  init: { method?: string; json?: unknown; csv?: string } = {},
-) {
-  const response = await fetch(`${org.instanceUrl}/services/data/v66.0${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      Authorization: `Bearer ${bearer}`,
-      ...(init.json !== undefined ? { 'Content-Type': 'application/json' } : {}),
-      ...(init.csv !== undefined ? { 'Content-Type': 'text/csv' } : {}),
-    },
-    body: init.json !== undefined ? JSON.stringify(init.json) : init.csv,
-  });
-  const text = await response.text();
-  const isJson = (response.headers.get('content-type') ?? '').includes('json');
-  return { status: response.status, body: (isJson && text !== '' ? JSON.parse(text) : text) as any };
-}
-
-/** A small Bulk API 2.0 insert: create, upload, close, poll until JobComplete. */
-async function bulkInsert(org: OrgEndpoint, bearer: string, object: string, csv: string): Promise<string> {
-  const created = await api(org, bearer, '/jobs/ingest', {
-    method: 'POST',
-    json: { object, operation: 'insert', contentType: 'CSV', lineEnding: 'LF' },
-  });
-  expect(created.status).toBe(200);
-  const jobId = created.body.id as string;
-  expect((await api(org, bearer, `/jobs/ingest/${jobId}/batches`, { method: 'PUT', csv })).status).toBe(201);
-  expect(
-    (await api(org, bearer, `/jobs/ingest/${jobId}`, { method: 'PATCH', json: { state: 'UploadComplete' } })).status,
-  ).toBe(200);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const job = await api(org, bearer, `/jobs/ingest/${jobId}`);
-    if (job.body.state === 'JobComplete') return jobId;
-    if (job.body.state === 'Failed' || job.body.state === 'Aborted' || Date.now() > deadline) {
-      throw new Error(`job ${jobId} ended ${job.body.state}: ${job.body.errorMessage ?? ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function query(org: OrgEndpoint, bearer: string, soql: string) {
-  const result = await api(org, bearer, `/query?q=${encodeURIComponent(soql)}`);
-  expect(result.status).toBe(200);
-  return result.body as { totalSize: number; records: Record<string, unknown>[] };
-}
+afterEach(killRunningEmulators);
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function lines(text: string): string[] {
-  return text.split('\n').filter((l) => l !== '');
 }
 
 describe('sfetl emulator', () => {
