@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { csvRows } from './csv-rows';
+import { csvRows, CsvRowSpan, CsvSyntaxError } from './csv-rows';
 import { FaultInjector } from './fault-injector';
 import { OrgData } from './org-data';
 import { RecordError } from './record-errors';
@@ -21,8 +21,11 @@ export type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' 
 
 const TERMINAL: readonly JobState[] = ['JobComplete', 'Failed', 'Aborted'];
 
-/** Salesforce's largest single upload: 100 MB of raw CSV (150 MB base64-encoded). */
-export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+/**
+ * Salesforce's largest single upload: "100 MB" of raw CSV (150 MB base64-encoded). Read as 100,000,000 bytes,
+ * the smaller reading and the loader's own limit, so a client that overshoots it is caught here.
+ */
+export const MAX_UPLOAD_BYTES = 100_000_000;
 
 /** Salesforce processes a job's records in transactions of this many records. */
 const CHUNK_RECORDS = 200;
@@ -58,6 +61,8 @@ interface IngestJob {
   totalProcessingTime: number;
   errorMessage?: string;
   header: string[];
+  /** The header record as uploaded (unprocessedrecords gives it back as it was sent). */
+  headerLine?: string;
   successLines: ResultLines;
   failedLines: ResultLines;
   unprocessedLines: ResultLines;
@@ -73,6 +78,7 @@ export type IngestJobSnapshot = Omit<
   object: string;
   externalIdFieldName?: string;
   data?: string;
+  /** Each result CSV's records as strings of whole lines (see `ResultLines.texts`). */
   successLines: string[];
   failedLines: string[];
   unprocessedLines: string[];
@@ -99,6 +105,8 @@ export class BulkIngest {
   private processedCount = 0;
   private readonly changeListeners: (() => void)[] = [];
   private stopWaiters: (() => void)[] = [];
+  /** Set by `halt`: processing stops at the next chunk boundary, as in a process that exits. */
+  private halted = false;
 
   constructor(
     private readonly schemas: SchemaRegistry,
@@ -284,15 +292,19 @@ export class BulkIngest {
 
   delete(id: string): void {
     const job = this.job(id);
-    if (!TERMINAL.includes(job.state) && job.state !== 'Open') {
+    // Salesforce deletes a job that is UploadComplete, JobComplete, Aborted or Failed; not Open or InProgress.
+    if (!TERMINAL.includes(job.state) && job.state !== 'UploadComplete') {
       throw new ApiError(
         400,
         'INVALIDJOBSTATE',
-        `Job ${job.id} is ${job.state}; only Open, JobComplete, Aborted or Failed jobs can be deleted.`,
+        `Job ${job.id} is ${job.state}; only UploadComplete, JobComplete, Aborted or Failed jobs can be deleted.`,
       );
     }
     job.abortRequested = true;
     this.jobs.delete(id);
+    // A job still waiting in the queue is never processed.
+    const queued = this.queue.indexOf(job);
+    if (queued > 0 || (queued === 0 && !this.processing)) this.queue.splice(queued, 1);
     this.changed();
   }
 
@@ -320,6 +332,8 @@ export class BulkIngest {
     if (job.abortRequested && this.isBeingProcessed(job)) {
       // Aborted while processing: the answer waits for the processor to stop at the next record.
       await new Promise<void>((resolve) => this.stopWaiters.push(resolve));
+      // Deleted while the answer waited.
+      if (!this.jobs.has(id)) throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
     }
     if (!TERMINAL.includes(job.state)) {
       throw new ApiError(
@@ -336,8 +350,7 @@ export class BulkIngest {
     if (kind === 'failed') {
       return [resultHeader(['sf__Id', 'sf__Error'], job.header, d) + eol, ...job.failedLines.buffers()];
     }
-    const header = job.header.length > 0 ? job.header.map((h) => minimallyQuoted(h, d)).join(d) + eol : '';
-    return header === '' ? [] : [header, ...job.unprocessedLines.buffers()];
+    return job.headerLine === undefined ? [] : [job.headerLine + eol, ...job.unprocessedLines.buffers()];
   }
 
   private isBeingProcessed(job: IngestJob): boolean {
@@ -392,10 +405,14 @@ export class BulkIngest {
     this.processedCount += count;
   }
 
-  private finish(job: IngestJob, state: JobState, errorMessage?: string): void {
+  private releaseStopWaiters(): void {
     const waiters = this.stopWaiters;
     this.stopWaiters = [];
     for (const resolve of waiters) setImmediate(resolve);
+  }
+
+  private finish(job: IngestJob, state: JobState, errorMessage?: string): void {
+    this.releaseStopWaiters();
     job.state = state;
     if (errorMessage) job.errorMessage = errorMessage;
     job.systemModstamp = formatDateTime(this.clock());
@@ -410,29 +427,60 @@ export class BulkIngest {
   /** Marks every uploaded row unprocessed (a job aborted or failed before processing). */
   private unprocessAll(job: IngestJob): void {
     if (!job.data) return;
-    const data = job.data;
+    const text = job.data.toString('utf8');
     job.data = undefined;
-    const d = job.columnDelimiter;
-    let rows: string[][];
+    const span: CsvRowSpan = { start: 0, end: 0 };
+    this.unprocessRest(job, text, csvRows(text, job.columnDelimiter, span), span);
+  }
+
+  /**
+   * Keeps the rows `rows` has left as unprocessed, each as it was uploaded (`span` is where `rows` puts
+   * each row); the first becomes the header if the job has none yet. Unprocessed records are the uploaded
+   * bytes, not the values quoted again: a client that resubmits them sends what it sent.
+   */
+  private unprocessRest(job: IngestJob, text: string, rows: Iterator<string[]>, span: CsvRowSpan): void {
     try {
-      rows = [...csvRows(data.toString('utf8'), d)];
-    } catch {
-      // Unparsable data is returned as it was sent, line by line.
-      rows = data
-        .toString('utf8')
-        .split(/\r?\n/)
-        .filter((l) => l !== '')
-        .map((l) => [l]);
+      for (let next = rows.next(); !next.done; next = rows.next()) {
+        if (job.headerLine === undefined) {
+          job.header = next.value;
+          job.headerLine = text.slice(span.start, span.end);
+        } else {
+          job.unprocessedLines.push(text.slice(span.start, span.end) + '\n');
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof CsvSyntaxError)) throw err;
+      this.unprocessLines(job, text, span.end);
     }
-    job.header = rows.shift() ?? [];
-    job.unprocessedLines = new ResultLines(rows.map((r) => r.map((v) => minimallyQuoted(v, d)).join(d) + '\n'));
+  }
+
+  /** Keeps the text from `from` on as unprocessed line by line, as it was sent: data that cannot be parsed. */
+  private unprocessLines(job: IngestJob, text: string, from: number): void {
+    const rest = from === 0 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text.slice(from);
+    for (const line of rest.split(/\r?\n/)) {
+      if (line === '') continue;
+      if (job.headerLine === undefined) {
+        job.header = [line];
+        job.headerLine = line;
+      } else {
+        job.unprocessedLines.push(line + '\n');
+      }
+    }
+  }
+
+  /**
+   * Stops processing at the next chunk boundary and starts no other job, as an emulator process that
+   * exits would; the jobs keep their state, so a snapshot taken now resumes them on restart.
+   */
+  halt(): void {
+    this.halted = true;
   }
 
   private async drain(): Promise<void> {
     if (this.processing) return;
     this.processing = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.halted) {
         const job = this.queue[0]!;
         await this.process(job);
         this.queue.shift();
@@ -442,78 +490,104 @@ export class BulkIngest {
     }
   }
 
+  /**
+   * Applies a job's rows in chunks of 200 records. It pauses (for `recordsPerSecond`, or to let API calls
+   * in) only after a whole chunk and once after the last record it processes, never while it keeps the
+   * rest unprocessed: a snapshot, taken synchronously, therefore holds the records and results of exactly
+   * the first `numberRecordsProcessed` rows. A job restored InProgress goes on after those rows, so no row
+   * is applied twice.
+   */
   private async process(job: IngestJob): Promise<void> {
     if (job.state !== 'UploadComplete' || !job.data) return;
     const started = Date.now();
     job.state = 'InProgress';
     job.systemModstamp = formatDateTime(this.clock());
-    const data = job.data;
-    const d = job.columnDelimiter;
-    const lineEndingError = checkLineEnding(data, job.lineEnding);
+    const lineEndingError = checkLineEnding(job.data, job.lineEnding);
     if (lineEndingError) {
       this.unprocessAll(job);
       this.finish(job, 'Failed', lineEndingError);
       return;
     }
-    const rows = csvRows(data.toString('utf8'), d);
-    let processor: RecordProcessor | undefined;
-    const failAfter = this.faults.jobFailureThreshold();
+    const text = job.data.toString('utf8');
+    const span: CsvRowSpan = { start: 0, end: 0 };
+    const rows = csvRows(text, job.columnDelimiter, span);
+    let failAfter = this.faults.jobFailureThreshold();
     const perRecordDelay = this.options.recordsPerSecond ? 1000 / this.options.recordsPerSecond : 0;
     let inChunk = 0;
     let stopped: 'abort' | 'fail' | 'quota' | undefined;
     try {
-      for (const row of rows) {
-        if (!processor) {
-          job.header = row;
-          try {
-            processor = new RecordProcessor(
-              this.data,
-              job.object,
-              job.operation,
-              planColumns(this.schemas, job.object, job.operation, row, job.externalIdField),
-              job.externalIdField,
-              this.userId,
-              this.clock,
-            );
-          } catch (err) {
-            if (!(err instanceof InvalidBatchError)) throw err;
-            job.data = data;
-            this.unprocessAll(job);
-            this.finish(job, 'Failed', err.message);
-            return;
-          }
-          continue;
+      const header = rows.next();
+      if (header.done) {
+        this.finish(job, 'JobComplete');
+        return;
+      }
+      job.header = header.value;
+      job.headerLine = text.slice(span.start, span.end);
+      let processor: RecordProcessor;
+      try {
+        processor = new RecordProcessor(
+          this.data,
+          job.object,
+          job.operation,
+          planColumns(this.schemas, job.object, job.operation, header.value, job.externalIdField),
+          job.externalIdField,
+          this.userId,
+          this.clock,
+        );
+      } catch (err) {
+        if (!(err instanceof InvalidBatchError)) throw err;
+        this.unprocessRest(job, text, rows, span);
+        this.finish(job, 'Failed', err.message);
+        return;
+      }
+      for (let done = 0; done < job.numberRecordsProcessed; done++) rows.next();
+      let next = rows.next();
+      for (; !next.done; next = rows.next()) {
+        if (job.abortRequested) {
+          stopped = 'abort';
+        } else if (failAfter !== undefined && job.numberRecordsProcessed >= failAfter) {
+          // Only a job that is failed here uses up one of failJobsCount.
+          if (this.faults.takeJobFailure()) stopped = 'fail';
+          else failAfter = undefined;
+        } else if (inChunk === 0 && this.recordsInLast24h() >= this.dailyLimit()) {
+          stopped = 'quota';
         }
-        if (!stopped) {
-          if (job.abortRequested) stopped = 'abort';
-          else if (failAfter !== undefined && job.numberRecordsProcessed >= failAfter) stopped = 'fail';
-          else if (inChunk === 0 && this.recordsInLast24h() >= this.dailyLimit()) stopped = 'quota';
-        }
-        if (stopped) {
-          job.unprocessedLines.push(row.map((v) => minimallyQuoted(v, d)).join(d) + '\n');
-          continue;
-        }
+        if (stopped) break;
         if (inChunk === 0) processor.startChunk();
-        this.processRow(job, processor, row);
+        this.processRow(job, processor, next.value);
         inChunk = (inChunk + 1) % CHUNK_RECORDS;
         if (inChunk === 0) {
           this.countProcessed(CHUNK_RECORDS);
           if (perRecordDelay > 0) await new Promise((r) => setTimeout(r, perRecordDelay * CHUNK_RECORDS));
           else await yieldToEventLoop();
+          if (this.halted) return;
         }
       }
+      if (inChunk > 0) {
+        this.countProcessed(inChunk);
+        if (perRecordDelay > 0) {
+          await new Promise((r) => setTimeout(r, perRecordDelay * inChunk));
+          if (this.halted) return;
+        }
+      }
+      if (!next.done) {
+        job.unprocessedLines.push(text.slice(span.start, span.end) + '\n');
+        this.unprocessRest(job, text, rows, span);
+      }
     } catch (err) {
+      // The rows from the one that cannot be parsed on were not processed.
+      if (err instanceof CsvSyntaxError) this.unprocessLines(job, text, span.end);
       job.totalProcessingTime = Date.now() - started;
       this.finish(job, 'Failed', `ClientInputError : ${(err as Error).message}`);
       return;
     }
-    if (inChunk > 0) {
-      this.countProcessed(inChunk);
-      if (perRecordDelay > 0) await new Promise((r) => setTimeout(r, perRecordDelay * inChunk));
-    }
     job.totalProcessingTime = Date.now() - started;
     if (job.abortRequested || stopped === 'abort') {
-      if (!this.jobs.has(job.id)) return;
+      if (!this.jobs.has(job.id)) {
+        // Deleted while it stopped: nothing to finish, but answers waiting for it are released.
+        this.releaseStopWaiters();
+        return;
+      }
       this.finish(job, 'Aborted');
     } else if (stopped === 'fail') {
       this.finish(
@@ -567,9 +641,9 @@ export class BulkIngest {
   snapshot(): IngestJobSnapshot[] {
     return [...this.jobs.values()].map(({ object, externalIdField, data, abortRequested: _, ...rest }) => ({
       ...rest,
-      successLines: rest.successLines.lines(),
-      failedLines: rest.failedLines.lines(),
-      unprocessedLines: rest.unprocessedLines.lines(),
+      successLines: rest.successLines.texts(),
+      failedLines: rest.failedLines.texts(),
+      unprocessedLines: rest.unprocessedLines.texts(),
       object: object.name,
       ...(externalIdField ? { externalIdFieldName: externalIdField.name } : {}),
       ...(data ? { data: data.toString('utf8') } : {}),
@@ -594,20 +668,29 @@ export class BulkIngest {
         data: data === undefined ? undefined : Buffer.from(data, 'utf8'),
         abortRequested: false,
       };
+      if (job.headerLine === undefined && job.header.length > 0) {
+        // Saved before the header line was kept: the header as its names, quoted where they must be.
+        job.headerLine = job.header.map((h) => minimallyQuoted(h, job.columnDelimiter)).join(job.columnDelimiter);
+      }
       this.jobs.set(job.id, job);
       this.jobCounter = Math.max(this.jobCounter, salesforceIdCounter(job.id) + 1);
-      // A job interrupted by a restart is processed again from its data, as Salesforce retries a batch.
       if (job.state === 'UploadComplete' || job.state === 'InProgress') {
+        // Interrupted by a restart: the records, results and counts saved with it agree (see `process`), and
+        // processing goes on after the rows already processed. Salesforce never applies a row twice.
         job.state = 'UploadComplete';
-        job.numberRecordsProcessed = 0;
-        job.numberRecordsFailed = 0;
-        job.successLines = new ResultLines();
-        job.failedLines = new ResultLines();
-        job.unprocessedLines = new ResultLines();
         this.queue.push(job);
+      } else if (job.state === 'Aborted' && job.data) {
+        // Aborted while processing and saved before it stopped: the rows after the processed ones are unprocessed.
+        const text = job.data.toString('utf8');
+        job.data = undefined;
+        const span: CsvRowSpan = { start: 0, end: 0 };
+        const rows = csvRows(text, job.columnDelimiter, span);
+        for (let done = 0; done <= job.numberRecordsProcessed; done++) rows.next();
+        this.unprocessRest(job, text, rows, span);
       }
     }
-    void this.drain();
+    // Processing starts once the org is built (and its changes are listened to), as after a close.
+    setImmediate(() => void this.drain());
   }
 }
 

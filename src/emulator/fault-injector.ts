@@ -156,13 +156,24 @@ export class FaultInjector {
     return !!this.config.rowLockRate && this.random() < this.config.rowLockRate;
   }
 
-  /** The record count after which a newly started job fails, if this job is one that fails. */
+  /**
+   * The record count after which a job starting now fails, while jobs are left to fail that way. Asking
+   * uses nothing up: a job smaller than that, or refused for its header, leaves the fault to the next one.
+   */
   jobFailureThreshold(): number | undefined {
-    const after = this.config.failJobAfterRecords;
-    if (after === undefined) return undefined;
-    if (this.config.failJobsCount !== undefined && this.failedJobs >= this.config.failJobsCount) return undefined;
+    return this.jobFailuresLeft() ? this.config.failJobAfterRecords : undefined;
+  }
+
+  /** Counts a job failed at the threshold against `failJobsCount`; false (do not fail it) when none is left. */
+  takeJobFailure(): boolean {
+    if (!this.jobFailuresLeft()) return false;
     this.failedJobs++;
-    return after;
+    return true;
+  }
+
+  private jobFailuresLeft(): boolean {
+    const { failJobAfterRecords, failJobsCount } = this.config;
+    return failJobAfterRecords !== undefined && (failJobsCount === undefined || this.failedJobs < failJobsCount);
   }
 }
 

@@ -110,6 +110,8 @@ export class OrgEmulator {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // Jobs stop between two chunks, as in a process that exits; the snapshot below resumes them on restart.
+    for (const { org } of this.servers) org.ingest.halt();
     for (const timer of this.saveTimers.values()) clearTimeout(timer);
     await Promise.all(this.servers.map((s) => s.close()));
     if (this.dataDir) for (const { org } of this.servers) this.save(org);

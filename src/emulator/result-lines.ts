@@ -11,20 +11,15 @@ export class ResultLines {
   private readonly chunks: Buffer[] = [];
   private pending: string[] = [];
   private pendingChars = 0;
-  private count = 0;
 
-  constructor(lines: Iterable<string> = []) {
-    for (const line of lines) this.push(line);
-  }
-
-  get length(): number {
-    return this.count;
+  /** @param texts earlier content (as `texts()` gave it): strings of whole lines. */
+  constructor(texts: Iterable<string> = []) {
+    for (const text of texts) this.push(text);
   }
 
   push(line: string): void {
     this.pending.push(line);
     this.pendingChars += line.length;
-    this.count++;
     if (this.pendingChars >= CHUNK_CHARS) this.flush();
   }
 
@@ -34,24 +29,13 @@ export class ResultLines {
     return this.chunks;
   }
 
-  /** The lines one by one (for snapshots): every line is a CSV record, so it ends at an LF outside quotes. */
-  lines(): string[] {
-    const out: string[] = [];
-    for (const chunk of this.buffers()) {
-      const text = chunk.toString('utf8');
-      let start = 0;
-      let quoted = false;
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (c === 0x22) {
-          quoted = !quoted;
-        } else if (c === 0x0a && !quoted) {
-          out.push(text.slice(start, i + 1));
-          start = i + 1;
-        }
-      }
-    }
-    return out;
+  /**
+   * The content as strings of whole lines (for snapshots). Not one string per line: an unprocessed record
+   * is echoed as it was uploaded, where an unquoted value may hold a `"`, so lines cannot be told apart
+   * again by counting quotes.
+   */
+  texts(): string[] {
+    return this.buffers().map((chunk) => chunk.toString('utf8'));
   }
 
   private flush(): void {

@@ -239,6 +239,20 @@ describe('upload and state machine', () => {
     expect(org.contacts()).toHaveLength(loaded);
   });
 
+  test('an upload of 100,000,001 bytes is refused with LIMIT_EXCEEDED; 100,000,000 bytes are accepted', () => {
+    const org = new TestOrg();
+    const tooBig = Buffer.alloc(100_000_001, 'x');
+    const err = apiError(() => org.ingest.upload(org.create(INSERT_CONTACTS), tooBig));
+    expect([err.status, err.errorCode, err.message]).toEqual([
+      413,
+      'LIMIT_EXCEEDED',
+      "The upload is 100000001 bytes; a job's data can be at most 100000000 bytes (100 MB). Split the data into several jobs.",
+    ]);
+    const id = org.create(INSERT_CONTACTS);
+    org.ingest.upload(id, tooBig.subarray(0, 100_000_000));
+    expect(org.state(id)).toBe('Open');
+  });
+
   test('CRLF data in an LF job fails the job', async () => {
     const org = new TestOrg();
     const id = org.submit(INSERT_CONTACTS, 'FirstName,LastName\r\nAda,Lovelace\r\n');
@@ -260,6 +274,7 @@ describe('restart', () => {
   test('a job created after a restart gets an id no restored job has', async () => {
     const before = new TestOrg();
     const ids = [1, 2, 3].map(() => before.create(INSERT_CONTACTS));
+    before.ingest.setState(ids[0]!, 'Aborted');
     before.ingest.delete(ids[0]!);
     const after = new TestOrg();
     after.ingest.restore(before.ingest.snapshot());
@@ -292,6 +307,49 @@ describe('result CSVs', () => {
     );
   });
 
+  test('unprocessedrecords of an aborted job are the uploaded bytes: header and rows as sent', async () => {
+    const org = new TestOrg();
+    const id = org.create(INSERT_CONTACTS);
+    const uploaded =
+      '"FirstName","Email",LastName\n' +
+      '"A","a@b.com",Lovelace\n' +
+      'Grace,"g@h.com","Hopper ""Amazing"", multi\nline"\n' +
+      '"",,"x"\n';
+    org.ingest.upload(id, Buffer.from(uploaded, 'utf8'));
+    org.ingest.setState(id, 'Aborted');
+    expect(await org.csv(id, 'unprocessed')).toBe(uploaded);
+  });
+
+  test('unprocessedrecords of a job failed mid-way are the uploaded bytes of the rows it did not reach', async () => {
+    const org = new TestOrg({}, { failJobAfterRecords: 1 });
+    const id = org.submit(
+      INSERT_CONTACTS,
+      '"FirstName",LastName\n"A",Lovelace\n"B","Hopper, ""Amazing""\nGrace"\nC,"Curie"\n',
+    );
+    expect(await org.finished(id)).toMatchObject({ state: 'Failed', numberRecordsProcessed: 1 });
+    expect(await org.csv(id, 'unprocessed')).toBe(
+      '"FirstName",LastName\n"B","Hopper, ""Amazing""\nGrace"\nC,"Curie"\n',
+    );
+  });
+
+  test('unprocessedrecords of a CRLF job end each record with LF, as every result CSV, and keep quoted CRLFs', async () => {
+    const org = new TestOrg();
+    const id = org.submit(
+      { ...INSERT_CONTACTS, lineEnding: 'CRLF' },
+      '"FirstName",LastName,Bogus\r\n"A","Love\r\nlace",1\r\nB,Hopper,"2"\r\n',
+    );
+    expect(await org.finished(id)).toMatchObject({ state: 'Failed' });
+    expect(await org.csv(id, 'unprocessed')).toBe('"FirstName",LastName,Bogus\n"A","Love\r\nlace",1\nB,Hopper,"2"\n');
+  });
+
+  test('unprocessedrecords of a job whose data cannot be parsed are its lines as sent', async () => {
+    const org = new TestOrg();
+    const id = org.create(INSERT_CONTACTS);
+    org.ingest.upload(id, Buffer.from('FirstName,LastName\nA,"Love\nB,Hopper\n', 'utf8'));
+    org.ingest.setState(id, 'Aborted');
+    expect(await org.csv(id, 'unprocessed')).toBe('FirstName,LastName\nA,"Love\nB,Hopper\n');
+  });
+
   test('a finished job without failures has a failedResults CSV with the header only', async () => {
     const org = new TestOrg();
     const id = org.submit(INSERT_CONTACTS, 'FirstName,LastName\nAda,Lovelace\n');
@@ -311,6 +369,25 @@ describe('processing limits and faults', () => {
     });
     expect(await org.csv(id, 'unprocessed')).toBe('FirstName,LastName\nFirst3,Last3\nFirst4,Last4\n');
     expect(org.contacts()).toHaveLength(3);
+  });
+
+  test('failJobsCount is used up only by a job that reaches failJobAfterRecords and is failed', async () => {
+    const org = new TestOrg({}, { failJobAfterRecords: 3, failJobsCount: 1 });
+    const small = org.submit(INSERT_CONTACTS, contactsCsv(3));
+    expect(await org.finished(small)).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 3 });
+    const badHeader = org.submit(INSERT_CONTACTS, 'FirstName,LastName,Bogus\nAda,Lovelace,x\nB,C,y\nD,E,z\nF,G,h\n');
+    expect(await org.finished(badHeader)).toMatchObject({
+      state: 'Failed',
+      errorMessage: 'InvalidBatch : Field name not found : Bogus',
+    });
+    const failing = org.submit(INSERT_CONTACTS, contactsCsv(5));
+    expect(await org.finished(failing)).toMatchObject({
+      state: 'Failed',
+      numberRecordsProcessed: 3,
+      errorMessage: expect.stringMatching(/^InternalServerError : /),
+    });
+    const after = org.submit(INSERT_CONTACTS, contactsCsv(5));
+    expect(await org.finished(after)).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 5 });
   });
 
   test('reaching dailyRecordLimit while processing fails the job with ExceededQuota', async () => {

@@ -198,15 +198,24 @@ describe('FaultInjector', () => {
     expect(Array.from({ length: 5 }, () => injector.jobFailureThreshold())).toEqual([10, 10, 10, 10, 10]);
   });
 
-  test('jobFailureThreshold fails only the first failJobsCount jobs', () => {
+  test('asking for jobFailureThreshold uses up no failJobsCount: only a job failed at it does', () => {
     const injector = new FaultInjector({ failJobAfterRecords: 10, failJobsCount: 2 });
-    expect(Array.from({ length: 4 }, () => injector.jobFailureThreshold())).toEqual([10, 10, undefined, undefined]);
+    expect(Array.from({ length: 3 }, () => injector.jobFailureThreshold())).toEqual([10, 10, 10]);
+    expect(injector.takeJobFailure()).toBe(true);
+    expect(injector.jobFailureThreshold()).toBe(10);
+    expect(injector.takeJobFailure()).toBe(true);
+    expect([injector.jobFailureThreshold(), injector.takeJobFailure()]).toEqual([undefined, false]);
+  });
+
+  test('takeJobFailure is false without failJobAfterRecords', () => {
+    expect(new FaultInjector({ failJobsCount: 2 }).takeJobFailure()).toBe(false);
   });
 
   test('configure restarts the count of failed jobs', () => {
     const config: FaultConfig = { failJobAfterRecords: 10, failJobsCount: 1 };
     const injector = new FaultInjector(config);
-    injector.jobFailureThreshold();
+    injector.takeJobFailure();
+    expect(injector.jobFailureThreshold()).toBeUndefined();
     injector.configure(config);
     expect(injector.jobFailureThreshold()).toBe(10);
   });

@@ -99,6 +99,52 @@ describe('the org emulator over HTTP: REST, Bulk API 2.0 and control endpoints',
       expect(done).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 400, numberRecordsFailed: 0 });
       expect((await api(slow, slowBearer, `/jobs/ingest/${id}`, { method: 'DELETE' })).status).toBe(204);
     });
+
+    test('an Open job is refused; an UploadComplete job waiting in the queue is deleted and never processed', async () => {
+      const open = await openJob(dev, bearer, { object: 'Contact', operation: 'insert' }, contactsCsv(2));
+      const refused = await api(dev, bearer, `/jobs/ingest/${open}`, { method: 'DELETE' });
+      expect(refused).toEqual({
+        status: 400,
+        body: [{ errorCode: 'INVALIDJOBSTATE', message: expect.stringMatching(new RegExp(`^Job ${open} is Open;`)) }],
+      });
+
+      // On the slow org, a second job waits UploadComplete behind the first.
+      emulator.org('slow').reset();
+      const slow = emulator.orgs.slow!;
+      const slowBearer = await accessToken(slow);
+      const first = await openJob(slow, slowBearer, { object: 'Contact', operation: 'insert' }, contactsCsv(200));
+      const second = await openJob(slow, slowBearer, { object: 'Contact', operation: 'insert' }, contactsCsv(5, 500));
+      for (const id of [first, second]) {
+        await api(slow, slowBearer, `/jobs/ingest/${id}`, { method: 'PATCH', json: { state: 'UploadComplete' } });
+      }
+      expect((await api(slow, slowBearer, `/jobs/ingest/${second}`)).body.state).toBe('UploadComplete');
+      expect(await api(slow, slowBearer, `/jobs/ingest/${second}`, { method: 'DELETE' })).toEqual({
+        status: 204,
+        body: '',
+      });
+      await jobInState(slow, slowBearer, first, ['JobComplete']);
+      const counted = await api(slow, slowBearer, `/query?q=${encodeURIComponent('SELECT COUNT() FROM Contact')}`);
+      expect(counted).toMatchObject({ status: 200, body: { totalSize: 200 } });
+      await api(slow, slowBearer, `/jobs/ingest/${first}`, { method: 'DELETE' });
+      emulator.org('slow').reset();
+    });
+
+    test('results asked for while an aborted job stops answer 404 when the job is deleted meanwhile', async () => {
+      emulator.org('slow').reset();
+      const slow = emulator.orgs.slow!;
+      const slowBearer = await accessToken(slow);
+      const id = await openJob(slow, slowBearer, { object: 'Contact', operation: 'insert' }, contactsCsv(400));
+      await api(slow, slowBearer, `/jobs/ingest/${id}`, { method: 'PATCH', json: { state: 'UploadComplete' } });
+      await jobInState(slow, slowBearer, id, ['InProgress']);
+      await api(slow, slowBearer, `/jobs/ingest/${id}`, { method: 'PATCH', json: { state: 'Aborted' } });
+
+      const results = api(slow, slowBearer, `/jobs/ingest/${id}/successfulResults`);
+      const deleted = await api(slow, slowBearer, `/jobs/ingest/${id}`, { method: 'DELETE' });
+
+      expect(deleted).toEqual({ status: 204, body: '' });
+      expect(await results).toEqual({ status: 404, body: NOT_FOUND });
+      emulator.org('slow').reset();
+    });
   });
 
   test('GET /services/data lists versions 31.0 to 66.0 with their release names, no session needed', async () => {
