@@ -8,7 +8,11 @@
  * of 100k rows through the org emulator would take far longer than the publishes they feed and would
  * measure the loader instead. The pytest suite (emr/tests) covers logs the real runner wrote.
  *
- * Run: npm run bench -- publish   (BENCH_PUBLISH_RUNS=1,10,50, BENCH_PUBLISH_ROWS=100000, BENCH_PUBLISH_MASTER=local[2])
+ * A last case publishes the largest history with its last BENCH_PUBLISH_NEW runs new at once: incremental
+ * time must grow with the new data as it stays flat with the history.
+ *
+ * Run: npm run bench -- publish   (BENCH_PUBLISH_RUNS=1,10,50, BENCH_PUBLISH_NEW=10, BENCH_PUBLISH_ROWS=100000,
+ * BENCH_PUBLISH_MASTER=local[2])
  */
 import { spawnSync } from 'node:child_process';
 import { linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -23,6 +27,7 @@ const NODE = join(ROOT, 'node_modules/.bin/node');
 const SFETL = join(ROOT, 'bin/sfetl.js');
 const RUNS = (process.env.BENCH_PUBLISH_RUNS ?? '1,10,50').split(',').map(Number);
 const ROWS = Number(process.env.BENCH_PUBLISH_ROWS ?? 100_000);
+const NEW_RUNS = Number(process.env.BENCH_PUBLISH_NEW ?? 10);
 const MASTER = process.env.BENCH_PUBLISH_MASTER ?? 'local[2]';
 const FAILURE_SHARE = 0.01;
 const ENVS = ['dev', 'qa', 'uat', 'prod'];
@@ -147,47 +152,78 @@ async function main(): Promise<void> {
     process.stdout.write(
       `generated ${maxRuns} runs × ${ROWS.toLocaleString('en-US')} rows (${(bytes / MB).toFixed(1)} MB of Parquet) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
-    for (const runs of RUNS) {
-      const logs = join(work, `logs-${runs}`);
-      const hiveDir = join(work, `hive-${runs}`);
+    /** Incremental table time by history size (one new run), and for NEW_RUNS new runs at once. */
+    const oneNew = new Map<number, number>();
+    let manyNew: number | undefined;
+    const cases: { runs: number; newRuns: number; modes: readonly ('incremental' | 'full')[] }[] = [
+      ...RUNS.map((runs) => ({ runs, newRuns: 1, modes: ['incremental', 'full'] as const })),
+      ...(NEW_RUNS > 1 && NEW_RUNS < maxRuns
+        ? [{ runs: maxRuns, newRuns: NEW_RUNS, modes: ['incremental'] as const }]
+        : []),
+    ];
+    for (const { runs, newRuns, modes } of cases) {
+      const logs = join(work, `logs-${runs}-${newRuns}`);
+      const hiveDir = join(work, `hive-${runs}-${newRuns}`);
       mkdirSync(logs, { recursive: true });
-      if (runs > 1) {
-        linkRuns(generated, logs, 1, runs - 1);
+      if (runs > newRuns) {
+        linkRuns(generated, logs, 1, runs - newRuns);
         const history = publish(logs, hiveDir, 'full');
-        process.stdout.write(`history of ${runs - 1} run(s) published in ${history.wallSeconds.toFixed(1)} s\n`);
+        process.stdout.write(`history of ${runs - newRuns} run(s) published in ${history.wallSeconds.toFixed(1)} s\n`);
       }
-      linkRuns(generated, logs, runs, runs);
-      for (const mode of ['incremental', 'full'] as const) {
+      linkRuns(generated, logs, runs - newRuns + 1, runs);
+      for (const mode of modes) {
         const m = publish(logs, hiveDir, mode);
         if (m.rowsInTable !== runs * ROWS) {
           throw new Error(`table holds ${m.rowsInTable} rows, expected ${runs * ROWS}`);
         }
-        const line = `| ${runs} × ${ROWS.toLocaleString('en-US')} | ${mode} | ${m.partitionsWritten} | ${m.rowsWritten.toLocaleString('en-US')} | ${m.planSeconds.toFixed(1)} s | ${m.writeSeconds.toFixed(1)} s | ${m.tableSeconds.toFixed(1)} s | ${m.wallSeconds.toFixed(1)} s |`;
+        if (mode === 'incremental' && newRuns === 1) oneNew.set(runs, m.tableSeconds);
+        if (mode === 'incremental' && newRuns > 1) manyNew = m.tableSeconds;
+        const label = newRuns === 1 ? '' : ` (last ${newRuns} new)`;
+        const line = `| ${runs} × ${ROWS.toLocaleString('en-US')}${label} | ${mode} | ${m.partitionsWritten} | ${m.rowsWritten.toLocaleString('en-US')} | ${m.planSeconds.toFixed(1)} s | ${m.writeSeconds.toFixed(1)} s | ${m.tableSeconds.toFixed(1)} s | ${m.wallSeconds.toFixed(1)} s |`;
         process.stdout.write(`${line}\n`);
         rows.push(line);
       }
       rmSync(logs, { recursive: true, force: true });
       rmSync(hiveDir, { recursive: true, force: true });
     }
-    writeReport(rows, loadBefore, loadavg()[0]!);
+    writeReport(rows, verdict(oneNew, manyNew), loadBefore, loadavg()[0]!);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-function writeReport(rows: readonly string[], loadBefore: number, loadAfter: number): void {
+/** What the incremental figures say about the target: time follows the new data, not the history. */
+function verdict(oneNew: ReadonlyMap<number, number>, manyNew: number | undefined): string {
+  const histories = [...oneNew.keys()].sort((a, b) => a - b);
+  if (histories.length === 0) return '';
+  const [least, most] = [histories[0]!, histories[histories.length - 1]!];
+  const s = (v: number) => `${v.toFixed(1)} s`;
+  let text =
+    `Incremental, one new run: ${s(oneNew.get(least)!)} of table time over a history of ${least} run(s), ` +
+    `${s(oneNew.get(most)!)} over ${most} (×${(oneNew.get(most)! / oneNew.get(least)!).toFixed(2)} for ` +
+    `${most / least}× the history).`;
+  if (manyNew !== undefined) {
+    text +=
+      ` ${NEW_RUNS} new runs at once over the same ${most}: ${s(manyNew)} ` +
+      `(×${(manyNew / oneNew.get(most)!).toFixed(2)} for ${NEW_RUNS}× the new data).`;
+  }
+  return text;
+}
+
+function writeReport(rows: readonly string[], summary: string, loadBefore: number, loadAfter: number): void {
   writeSection(
     'publish',
     'PySpark publish: full versus incremental',
     `
-Command: \`npm run bench -- publish\` (BENCH_PUBLISH_RUNS=${RUNS.join(',')}, BENCH_PUBLISH_ROWS=${ROWS}, Spark master \`${MASTER}\`)
+Command: \`npm run bench -- publish\` (BENCH_PUBLISH_RUNS=${RUNS.join(',')}, BENCH_PUBLISH_NEW=${NEW_RUNS}, BENCH_PUBLISH_ROWS=${ROWS}, Spark master \`${MASTER}\`)
 
 Machine: ${machine()}; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after (other work shared the machine)
 
 \`sfetl publish --logs <dir>\` over Contact logs (12 uploaded columns + the runner's 3, every value a string; one
 success and one failure file per run, 1% failures; one env per run, the four envs in turn). "history" is the
 number of runs in the logs; for incremental, all but the last were published before (full mode) and the
-last one is new. Full mode then rewrites every partition of the same table. "table time" is the job's own
+last one is new ("last N new": the last N runs are new at once). Full mode then rewrites every partition of
+the same table. "table time" is the job's own
 time for the table: "plan" (the table's partitions and recorded state, the footers of the files to read),
 "write" (reading those rows and the dynamic-overwrite insert, with partition registration) and a little
 DDL. The wall time adds starting the JVM, local Spark and the Derby metastore, 10–20 s whatever the data.
@@ -197,11 +233,14 @@ Each row is one run in a fresh process, so the table time includes the JVM warmi
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
+${summary}
+
 The log files are generated with DuckDB in the runner's layout rather than written by \`sfetl load\`: 50 loads
 of 100k rows through the org emulator would take far longer than the publishes and measure the loader.
-Incremental mode reads only the new run's files (their footers, then their rows): its time stays flat as
-the history grows, while full mode's grows with it. What incremental still does per history is cheap:
-one listing of the log tree, \`SHOW PARTITIONS\`, and the recorded state file.
+Incremental mode reads only the new runs' files (their footers, then their rows): its time stays flat as
+the history grows and grows with the new data, while full mode's grows with the history. What incremental still does per history is cheap:
+one listing of the log tree, \`SHOW PARTITIONS\`, the recorded state file, and the count of the
+table's rows per partition after the write (it checks the table against its logs; Parquet footers only).
 `,
   );
 }
