@@ -7,13 +7,15 @@ Glue 3.0 Python shell (Python 3.9, stdlib + boto3). The job's only file is this 
 1. resolves the run id (``--run-id``, else the workflow run property ``sfetl_run_id``, else ``WORKFLOW_RUN_ID``,
    else ``JOB_RUN_ID``) and, inside a workflow, writes it to the workflow run properties for the publish job;
 2. downloads the bundle into ``/tmp/sfetl-runner/<sha256>/`` (kept for later runs on the same host), checks its
-   sha256 and refuses a mismatch;
+   sha256 and refuses a mismatch, refuses zip entries that would land outside the folder, and checks every file
+   against the bundle's ``manifest.json``;
 3. starts ``bin/node runner.js load …`` directly when the host's glibc is at least 2.28 (what official Node
    binaries need), else through the shipped loader ``lib/ld-linux-x86-64.so.2 --library-path lib``;
 4. streams the runner's output line by line, forwards SIGTERM (Glue stop or timeout) and gives the runner
    time to save its state;
 5. maps the runner's exit code to the job's outcome (docs/operations.md): 0 succeeds, 2 fails unless
-   ``--fail-on-threshold false``, anything else fails with one line that says what to do.
+   ``--fail-on-threshold false``, anything else fails with one line that says what to do. A failed AWS call
+   before the runner starts fails the job with one such line too, never a traceback.
 
 ``--probe true`` prints the host's OS release, glibc, architecture and ``node -v`` (started the way a load
 would start it) and exits: one run of the job in a real account shows whether the bundle starts there.
@@ -45,6 +47,14 @@ LOADER = os.path.join("lib", "ld-linux-x86-64.so.2")
 #: How long the runner gets after SIGTERM to finish its step and save its state before it is killed.
 DEFAULT_TERM_GRACE_SECONDS = 60.0
 LAUNCH_MODES = ("auto", "direct", "loader")
+#: Job arguments AWS Glue sets for itself ("internal to AWS Glue, do not set"): declared so that they are never
+#: taken for one of ours (``--conf`` is not ``--config``), and ignored.
+GLUE_INTERNAL_ARGUMENTS = ("--conf", "--debug", "--mode")
+#: Error codes of the workflow run property calls that the job role or the workflow run explain.
+WORKFLOW_ACCESS_ERRORS = ("AccessDeniedException", "AccessDenied")
+WORKFLOW_NOT_FOUND_ERRORS = ("EntityNotFoundException",)
+#: S3 error codes that mean the bundle is not there or not readable by the job role.
+BUNDLE_NOT_READABLE_ERRORS = ("NoSuchKey", "NoSuchBucket", "404", "NotFound", "AccessDenied", "403")
 _COMPLETE_MARKER = ".complete"
 _CHUNK = 1024 * 1024
 
@@ -71,6 +81,12 @@ class Outcome(NamedTuple):
     message: Optional[str]
 
 
+def _one_line(text: object, limit: int = 300) -> str:
+    """AWS messages (an HTML error page, too) flattened and cut, so the job's last line stays one line."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 # ---------------------------------------------------------------------------------------------- arguments
 
 
@@ -85,7 +101,8 @@ def str_to_bool(value: str) -> bool:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    """The job's arguments. Glue's own (--JOB_ID, --TempDir, --scriptLocation, …) are accepted and ignored."""
+    """The job's arguments. Glue's own (--JOB_ID, --TempDir, --scriptLocation, --conf, --debug, --mode, …) are
+    accepted and ignored; no argument is matched by a prefix (allow_abbrev=False)."""
     parser = argparse.ArgumentParser(prog="bootstrap.py", allow_abbrev=False, description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--env", help="dev, qa, uat or prod (required unless --probe)")
     parser.add_argument("--config", help="configuration: s3://bucket/key or a path")
@@ -106,6 +123,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--JOB_RUN_ID", default="")
     parser.add_argument("--WORKFLOW_NAME", default="")
     parser.add_argument("--WORKFLOW_RUN_ID", default="")
+    for name in GLUE_INTERNAL_ARGUMENTS:
+        parser.add_argument(name, dest=f"glue_{name[2:]}", nargs="?", const="", default=None, help=argparse.SUPPRESS)
     args, _glue_reserved = parser.parse_known_args(list(argv))
     return args
 
@@ -156,14 +175,39 @@ def run_id_for_job(glue, args: argparse.Namespace) -> RunId:
     """Resolves the run id and, inside a workflow run, records it in the workflow run properties.
 
     ``glue`` is only used inside a workflow run (WORKFLOW_NAME and WORKFLOW_RUN_ID set); it may be None outside.
+    A property call refused for lack of permission, or for a workflow run that does not exist, stops the job
+    (BootstrapError); any other error is not this job's set-up and propagates as it is.
     """
-    in_workflow = bool(args.WORKFLOW_NAME and args.WORKFLOW_RUN_ID)
-    existing = None
-    if in_workflow:
+    if not (args.WORKFLOW_NAME and args.WORKFLOW_RUN_ID):
+        return resolve_run_id(args.run_id, None, args.WORKFLOW_RUN_ID, args.JOB_RUN_ID)
+    from botocore.exceptions import ClientError  # with boto3, only inside a workflow run
+
+    try:
         existing = get_workflow_run_properties(glue, args.WORKFLOW_NAME, args.WORKFLOW_RUN_ID).get(RUN_ID_PROPERTY)
-    run_id = resolve_run_id(args.run_id, existing, args.WORKFLOW_RUN_ID, args.JOB_RUN_ID)
-    if in_workflow and run_id.value and run_id.value != existing:
-        put_run_id_property(glue, args.WORKFLOW_NAME, args.WORKFLOW_RUN_ID, run_id.value)
+        run_id = resolve_run_id(args.run_id, existing, args.WORKFLOW_RUN_ID, args.JOB_RUN_ID)
+        if run_id.value and run_id.value != existing:
+            put_run_id_property(glue, args.WORKFLOW_NAME, args.WORKFLOW_RUN_ID, run_id.value)
+    except ClientError as error:
+        answer = error.response.get("Error", {})
+        code = answer.get("Code", "")
+        if code in WORKFLOW_ACCESS_ERRORS:
+            what_to_do = (
+                f"give the job role glue:GetWorkflowRunProperties and glue:PutWorkflowRunProperties on workflow "
+                f"{args.WORKFLOW_NAME}, then run the job again"
+            )
+        elif code in WORKFLOW_NOT_FOUND_ERRORS:
+            what_to_do = (
+                f"the workflow or its run does not exist (any more): start the job from workflow {args.WORKFLOW_NAME}, "
+                "or on its own without WORKFLOW_NAME and WORKFLOW_RUN_ID (the job role needs "
+                "glue:GetWorkflowRunProperties and glue:PutWorkflowRunProperties on the workflow)"
+            )
+        else:
+            raise
+        raise BootstrapError(
+            f"could not read or write the workflow run property {RUN_ID_PROPERTY} of {args.WORKFLOW_NAME} run "
+            f"{args.WORKFLOW_RUN_ID} ({error.operation_name}: {code}: {_one_line(answer.get('Message', ''))}): "
+            f"{what_to_do}"
+        ) from None
     return run_id
 
 
@@ -189,23 +233,38 @@ def normalise_sha256(value: Optional[str]) -> str:
 
 
 def _download(s3, bucket: str, key: str, target: str) -> str:
-    """Streams s3://bucket/key to target; returns its sha256. A missing bundle says where it looked."""
+    """Streams s3://bucket/key to target; returns its sha256. A missing or unreadable bundle says where it looked;
+    missing credentials and an S3 endpoint out of reach say so in one line too."""
+    # Part of boto3 (Glue's); imported here so that importing this module needs no AWS SDK.
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError
+
+    uri = f"s3://{bucket}/{key}"
+    digest = hashlib.sha256()
     try:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"]
-    except Exception as error:  # botocore's ClientError, without importing botocore at module level
-        code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
-        if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound", "AccessDenied", "403"):
-            raise BootstrapError(
-                f"runner bundle not found or not readable: looked in s3://{bucket}/{key} (bucket {bucket!r}, key "
-                f"{key!r}: {code}). Upload dist/runner-bundle.zip there or point --bundle-s3-uri at it, and check "
-                "that the job role may read it"
-            ) from None
-        raise
-    digest = hashlib.sha256()
-    with open(target, "wb") as out:
-        for chunk in body.iter_chunks(_CHUNK):
-            digest.update(chunk)
-            out.write(chunk)
+        with open(target, "wb") as out:
+            for chunk in body.iter_chunks(_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code not in BUNDLE_NOT_READABLE_ERRORS:
+            raise
+        raise BootstrapError(
+            f"runner bundle not found or not readable: looked in {uri} (bucket {bucket!r}, key {key!r}: {code}). "
+            "Upload dist/runner-bundle.zip there or point --bundle-s3-uri at it, and check that the job role may "
+            "read it"
+        ) from None
+    except (NoCredentialsError, PartialCredentialsError) as error:
+        raise BootstrapError(
+            f"no AWS credentials to download the runner bundle {uri} ({_one_line(error)}): run bootstrap.py as a "
+            "Glue job (its role gives them), or set AWS credentials in the environment when running it by hand"
+        ) from None
+    except BotoCoreError as error:  # endpoint not reachable, connection or read timeouts, a cut-off download
+        raise BootstrapError(
+            f"could not download the runner bundle {uri} ({_one_line(error)}): check the job's network access to "
+            "S3 (a Glue connection's VPC needs an S3 gateway endpoint or a NAT gateway), then run the job again"
+        ) from None
     return digest.hexdigest()
 
 
@@ -223,16 +282,49 @@ def _extract(archive: str, target: str) -> None:
                 os.chmod(path, mode)
 
 
+def _bundle_files(directory: str) -> List[str]:
+    """Every file of the unpacked bundle but manifest.json, as manifest paths (``/``-separated, relative)."""
+    found = []
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            path = os.path.relpath(os.path.join(root, name), directory).replace(os.sep, "/")
+            if path != "manifest.json":
+                found.append(path)
+    return sorted(found)
+
+
 def _check_manifest(directory: str) -> Dict:
-    with open(os.path.join(directory, "manifest.json"), encoding="utf-8") as handle:
-        manifest = json.load(handle)
-    for entry in manifest["files"]:
+    """The bundle's manifest, once every file it lists is there with its sha256 and no other file is."""
+    try:
+        with open(os.path.join(directory, "manifest.json"), encoding="utf-8") as handle:
+            manifest = json.load(handle)
+        entries = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise BootstrapError(
+            f"the runner bundle has no readable manifest.json ({error}): it is not a bundle that "
+            "`npm run bundle:runner` built; rebuild it and upload dist/runner-bundle.zip"
+        ) from None
+    unlisted = sorted(set(_bundle_files(directory)) - set(entries))
+    if unlisted:
+        raise BootstrapError(
+            f"runner bundle file {unlisted[0]} is not in its manifest.json ({len(unlisted)} such file(s)): the zip was "
+            "changed after the build; rebuild the bundle"
+        )
+    for path, expected in sorted(entries.items()):
         digest = hashlib.sha256()
-        with open(os.path.join(directory, entry["path"]), "rb") as handle:
-            for chunk in iter(lambda: handle.read(_CHUNK), b""):
-                digest.update(chunk)
-        if digest.hexdigest() != entry["sha256"]:
-            raise BootstrapError(f"runner bundle file {entry['path']} does not match its manifest: rebuild the bundle")
+        try:
+            with open(os.path.join(directory, path), "rb") as handle:
+                for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                    digest.update(chunk)
+        except OSError:
+            raise BootstrapError(
+                f"runner bundle file {path} is listed in its manifest.json but missing: rebuild the bundle"
+            ) from None
+        if digest.hexdigest() != expected:
+            raise BootstrapError(
+                f"runner bundle file {path} does not match its manifest.json (sha256 {digest.hexdigest()}, listed "
+                f"{expected}): rebuild the bundle"
+            )
     return manifest
 
 
@@ -500,7 +592,9 @@ def _log(line: str) -> None:
 
 
 def main(argv: Sequence[str]) -> int:
-    import boto3  # only when run as a script: importing this module needs no AWS SDK set-up
+    # Only when run as a script: importing this module needs no AWS SDK set-up.
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
 
     args = parse_args(argv)
     try:
@@ -511,19 +605,20 @@ def main(argv: Sequence[str]) -> int:
         if args.probe:
             return probe(bundle_dir, mode, glibc, sys.stdout)
         in_workflow = bool(args.WORKFLOW_NAME and args.WORKFLOW_RUN_ID)
-        try:
-            run_id = run_id_for_job(boto3.client("glue") if in_workflow else None, args)
-        except Exception as error:  # botocore's ClientError and connection errors: nothing is loaded yet
-            raise BootstrapError(
-                f"could not read or write the workflow run property {RUN_ID_PROPERTY} of {args.WORKFLOW_NAME} run "
-                f"{args.WORKFLOW_RUN_ID} ({error}): give the job role glue:GetWorkflowRunProperties and "
-                "glue:PutWorkflowRunProperties, then run the job again"
-            ) from None
+        run_id = run_id_for_job(boto3.client("glue") if in_workflow else None, args)
         command = node_command(bundle_dir, mode, ["--enable-source-maps", os.path.join(bundle_dir, "runner.js")])
         command += runner_arguments(args, run_id.value)
     except BootstrapError as error:
         print(f"bootstrap: {error}", file=sys.stderr, flush=True)
         return error.exit_code
+    except (ClientError, BotoCoreError) as error:  # what the steps above do not explain themselves
+        print(
+            f"bootstrap: an AWS call failed before the runner started ({_one_line(error)}): check the job's network "
+            "access to S3 and Glue and its role's permissions, then run the job again; nothing was loaded",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
     glibc_text = "unknown" if glibc is None else f"{glibc[0]}.{glibc[1]}"
     _log(f"run id {run_id.value or '(chosen by the runner)'} ({run_id.source}); glibc {glibc_text}, launch mode {mode}")
     try:

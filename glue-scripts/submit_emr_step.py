@@ -6,10 +6,13 @@ Glue 3.0 Python shell (Python 3.9, stdlib + boto3).
   given) a transient cluster made by RunJobFlow with the Glue Data Catalog as Hive and Spark metastore, the
   step in it, and auto-termination once the step is done.
 - Step: ``command-runner.jar`` running ``spark-submit --deploy-mode cluster <--script-s3-uri> --database …
-  --logs … --mode full|incremental [--object X]… [--warehouse …]`` (emr/log_to_hive.py's own arguments). The
-  step's name carries the run id the load job wrote to the workflow run properties.
+  --logs … --mode full|incremental [--object X]… [--warehouse …]`` (emr/log_to_hive.py's own arguments; the job
+  takes the mode as ``--publish-mode``, because ``--mode`` is Glue's). The step's name carries the run id the load
+  job wrote to the workflow run properties.
 - Waits with growing intervals until the step ends; a failed, cancelled or interrupted step prints where its
-  logs are and the tail of its stderr, and fails the job.
+  logs are and the tail of its stderr, and fails the job. When the cluster itself ended (a transient cluster that
+  did not start, a cluster terminated under the step), the job's last line is the cluster's reason instead.
+- A failed AWS call ends the job with one line that names the call and what to check, never a traceback.
 
 Everything above ``main`` takes its clients, sleep and clock as arguments; nothing runs at import time.
 """
@@ -27,6 +30,13 @@ ACTIVE_CLUSTER_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
 DONE_STEP_STATES = ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED")
 GLUE_CATALOG_FACTORY = "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"
 MODES = ("full", "incremental")
+#: Cluster states after which no step runs any more.
+ENDED_CLUSTER_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
+#: Status.StateChangeReason codes of a cluster that the step itself ended (TERMINATE_CLUSTER, auto-termination).
+STEP_CAUSED_CLUSTER_ENDS = ("STEP_FAILURE", "ALL_STEPS_COMPLETED")
+#: Job arguments AWS Glue sets for itself ("internal to AWS Glue, do not set"): declared so that they are never
+#: taken for one of ours, and ignored.
+GLUE_INTERNAL_ARGUMENTS = ("--conf", "--debug", "--mode")
 STDERR_TAIL_LINES = 40
 
 
@@ -45,6 +55,12 @@ class StepResult(NamedTuple):
     failure: Dict[str, str]
 
 
+def _one_line(text: object, limit: int = 300) -> str:
+    """AWS messages (an HTML error page, too) flattened and cut, so the job's last line stays one line."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 # ---------------------------------------------------------------------------------------------- arguments
 
 
@@ -58,13 +74,14 @@ def str_to_bool(value: str) -> bool:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    """The job's arguments. Glue's own (--JOB_ID, --TempDir, --scriptLocation, …) are accepted and ignored."""
+    """The job's arguments. Glue's own (--JOB_ID, --TempDir, --scriptLocation, --conf, --debug, --mode, …) are
+    accepted and ignored; no argument is matched by a prefix (allow_abbrev=False)."""
     parser = argparse.ArgumentParser(prog="submit_emr_step.py", allow_abbrev=False)
     step = parser.add_argument_group("the step (emr/log_to_hive.py)")
     step.add_argument("--script-s3-uri", required=True, help="s3:// path of log_to_hive.py")
     step.add_argument("--logs", required=True, help="s3://<log bucket>/<prefix>: the root of success/ and failure/")
     step.add_argument("--database", required=True, help="Hive database (Glue Data Catalog) of the tables")
-    step.add_argument("--mode", choices=MODES, default="full")
+    step.add_argument("--publish-mode", choices=MODES, default="full", help="log_to_hive.py's --mode (full)")
     step.add_argument("--objects", default="", help="comma-separated sObject names (default: every object in the logs)")
     step.add_argument("--warehouse", default="", help="location for the database when the job creates it")
     step.add_argument("--run-id", default="", help="run id for the step's name (default: the workflow run property)")
@@ -83,9 +100,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     wait = parser.add_argument_group("waiting")
     wait.add_argument("--poll-seconds", type=float, default=15.0, help="first wait between checks; doubles up to 60 s")
     wait.add_argument("--timeout-minutes", type=float, default=0.0, help="give up waiting after this (0: never)")
+    # Set by Glue; read here, never required.
+    parser.add_argument("--JOB_NAME", default="")
     parser.add_argument("--JOB_RUN_ID", default="")
     parser.add_argument("--WORKFLOW_NAME", default="")
     parser.add_argument("--WORKFLOW_RUN_ID", default="")
+    for name in GLUE_INTERNAL_ARGUMENTS:
+        parser.add_argument(name, dest=f"glue_{name[2:]}", nargs="?", const="", default=None, help=argparse.SUPPRESS)
     args, _glue_reserved = parser.parse_known_args(list(argv))
     return args
 
@@ -197,13 +218,26 @@ def find_cluster_by_tag(emr, key: str, value: str) -> str:
     return matches[0]
 
 
+def require_active_cluster(emr, cluster_id: str) -> None:
+    """Refuses a --cluster-id that no step would run on (terminated, or terminating)."""
+    state = (emr.describe_cluster(ClusterId=cluster_id)["Cluster"].get("Status") or {}).get("State", "")
+    if state not in ACTIVE_CLUSTER_STATES:
+        raise SubmitError(
+            f"EMR cluster {cluster_id} (--cluster-id) is {state or 'in no known state'}, so no step can run on it: "
+            "pass the id of a running cluster, or leave --cluster-id out for a transient cluster"
+        )
+
+
 def submit(emr, args: argparse.Namespace, run_id: Optional[str], log: Callable[[str], None]) -> Tuple[str, str]:
     """Adds the step to an existing cluster, or starts a transient cluster with it; returns (cluster id, step id)."""
     objects = split_objects(args.objects)
-    step_args = spark_submit_args(args.script_s3_uri, args.database, args.logs, args.mode, objects, args.warehouse)
-    name = f"sfetl publish {args.mode}" + (f" run {run_id}" if run_id else "")
+    mode = args.publish_mode
+    step_args = spark_submit_args(args.script_s3_uri, args.database, args.logs, mode, objects, args.warehouse)
+    name = f"sfetl publish {mode}" + (f" run {run_id}" if run_id else "")
     cluster_id = args.cluster_id
-    if not cluster_id and args.cluster_tag:
+    if cluster_id:
+        require_active_cluster(emr, cluster_id)
+    elif args.cluster_tag:
         cluster_id = find_cluster_by_tag(emr, *parse_tag(args.cluster_tag))
     if cluster_id:
         # A shared cluster keeps running whatever this step does.
@@ -251,14 +285,26 @@ def wait_for_step(
         interval = min(interval * 2, max_interval)
 
 
-def step_log_location(emr, cluster_id: str, step_id: str) -> Optional[str]:
-    """s3://…/<cluster id>/steps/<step id>/ when the cluster writes its logs to S3 (LogUri), else None."""
-    log_uri = emr.describe_cluster(ClusterId=cluster_id)["Cluster"].get("LogUri") or ""
+def step_log_location(cluster: Dict, step_id: str) -> Optional[str]:
+    """s3://…/<cluster id>/steps/<step id>/ when the cluster (DescribeCluster's Cluster) writes its logs to S3
+    (LogUri), else None."""
+    log_uri = cluster.get("LogUri") or ""
     if not log_uri:
         return None
     if log_uri.startswith("s3n://"):
         log_uri = "s3://" + log_uri[len("s3n://") :]
-    return f"{log_uri.rstrip('/')}/{cluster_id}/steps/{step_id}/"
+    return f"{log_uri.rstrip('/')}/{cluster['Id']}/steps/{step_id}/"
+
+
+def cluster_end(cluster: Dict) -> Optional[str]:
+    """``<state> (<code>: <message>)`` when the cluster ended on its own account (it did not start, lost its nodes,
+    was terminated) rather than because of the step; else None."""
+    status = cluster.get("Status") or {}
+    state = status.get("State", "")
+    reason = status.get("StateChangeReason") or {}
+    if state not in ENDED_CLUSTER_STATES or reason.get("Code") in STEP_CAUSED_CLUSTER_ENDS:
+        return None
+    return f"{state} ({reason.get('Code', 'no code')}: {_one_line(reason.get('Message', 'no message'))})"
 
 
 def read_stderr_tail(
@@ -287,22 +333,49 @@ def read_stderr_tail(
 
 
 def report_failure(emr, s3, result: StepResult, out: IO[str], sleep: Callable[[float], None] = time.sleep) -> str:
-    """Prints where the failed step's logs are and the tail of its stderr; returns the job's last line."""
+    """Prints where the failed step's logs are and the tail of its stderr; returns the job's last line. When the
+    cluster itself ended (not because of the step), that line is the cluster's reason and no step log is read."""
+    from botocore.exceptions import ClientError  # with boto3 (Glue's); importing this module needs neither
+
     details = result.failure
     if details:
         out.write(f"step {result.step_id} {result.state}: {details.get('Reason', '')} {details.get('Message', '')}\n")
-    location = step_log_location(emr, result.cluster_id, result.step_id)
+    cluster = emr.describe_cluster(ClusterId=result.cluster_id)["Cluster"]
+    ended = cluster_end(cluster)
+    if ended is not None:
+        # The step never ran, or was cut off: its logs would not say why, and waiting for them takes minutes.
+        out.flush()
+        if "ReadyDateTime" not in ((cluster.get("Status") or {}).get("Timeline") or {}):
+            return (
+                f"the EMR cluster {result.cluster_id} did not start: it ended {ended}, so the publish step "
+                f"{result.step_id} ended {result.state} without running: fix that cause (for a transient cluster: "
+                "--subnet-id, --instance-type, --service-role, --job-flow-role, the account's EC2 limits) and run "
+                "the publish job again"
+            )
+        return (
+            f"the EMR cluster {result.cluster_id} ended {ended} while the publish step {result.step_id} was on it "
+            f"(the step ended {result.state}): fix that cause and run the publish job again (it overwrites the "
+            "tables, so a rerun is safe)"
+        )
+    location = step_log_location(cluster, result.step_id)
     if location is None:
         out.write(f"cluster {result.cluster_id} has no LogUri: the step's logs are only on the cluster (EMR console)\n")
     else:
         out.write(f"step logs: {location} (stderr.gz, stdout.gz, controller.gz)\n")
-        tail = read_stderr_tail(s3, location, sleep=sleep)
-        if tail is None:
-            out.write(f"{location}stderr.gz is not there yet: EMR uploads step logs every few minutes, look again\n")
+        try:
+            tail = read_stderr_tail(s3, location, sleep=sleep)
+        except ClientError as error:
+            out.write(
+                f"could not read {location}stderr.gz ({error.response.get('Error', {}).get('Code', '?')}): the job "
+                "role needs s3:GetObject there (and kms:Decrypt with a KMS key)\n"
+            )
         else:
-            out.write(f"last {len(tail)} lines of {location}stderr.gz:\n")
-            for line in tail:
-                out.write(f"  {line}\n")
+            if tail is None:
+                out.write(f"{location}stderr.gz is not there yet: EMR uploads step logs every few minutes, look again\n")
+            else:
+                out.write(f"last {len(tail)} lines of {location}stderr.gz:\n")
+                for line in tail:
+                    out.write(f"  {line}\n")
     out.flush()
     where = location or f"cluster {result.cluster_id} in the EMR console"
     return (
@@ -319,6 +392,34 @@ def _log(line: str) -> None:
     print(f"submit_emr_step: {line}", flush=True)
 
 
+#: What to check when a call other than one on the cluster fails, by API operation.
+CALL_HINTS = {
+    "ListClusters": "the job role needs elasticmapreduce:ListClusters and DescribeCluster to find the cluster by "
+    "--cluster-tag; or pass --cluster-id",
+    "RunJobFlow": "check --release-label, --instance-type, --subnet-id, --service-role and --job-flow-role, and that "
+    "the job role may call elasticmapreduce:RunJobFlow and pass both roles (iam:PassRole)",
+    "GetWorkflowRunProperties": "check that the job role may call glue:GetWorkflowRunProperties on the workflow, or "
+    "pass --run-id",
+}
+CLUSTER_CALLS = ("AddJobFlowSteps", "DescribeCluster", "DescribeStep", "ListSteps")
+
+
+def client_error_line(error, args: argparse.Namespace) -> str:
+    """The job's last line for a refused AWS call (botocore's ClientError): the call, AWS's answer, what to check."""
+    operation = error.operation_name
+    answer = error.response.get("Error", {})
+    said = f"{answer.get('Code', '?')}: {_one_line(answer.get('Message', ''))}"
+    if operation in CLUSTER_CALLS:
+        which = f"--cluster-id {args.cluster_id}" if args.cluster_id else "the cluster"
+        hint = (
+            f"check that {which} names a cluster of this account in the job's region and that the job role may call "
+            f"elasticmapreduce:{operation} on it"
+        )
+    else:
+        hint = CALL_HINTS.get(operation, f"check that the job role may call {operation}")
+    return f"{operation} failed ({said}): {hint}; then run the publish job again"
+
+
 def main(
     argv: Sequence[str],
     make_client: Optional[Callable[[str], object]] = None,
@@ -327,13 +428,21 @@ def main(
 ) -> int:
     """The job: 0 when the step completed, else 1 after printing where its logs are. ``make_client`` builds
     the AWS clients by service name (default boto3.client, imported only here)."""
+    # Part of boto3 (Glue's); imported here so that importing this module needs no AWS SDK.
+    from botocore.exceptions import BotoCoreError, ClientError
+
     if make_client is None:
         import boto3
 
         make_client = boto3.client
     args = parse_args(argv)
-    emr = make_client("emr")
+    if args.glue_mode in MODES and args.glue_mode != args.publish_mode:
+        _log(
+            f"--mode {args.glue_mode} is ignored (a Glue-reserved argument): the publish mode is --publish-mode, "
+            f"here {args.publish_mode}"
+        )
     try:
+        emr = make_client("emr")
         run_id = args.run_id or None
         if not run_id and args.WORKFLOW_NAME and args.WORKFLOW_RUN_ID:
             run_id = read_run_id(make_client("glue"), args.WORKFLOW_NAME, args.WORKFLOW_RUN_ID)
@@ -355,6 +464,17 @@ def main(
     except SubmitError as error:
         print(f"submit_emr_step: {error}", file=sys.stderr, flush=True)
         return error.exit_code
+    except ClientError as error:
+        print(f"submit_emr_step: {client_error_line(error, args)}", file=sys.stderr, flush=True)
+        return 1
+    except BotoCoreError as error:  # no credentials, no region, endpoint not reachable
+        print(
+            f"submit_emr_step: could not call AWS ({_one_line(error)}): check the job's network access to EMR, Glue "
+            "and S3 (VPC endpoints or NAT), its region and its credentials; then run the publish job again",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
     print(f"submit_emr_step: {message}", file=sys.stderr, flush=True)
     return 1
 

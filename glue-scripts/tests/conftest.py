@@ -11,7 +11,7 @@
 import json
 import subprocess
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Sequence
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence
 
 import pytest
 
@@ -77,11 +77,17 @@ def stack_bundle(stack: Dict, runner_bundle: Bundle) -> str:
 
 @pytest.fixture
 def run_bootstrap() -> Callable[..., BootstrapProcess]:
-    """Starts bootstrap.py; ``on_event`` sees each JSON line the runner prints (through bootstrap)."""
+    """Starts bootstrap.py; ``on_event`` sees each JSON line the runner prints (through bootstrap); ``env`` adds to
+    the process's environment."""
     started: List[BootstrapProcess] = []
 
-    def start(args: Sequence[str], endpoint: str, on_event: Callable[[Dict, BootstrapProcess], None] = lambda e, p: None):
-        process = BootstrapProcess(args, endpoint, on_event)
+    def start(
+        args: Sequence[str],
+        endpoint: str,
+        on_event: Callable[[Dict, BootstrapProcess], None] = lambda e, p: None,
+        env: Optional[Mapping[str, str]] = None,
+    ):
+        process = BootstrapProcess(args, endpoint, on_event, env)
         started.append(process)
         return process
 

@@ -2,15 +2,18 @@
 configurations, and bootstrap.py run as Glue runs it. The ``sfetl stack`` process is test/python/support's."""
 
 import csv
+import hashlib
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import boto3
 
@@ -70,9 +73,10 @@ def put_load(stack: Dict, name: str, rows: int, bad_every: int = 0, limits: Opti
     return f"s3://{ARTIFACT_BUCKET}/config/{name}.json"
 
 
-def glue_environment(endpoint: str) -> Dict[str, str]:
-    """What the job's process sees: an AWS endpoint (moto) and credentials, nothing else of the caller's AWS."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+def glue_environment(endpoint: str, extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """What the job's process sees: an AWS endpoint (moto) and credentials, nothing else of the caller's AWS. Nor
+    the caller's PYTHONUNBUFFERED: Glue does not set it, so bootstrap's output must reach the log by its own flushes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "PYTHONUNBUFFERED"}
     env.update(
         {
             "AWS_ENDPOINT_URL": endpoint,
@@ -82,20 +86,71 @@ def glue_environment(endpoint: str) -> Dict[str, str]:
             "AWS_REGION": REGION,
         }
     )
+    env.update(extra or {})
     return env
+
+
+def closed_port_endpoint() -> str:
+    """An http endpoint on this host where nothing listens (connection refused at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def write_bundle(
+    path: Path, files: Mapping[str, bytes], executables: Sequence[str] = (), listed: Optional[Mapping[str, bytes]] = None
+) -> str:
+    """A runner bundle zip laid out as build-runner-bundle.ts writes it: manifest.json, then the files with their
+    Unix modes (0755 for ``executables``). The manifest lists ``listed`` (default: ``files``) with their sha256, so
+    a test can make the two disagree. Returns the zip's sha256."""
+    listed = files if listed is None else listed
+    manifest = {
+        "name": "sfetl-runner",
+        "gitCommit": "0" * 40,
+        "node": {"version": "0.0.0-test"},
+        "files": [
+            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for name, data in sorted(listed.items())
+        ],
+    }
+
+    def entry(name: str, mode: int) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+        info.external_attr = (0o100000 | mode) << 16
+        return info
+
+    with zipfile.ZipFile(path, "w") as bundle:
+        bundle.writestr(entry("manifest.json", 0o644), json.dumps(manifest))
+        for name, data in sorted(files.items()):
+            bundle.writestr(entry(name, 0o755 if name in executables else 0o644), data)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_stand_in_bundle(path: Path, runner_py: str) -> str:
+    """A bundle whose bin/node runs runner.js as Python, so that a test writes the runner's behaviour in Python:
+    bootstrap starts ``bin/node --enable-source-maps runner.js load …`` (launch mode direct) as for the real one."""
+    node = f"#!{sys.executable}\nimport runpy, sys\nrunpy.run_path(sys.argv[2], run_name='__main__')\n"
+    return write_bundle(path, {"bin/node": node.encode(), "runner.js": runner_py.encode()}, executables=["bin/node"])
 
 
 class BootstrapProcess:
     """``python bootstrap.py <args>`` as Glue starts it; stdout lines kept, JSON events parsed."""
 
-    def __init__(self, args: Sequence[str], endpoint: str, on_event: Callable[[Dict, "BootstrapProcess"], None]) -> None:
+    def __init__(
+        self,
+        args: Sequence[str],
+        endpoint: str,
+        on_event: Callable[[Dict, "BootstrapProcess"], None],
+        env: Optional[Mapping[str, str]] = None,
+    ) -> None:
         self.on_event = on_event
         self.stdout: List[str] = []
         self.stderr: List[str] = []
         self.process = subprocess.Popen(
             [sys.executable, str(GLUE_SCRIPTS / "bootstrap.py"), *args],
             cwd=REPO_ROOT,
-            env=glue_environment(endpoint),
+            env=glue_environment(endpoint, env),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

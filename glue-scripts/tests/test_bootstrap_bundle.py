@@ -1,15 +1,18 @@
-"""bootstrap.py and the runner bundle: download and sha256 check from S3 (moto), cache, launch modes, probe."""
+"""bootstrap.py and the runner bundle: download and sha256 check from S3 (moto), the bundle's own checks (manifest,
+zip entries), download errors, cache, launch modes, probe."""
 
 import hashlib
 import os
 import subprocess
 from pathlib import Path
-from typing import List
+from typing import Dict, List, Optional
 
+import boto3
 import pytest
+from botocore.config import Config
 
 import bootstrap
-from glue_test_support import ARTIFACT_BUCKET, BUNDLE_KEY, Bundle, client
+from glue_test_support import ARTIFACT_BUCKET, BUNDLE_KEY, REGION, Bundle, client, closed_port_endpoint, write_bundle
 
 BUNDLE_URI = f"s3://{ARTIFACT_BUCKET}/{BUNDLE_KEY}"
 
@@ -145,3 +148,79 @@ def test_a_workflow_run_property_that_cannot_be_written_stops_the_job_before_the
     assert last.startswith("bootstrap: could not read or write the workflow run property sfetl_run_id of no-such-workflow")
     assert "glue:PutWorkflowRunProperties" in last
     assert not [e for e in job.events() if e.get("event") == "run-started"]
+
+
+def put_bundle(s3, tmp_path: Path, files: Dict[str, bytes], listed: Optional[Dict[str, bytes]] = None):
+    """A hand-made bundle in moto's S3: (its s3:// URI, its sha256)."""
+    sha256 = write_bundle(tmp_path / "bundle.zip", files, listed=listed)
+    key = f"hand-made/{tmp_path.name}.zip"
+    s3.upload_file(str(tmp_path / "bundle.zip"), ARTIFACT_BUCKET, key)
+    return f"s3://{ARTIFACT_BUCKET}/{key}", sha256
+
+
+BUILT = {"runner.js": b"console.log('built')", "bin/node": b"node"}
+
+
+@pytest.mark.parametrize(
+    "files, says",
+    [
+        (
+            {**BUILT, "runner.js": b"console.log('changed')"},
+            "runner bundle file runner.js does not match its manifest.json (sha256 ",
+        ),
+        ({"bin/node": b"node"}, "runner bundle file runner.js is listed in its manifest.json but missing"),
+        ({**BUILT, "lib/extra.so": b"?"}, "runner bundle file lib/extra.so is not in its manifest.json"),
+    ],
+    ids=["changed", "missing", "unlisted"],
+)
+def test_a_bundle_whose_files_do_not_match_its_manifest_is_refused(s3, tmp_path: Path, files, says: str) -> None:
+    # The zip's sha256 is right (it is what --bundle-sha256 pins); its content disagrees with its own manifest.
+    uri, sha256 = put_bundle(s3, tmp_path, files, listed=BUILT)
+    cache = tmp_path / "cache"
+    with pytest.raises(bootstrap.BootstrapError) as refused:
+        bootstrap.fetch_bundle(s3, uri, sha256, str(cache), print)
+    message = str(refused.value)
+    assert says in message and message.endswith("rebuild the bundle") and "\n" not in message
+    assert os.listdir(cache) == []  # nothing unpacked, nothing half-kept for the next run
+
+
+@pytest.mark.parametrize("entry", ["../../escaped.txt", "bin/../../../escaped.txt", "/tmp/sfetl-escaped.txt"])
+def test_a_zip_entry_that_would_land_outside_the_bundle_folder_is_refused(s3, tmp_path: Path, entry: str) -> None:
+    files = {**BUILT, entry: b"written outside"}
+    uri, sha256 = put_bundle(s3, tmp_path, files)
+    cache = tmp_path / "cache"
+    with pytest.raises(bootstrap.BootstrapError) as refused:
+        bootstrap.fetch_bundle(s3, uri, sha256, str(cache), print)
+    assert str(refused.value) == f"runner bundle entry {entry!r} points outside the bundle: refusing it"
+    assert [p for p in tmp_path.rglob("escaped.txt")] == [] and not os.path.exists("/tmp/sfetl-escaped.txt")
+    assert os.listdir(cache) == []
+
+
+def test_an_s3_endpoint_out_of_reach_fails_with_one_line(tmp_path: Path) -> None:
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=closed_port_endpoint(),
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    with pytest.raises(bootstrap.BootstrapError) as failed:
+        bootstrap.fetch_bundle(s3, BUNDLE_URI, "a" * 64, str(tmp_path), print)
+    message = str(failed.value)
+    assert message.startswith(f"could not download the runner bundle {BUNDLE_URI} (Could not connect to the endpoint")
+    assert "check the job's network access to S3" in message and "\n" not in message
+
+
+def test_missing_credentials_fail_with_one_line(moto_endpoint: str, tmp_path: Path, monkeypatch) -> None:
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    s3 = boto3.session.Session().client("s3", endpoint_url=moto_endpoint, region_name=REGION)
+    with pytest.raises(bootstrap.BootstrapError) as failed:
+        bootstrap.fetch_bundle(s3, BUNDLE_URI, "a" * 64, str(tmp_path / "cache"), print)
+    message = str(failed.value)
+    assert message.startswith(f"no AWS credentials to download the runner bundle {BUNDLE_URI} (Unable to locate")
+    assert "\n" not in message

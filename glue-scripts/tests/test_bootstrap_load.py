@@ -9,6 +9,8 @@ from typing import Dict, List
 import pyarrow.parquet as pq
 import pytest
 
+import bootstrap
+import submit_emr_step
 from glue_test_support import Bundle, client, put_load
 
 
@@ -21,8 +23,9 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def job_args(stack_bundle: str, runner_bundle: Bundle, cache_dir: str):
     def args(config: str, job_run_id: str, *extra: str) -> List[str]:
-        # Glue's own arguments come first, as Glue passes them.
+        # Glue's own arguments come first, as Glue passes them; --conf, --debug and --mode are internal to Glue.
         glue = ["--JOB_ID", "j_load", "--JOB_RUN_ID", job_run_id, "--JOB_NAME", "sfetl-load-qa", "--TempDir", "s3://t/"]
+        glue += ["--conf", "spark.glue.internal=true", "--debug", "true", "--mode", "full"]
         ours = ["--env", "qa", "--config", config, "--objects", "Contact"]
         ours += ["--bundle-s3-uri", stack_bundle, "--bundle-sha256", runner_bundle.sha256, "--cache-dir", cache_dir]
         return glue + ours + list(extra)
@@ -61,6 +64,29 @@ def test_a_load_succeeds_end_to_end_and_the_job_succeeds(stack: Dict, job_args, 
     # DuckDB (native, from the bundle's node_modules) wrote the Parquet logs under the job's run id.
     assert [k for k in log_keys(stack, "success", f"jr_ok_{mode}") if k.endswith(".parquet")]
     assert [k for k in log_keys(stack, "failure", f"jr_ok_{mode}") if k.endswith(".parquet")]
+
+
+def test_inside_a_workflow_run_the_job_records_its_run_id_and_the_runner_logs_under_it(
+    stack: Dict, job_args, run_bootstrap
+) -> None:
+    glue = client("glue", stack["aws"]["endpoint"])
+    glue.create_workflow(Name="sfetl-qa-load", DefaultRunProperties={"other": "kept"})
+    run = glue.start_workflow_run(Name="sfetl-qa-load")["RunId"]
+    config = put_load(stack, "workflow", rows=12, bad_every=4)
+    # As Glue starts a job of a workflow run: WORKFLOW_NAME and WORKFLOW_RUN_ID next to its other arguments.
+    args = job_args(config, "jr_in_workflow", "--WORKFLOW_NAME", "sfetl-qa-load", "--WORKFLOW_RUN_ID", run)
+    job = run_bootstrap(args, stack["aws"]["endpoint"])
+    assert job.wait() == 0, job.output()
+    assert f"bootstrap: run id {run} (workflow); glibc" in "".join(job.stdout)
+    # Written by the job itself, read back through moto's Glue: what the publish job of the same run reads.
+    properties = glue.get_workflow_run_properties(Name="sfetl-qa-load", RunId=run)["RunProperties"]
+    assert properties == {"other": "kept", bootstrap.RUN_ID_PROPERTY: run}
+    assert submit_emr_step.read_run_id(glue, "sfetl-qa-load", run) == run
+    result = summary(job.events())
+    assert (result["runId"], result["success"], result["failure"]) == (run, 9, 3)
+    assert [k for k in log_keys(stack, "success", run) if k.endswith(".parquet")]
+    assert [k for k in log_keys(stack, "failure", run) if k.endswith(".parquet")]
+    assert not log_keys(stack, "success", "jr_in_workflow")
 
 
 @pytest.mark.parametrize("fail_on_threshold, job_exit", [("true", 2), ("false", 0)])

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
+from botocore.exceptions import ClientError
 
 import submit_emr_step
-from glue_test_support import REPO_ROOT, client
+from glue_test_support import GLUE_SCRIPTS, REPO_ROOT, client, closed_port_endpoint, glue_environment
 
 SCRIPT = "s3://sfetl-assets/emr/log_to_hive.py"
 STEP_ARGS = [
-    "--script-s3-uri", SCRIPT, "--logs", "s3://sfetl-logs/", "--database", "sfetl", "--mode", "incremental",
+    "--script-s3-uri", SCRIPT, "--logs", "s3://sfetl-logs/", "--database", "sfetl", "--publish-mode", "incremental",
     "--objects", "Account,Contact", "--warehouse", "s3://sfetl-hive/warehouse",
 ]  # fmt: skip
 EXPECTED_ARGS = [
@@ -112,12 +113,20 @@ def test_without_a_cluster_a_transient_one_runs_the_step_with_the_glue_catalog_a
 
 
 class ScriptedEmr:
-    """An EMR client whose step goes through the given states, one per describe_step."""
+    """An EMR client whose step goes through the given states, one per describe_step, on a cluster in
+    ``cluster_status`` (DescribeCluster's Status; default WAITING)."""
 
-    def __init__(self, states: List[str], failure: Optional[Dict] = None, log_uri: str = "") -> None:
+    def __init__(
+        self,
+        states: List[str],
+        failure: Optional[Dict] = None,
+        log_uri: str = "",
+        cluster_status: Optional[Dict] = None,
+    ) -> None:
         self.states = list(states)
         self.failure = failure
         self.log_uri = log_uri
+        self.cluster_status = cluster_status or {"State": "WAITING"}
         self.added: List[Dict] = []
 
     def add_job_flow_steps(self, JobFlowId: str, Steps: List[Dict]) -> Dict:
@@ -132,7 +141,8 @@ class ScriptedEmr:
         return {"Step": {"Id": StepId, "Status": status}}
 
     def describe_cluster(self, ClusterId: str) -> Dict:
-        return {"Cluster": {"Id": ClusterId, "LogUri": self.log_uri} if self.log_uri else {"Id": ClusterId}}
+        cluster = {"Id": ClusterId, "Status": self.cluster_status}
+        return {"Cluster": {**cluster, "LogUri": self.log_uri} if self.log_uri else cluster}
 
 
 class FakeTime:
@@ -225,6 +235,184 @@ def test_a_cluster_without_log_uri_points_to_the_console() -> None:
     assert "cluster j-3 has no LogUri" in out.getvalue() and "cluster j-3 in the EMR console" in line
 
 
+#: What Glue may add for itself: "--conf, --debug, --mode, --JOB_NAME: internal to AWS Glue, do not set".
+GLUE_ARGV = [
+    "--JOB_ID", "j_pub", "--JOB_RUN_ID", "jr_pub", "--JOB_NAME", "sfetl-publish", "--TempDir", "s3://aws-glue-temporary/",
+    "--scriptLocation", "s3://assets/submit_emr_step.py", "--job-bookmark-option", "job-bookmark-disable",
+    "--conf", "spark.glue.internal=true", "--debug", "true", "--mode", "incremental",
+]  # fmt: skip
+STEP_ARGS_FULL = [a for a in STEP_ARGS if a not in ("--publish-mode", "incremental")]
+
+
+def test_glues_internal_arguments_never_set_the_publish_mode(capsys: pytest.CaptureFixture) -> None:
+    # Glue's --mode says nothing about the publish: the default stays full...
+    args = submit_emr_step.parse_args(GLUE_ARGV + STEP_ARGS_FULL + ["--cluster-id", "j-1"])
+    assert (args.publish_mode, args.JOB_NAME, args.cluster_id) == ("full", "sfetl-publish", "j-1")
+    # ... and --publish-mode sets it, wherever Glue puts its own arguments.
+    for argv in (GLUE_ARGV + STEP_ARGS, STEP_ARGS + GLUE_ARGV, ["--mode=full", "--debug", *STEP_ARGS, "--conf=x=y"]):
+        assert submit_emr_step.parse_args(argv).publish_mode == "incremental", argv
+    emr = ScriptedEmr(["COMPLETED"])
+    time = FakeTime()
+    assert submit_emr_step.main(GLUE_ARGV + STEP_ARGS_FULL + ["--cluster-id", "j-1"], {"emr": emr}.__getitem__,
+                                time.sleep, time.clock) == 0  # fmt: skip
+    step = emr.added[0]["Steps"][0]
+    assert step["Name"] == "sfetl publish full"
+    assert step["HadoopJarStep"]["Args"][step["HadoopJarStep"]["Args"].index("--mode") + 1] == "full"
+    assert "--mode incremental is ignored (a Glue-reserved argument): the publish mode is --publish-mode, here full" in (
+        capsys.readouterr().out
+    )
+
+
+def run_submit(argv: List[str], endpoint: str, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
+    """``python submit_emr_step.py <argv>`` as Glue starts it, against ``endpoint``."""
+    return subprocess.run(
+        [sys.executable, str(GLUE_SCRIPTS / "submit_emr_step.py"), *argv],
+        cwd=REPO_ROOT,
+        env=glue_environment(endpoint, env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_an_unknown_cluster_id_fails_with_one_line_that_names_the_call(moto_endpoint: str) -> None:
+    done = run_submit(GLUE_ARGV + STEP_ARGS + ["--cluster-id", "j-NOPE"], moto_endpoint)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "submit_emr_step: DescribeCluster failed (InvalidRequestException: Cluster id 'j-NOPE' is not valid.): check "
+        "that --cluster-id j-NOPE names a cluster of this account in the job's region and that the job role may call "
+        "elasticmapreduce:DescribeCluster on it; then run the publish job again"
+    ]
+
+
+def test_an_aws_endpoint_out_of_reach_fails_with_one_line() -> None:
+    done = run_submit(STEP_ARGS + ["--cluster-id", "j-1"], closed_port_endpoint(), {"AWS_MAX_ATTEMPTS": "1"})
+    assert done.returncode == 1
+    errors = done.stderr.strip().splitlines()
+    assert len(errors) == 1, done.stderr
+    assert errors[0].startswith("submit_emr_step: could not call AWS (Could not connect to the endpoint URL")
+    assert "check the job's network access to EMR, Glue and S3" in errors[0]
+
+
+def test_a_cluster_id_of_a_terminated_cluster_is_refused(emr, capsys: pytest.CaptureFixture) -> None:
+    cluster = long_running_cluster(emr, [])
+    emr.terminate_job_flows(JobFlowIds=[cluster])
+    state = emr.describe_cluster(ClusterId=cluster)["Cluster"]["Status"]["State"]
+    assert state in submit_emr_step.ENDED_CLUSTER_STATES
+    code = submit_emr_step.main(STEP_ARGS + ["--cluster-id", cluster], {"emr": emr}.__getitem__)
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        f"submit_emr_step: EMR cluster {cluster} (--cluster-id) is {state}, so no step can run on it: pass the id of a "
+        "running cluster, or leave --cluster-id out for a transient cluster"
+    )
+    assert emr.list_steps(ClusterId=cluster)["Steps"] == []
+
+
+class TransientEmr(ScriptedEmr):
+    """RunJobFlow and ListSteps too: the job starts its own cluster."""
+
+    def run_job_flow(self, **request) -> Dict:
+        self.added.append({"JobFlowId": "j-T", "Steps": request["Steps"]})
+        return {"JobFlowId": "j-T"}
+
+    def list_steps(self, ClusterId: str) -> Dict:
+        return {"Steps": [{"Id": "s-STEP", "Name": self.added[0]["Steps"][0]["Name"]}]}
+
+
+class NoStepLogs:
+    def get_object(self, **_kwargs):
+        raise AssertionError("a cluster that ended on its own is reported without reading step logs")
+
+
+CREATED = {"CreationDateTime": "2026-11-22T08:00:00Z"}
+READY = {**CREATED, "ReadyDateTime": "2026-11-22T08:07:00Z"}
+
+
+@pytest.mark.parametrize(
+    "step_state, status, says",
+    [
+        (
+            "CANCELLED",
+            {
+                "State": "TERMINATED_WITH_ERRORS",
+                "StateChangeReason": {"Code": "VALIDATION_ERROR", "Message": "The subnet subnet-1 does not exist."},
+                "Timeline": CREATED,
+            },
+            "the EMR cluster j-T did not start: it ended TERMINATED_WITH_ERRORS (VALIDATION_ERROR: The subnet "
+            "subnet-1 does not exist.), so the publish step s-STEP ended CANCELLED without running: fix that cause",
+        ),
+        (
+            "CANCELLED",
+            {
+                "State": "TERMINATING",
+                "StateChangeReason": {"Code": "BOOTSTRAP_FAILURE", "Message": "On the master instance, bootstrap failed"},
+                "Timeline": CREATED,
+            },
+            "the EMR cluster j-T did not start: it ended TERMINATING (BOOTSTRAP_FAILURE: On the master instance, "
+            "bootstrap failed)",
+        ),
+        (
+            "INTERRUPTED",
+            {
+                "State": "TERMINATED_WITH_ERRORS",
+                "StateChangeReason": {"Code": "INSTANCE_FAILURE", "Message": "The master node was terminated."},
+                "Timeline": READY,
+            },
+            "the EMR cluster j-T ended TERMINATED_WITH_ERRORS (INSTANCE_FAILURE: The master node was terminated.) "
+            "while the publish step s-STEP was on it (the step ended INTERRUPTED)",
+        ),
+    ],
+    ids=["did-not-start", "bootstrap-failed", "lost-its-nodes"],
+)
+def test_a_cluster_that_ended_on_its_own_is_reported_by_its_reason_not_by_step_logs(
+    capsys: pytest.CaptureFixture, step_state: str, status: Dict, says: str
+) -> None:
+    emr = TransientEmr(["PENDING", step_state], log_uri="s3://emr-logs/", cluster_status=status)
+    time = FakeTime()
+    code = submit_emr_step.main(STEP_ARGS + ["--subnet-id", "subnet-1"], {"emr": emr, "s3": NoStepLogs()}.__getitem__,
+                                time.sleep, time.clock)  # fmt: skip
+    assert code == 1
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith(f"submit_emr_step: {says}"), errors
+    assert "stderr" not in errors[0]
+    assert time.sleeps == [15]  # one poll while PENDING; no waiting for step logs
+
+
+def test_a_step_failure_that_terminated_the_transient_cluster_still_points_at_the_step_logs(
+    moto_endpoint: str, capsys: pytest.CaptureFixture
+) -> None:
+    s3 = client("s3", moto_endpoint)
+    s3.create_bucket(Bucket="emr-logs-transient")
+    s3.put_object(Bucket="emr-logs-transient", Key="j-T/steps/s-STEP/stderr.gz", Body=gzip.compress(b"PublishError: x\n"))
+    status = {
+        "State": "TERMINATED_WITH_ERRORS",
+        "StateChangeReason": {"Code": "STEP_FAILURE", "Message": "Shut down as step failed"},
+        "Timeline": READY,
+    }
+    emr = TransientEmr(["RUNNING", "FAILED"], log_uri="s3://emr-logs-transient/", cluster_status=status)
+    time = FakeTime()
+    assert submit_emr_step.main(STEP_ARGS, {"emr": emr, "s3": s3}.__getitem__, time.sleep, time.clock) == 1
+    out, err = capsys.readouterr()
+    assert "  PublishError: x\n" in out
+    assert err.strip().splitlines()[-1].startswith(
+        "submit_emr_step: the publish step s-STEP ended FAILED: read its stderr at s3://emr-logs-transient/j-T/steps/s-STEP/"
+    )
+
+
+def test_step_logs_the_job_may_not_read_still_end_with_the_steps_failure() -> None:
+    class DeniedS3:
+        def get_object(self, **_kwargs):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject")
+
+    out = io.StringIO()
+    result = submit_emr_step.StepResult("j-4", "s-4", "FAILED", {})
+    line = submit_emr_step.report_failure(ScriptedEmr(["FAILED"], log_uri="s3://emr-logs/"), DeniedS3(), result, out)
+    assert "could not read s3://emr-logs/j-4/steps/s-4/stderr.gz (AccessDenied): the job role needs s3:GetObject" in (
+        out.getvalue()
+    )
+    assert line.startswith("the publish step s-4 ended FAILED: read its stderr at s3://emr-logs/j-4/steps/s-4/")
+
+
 PYTHON_39_CHECK = """
 import sys
 import bootstrap, submit_emr_step
@@ -235,7 +423,7 @@ assert bootstrap.run_id_for_job(None, args) == ("jr_1", "job")
 assert bootstrap.choose_launch_mode(bootstrap.host_glibc_version()) in ("direct", "loader")
 assert bootstrap.outcome(2, args.fail_on_threshold).exit_code == 0
 step = submit_emr_step.parse_args(["--script-s3-uri", "s3://a/l.py", "--logs", "s3://l/", "--database", "d", "--TempDir", "x"])
-assert submit_emr_step.spark_submit_args(step.script_s3_uri, step.database, step.logs, step.mode, [])[0] == "spark-submit"
+assert submit_emr_step.spark_submit_args(step.script_s3_uri, step.database, step.logs, step.publish_mode, [])[0] == "spark-submit"
 print("ok")
 """
 

@@ -27,6 +27,9 @@ export const GLUE_CATALOG_METASTORE_CONFIGURATIONS = [
   },
 ];
 
+/** How the publish step rewrites the Hive tables (emr/log_to_hive.py's `--mode`, docs/publish.md#modes). */
+export type PublishMode = 'full' | 'incremental';
+
 /** Properties of {@link HivePublisher}. */
 export interface HivePublisherProps {
   /** The Glue Data Catalog database of the Hive tables; must differ from the log database. */
@@ -46,6 +49,12 @@ export interface HivePublisherProps {
   readonly workflowNames: readonly string[];
   /** Encryption of the job's logs. */
   readonly security: GlueJobSecurity;
+  /**
+   * The publish job's default mode (`--publish-mode`); a run started with `--publish-mode incremental` (or `full`)
+   * overrides it for that run.
+   * @default 'full'
+   */
+  readonly publishMode?: PublishMode;
   /**
    * An existing EMR cluster (`j-…`) to add the publish step to. It must have the metastore configuration and
    * its instance profile role needs {@link HivePublisher.accessPolicy}.
@@ -226,9 +235,10 @@ export class HivePublisher extends Construct {
             '--job-flow-role': this.instanceProfile.instanceProfileName,
             ...(props.subnetId !== undefined ? { '--subnet-id': props.subnetId } : {}),
           };
+    const publishMode = props.publishMode ?? 'full';
     this.job = new glue.PythonShellJob(this, 'Job', {
       jobName: props.jobName,
-      description: 'sfetl publish: emr/log_to_hive.py as an EMR step (glue-scripts/submit_emr_step.py), full mode',
+      description: `sfetl publish: emr/log_to_hive.py as an EMR step (glue-scripts/submit_emr_step.py), ${publishMode} mode`,
       role: this.jobRole,
       script: new ScriptCode(script),
       pythonVersion: glue.PythonVersion.THREE_NINE,
@@ -239,12 +249,13 @@ export class HivePublisher extends Construct {
       timeout: props.timeout ?? Duration.hours(6),
       securityConfiguration: props.security.securityConfiguration,
       continuousLogging: { enabled: false },
-      // `--mode` is reserved by Glue, so the job runs submit_emr_step.py's default: full.
       defaultArguments: {
         '--script-s3-uri': this.sparkScript.s3ObjectUrl,
         '--logs': `s3://${storage.logBucket.bucketName}/${logPrefix}`,
         '--database': props.hiveDatabaseName,
         '--warehouse': warehouseUri,
+        // Not `--mode`: that name is internal to Glue ("do not set").
+        '--publish-mode': publishMode,
         ...clusterArgs,
       },
     });

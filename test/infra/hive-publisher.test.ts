@@ -1,10 +1,32 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { appTemplates, statementBySid } from './infra-test-app';
-import { GLUE_CATALOG_METASTORE_CONFIGURATIONS } from '../../src/infra/hive-publisher';
+import { appTemplates, emptyStack, statementBySid } from './infra-test-app';
+import { GlueJobSecurity } from '../../src/infra/glue-job-security';
+import {
+  GLUE_CATALOG_METASTORE_CONFIGURATIONS,
+  HivePublisher,
+  HivePublisherProps,
+} from '../../src/infra/hive-publisher';
+import { Storage } from '../../src/infra/storage';
 
 const FACTORY = 'com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory';
 const transient = appTemplates({ emrSubnetId: 'subnet-0abc' }).shared;
 const existing = appTemplates({ emrClusterId: 'j-2AXXXXXXGAPLF' }).shared;
+
+/** One HivePublisher in a stack of its own, for props the app does not set. */
+function publisherTemplate(props: Partial<HivePublisherProps>): Template {
+  const stack = emptyStack();
+  const storage = new Storage(stack, 'Storage');
+  new HivePublisher(stack, 'HivePublisher', {
+    hiveDatabaseName: 'sfetl',
+    logDatabaseName: 'sfetl_logs',
+    storage,
+    jobName: 'sfetl-publish',
+    workflowNames: ['sfetl-qa'],
+    security: new GlueJobSecurity(stack, 'Security', { key: storage.key, securityConfigurationName: 'sfetl' }),
+    ...props,
+  });
+  return Template.fromStack(stack);
+}
 
 function publishArgs(template: Template): Record<string, unknown> {
   const jobs = Object.values(template.findResources('AWS::Glue::Job', { Properties: { Name: 'sfetl-publish' } }));
@@ -56,7 +78,16 @@ describe('HivePublisher', () => {
       'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^StorageWarehouseBucket/) }, '/']],
     });
     expect(args['--database']).toBe('sfetl');
-    expect(args['--mode']).toBeUndefined();
+  });
+
+  test('passes the publish mode as --publish-mode (full by default), never as the Glue-reserved --mode', () => {
+    expect(publishArgs(transient)['--publish-mode']).toBe('full');
+    expect(publishArgs(existing)['--publish-mode']).toBe('full');
+    const incremental = publishArgs(publisherTemplate({ publishMode: 'incremental' }));
+    expect(incremental['--publish-mode']).toBe('incremental');
+    for (const args of [publishArgs(transient), publishArgs(existing), incremental]) {
+      expect(args['--mode']).toBeUndefined();
+    }
   });
 
   test('transient clusters: EMR 7.14, our roles, EMR logs in the artifacts bucket, the given subnet', () => {
