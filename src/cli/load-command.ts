@@ -7,8 +7,9 @@ import {
   SecretFormatError,
   SecretNotFoundError,
 } from '../aws';
-import { LogCatalog } from '../catalog';
+import { CatalogError, LogCatalog } from '../catalog';
 import {
+  AwsConfig,
   ConfigError,
   EnvironmentSelectionError,
   ObjectConfig,
@@ -31,7 +32,14 @@ import {
   runLoad,
   StopSignal,
 } from '../pipeline';
-import { InvalidS3UriError, NoSourceFilesError, SourceChangedError } from '../s3';
+import {
+  InvalidJsonObjectError,
+  InvalidS3UriError,
+  NoSourceFilesError,
+  S3AccessDeniedError,
+  S3ObjectNotFoundError,
+  SourceChangedError,
+} from '../s3';
 import {
   CredentialsFormatError,
   parseCredentials,
@@ -39,17 +47,19 @@ import {
   SalesforceApiError,
   SalesforceAuthError,
 } from '../salesforce';
-import { parseCommandArgs, readCommandConfig } from './command-args';
+import { awsRequestError, oneLine, parseCommandArgs, readCommandConfig } from './command-args';
 import { CliError, ExitCode } from './exit-codes';
 import { JsonLoadReporter, LoadReporter, TerminalLoadReporter } from './load-reporter';
 import { messages } from './messages';
 
-/** What the load command needs from outside: streams, environment, and (for tests) the fetch it uses. */
+/** What the load command needs from outside: streams, environment, and (for tests) the log writer it uses. */
 export interface LoadCommandDeps {
   readonly out: NodeJS.WritableStream;
   readonly err?: NodeJS.WritableStream;
   readonly env?: NodeJS.ProcessEnv;
   readonly isTty?: boolean;
+  /** Creates the Parquet log writer (closed by the command). @default ParquetLogWriter.create() */
+  readonly parquet?: () => Promise<ParquetLogWriter>;
 }
 
 /** `sfetl load`: DESIGN.md §2.4. */
@@ -100,8 +110,13 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
   // --secret-file is the local override: the same JSON in a file, for a laptop without Secrets Manager.
   const secretFile = args['secret-file'];
   const secretSource = secretFile === undefined ? environment.auth.secretId : `file:${secretFile}`;
-  const secret = await guard(() =>
-    secretFile === undefined ? readSecretJson(aws.secrets, environment.auth.secretId) : readSecretJsonFile(secretFile),
+  const secret = await guard(
+    () =>
+      secretFile === undefined
+        ? readSecretJson(aws.secrets, environment.auth.secretId)
+        : readSecretJsonFile(secretFile),
+    config.aws,
+    `reading the secret ${environment.auth.secretId}`,
   );
   const credentials = await guard(async () => parseCredentials(environment.auth.type, secret, secretSource));
   const api = new SalesforceApi({
@@ -117,6 +132,7 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     args.output === 'json' ||
     (args.output !== 'text' && !(deps.isTty ?? (process.stderr as { isTTY?: boolean }).isTTY));
   const reporter: LoadReporter = json ? new JsonLoadReporter(deps.out) : new TerminalLoadReporter(deps.out, err);
+  const createParquet = deps.parquet ?? (() => ParquetLogWriter.create());
   let parquet: ParquetLogWriter | undefined;
   // Glue stops a job with SIGTERM: finish the current step, keep the state, let the next run continue.
   const stop: StopSignal = {};
@@ -128,26 +144,28 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
   try {
-    const result = await guard(() =>
-      runLoad({
-        config: config as SfetlConfig,
-        env: environment,
-        objects,
-        runId: args['run-id'] ?? newRunId(),
-        dryRun: args['dry-run'] ?? false,
-        api,
-        s3: aws.s3,
-        catalog: new LogCatalog({
-          glue: aws.glue,
-          database: config.logs.glueDatabase,
-          bucket: config.logs.bucket,
-          prefix: config.logs.prefix,
+    const result = await guard(
+      () =>
+        runLoad({
+          config: config as SfetlConfig,
+          env: environment,
+          objects,
+          runId: args['run-id'] ?? newRunId(),
+          dryRun: args['dry-run'] ?? false,
+          api,
+          s3: aws.s3,
+          catalog: new LogCatalog({
+            glue: aws.glue,
+            database: config.logs.glueDatabase,
+            bucket: config.logs.bucket,
+            prefix: config.logs.prefix,
+          }),
+          parquet: async () => (parquet = await createParquet()),
+          emit: (e) => reporter.event(e),
+          force: args.force ?? false,
+          stop,
         }),
-        parquet: async () => (parquet = await ParquetLogWriter.create()),
-        emit: (e) => reporter.event(e),
-        force: args.force ?? false,
-        stop,
-      }),
+      config.aws,
     );
     reporter.summary(result);
     if (!result.dryRun && result.failureRate > config.limits.failureRateThreshold) {
@@ -165,16 +183,19 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
   }
 }
 
-/** Runs a step and turns the errors an operator can fix into one-line CLI errors with their exit code. */
-async function guard<T>(step: () => Promise<T>): Promise<T> {
+/**
+ * Runs a step and turns the errors an operator can fix into one-line CLI errors with their exit code;
+ * `aws` (and what the step was `doing`) let a failed AWS call say which endpoint to check.
+ */
+async function guard<T>(step: () => Promise<T>, aws?: AwsConfig, doing?: string): Promise<T> {
   try {
     return await step();
   } catch (e) {
-    throw toCliError(e);
+    throw toCliError(e, aws, doing);
   }
 }
 
-function toCliError(e: unknown): unknown {
+function toCliError(e: unknown, aws: AwsConfig | undefined, doing: string | undefined): unknown {
   if (e instanceof CliError) return e;
   if (e instanceof ConfigError) return new CliError(`${e.message}\n${messages.fixConfig(e.source)}`);
   if (e instanceof EnvironmentSelectionError || e instanceof ObjectSelectionError) return new CliError(e.message);
@@ -200,5 +221,10 @@ function toCliError(e: unknown): unknown {
     return new CliError(messages.reconciliation(e.message), ExitCode.RECONCILIATION);
   }
   if (e instanceof SalesforceApiError) return new CliError(messages.apiFailed(e.message));
-  return e;
+  // Infrastructure: the Glue catalog and S3 as the parts translated them, then any other AWS call.
+  if (e instanceof CatalogError) return new CliError(messages.catalogFailed(oneLine(e.message)));
+  if (e instanceof S3AccessDeniedError || e instanceof S3ObjectNotFoundError || e instanceof InvalidJsonObjectError) {
+    return new CliError(messages.s3Failed(oneLine(e.message)));
+  }
+  return (aws && awsRequestError(e, aws, doing)) ?? e;
 }

@@ -216,6 +216,12 @@ export const messages = {
   reconciliation: (detail: string) =>
     `reconciliation failed: ${detail}; do not rerun blindly: compare the manifest with the logs and the org first`,
   apiFailed: (detail: string) => `Salesforce API call failed: ${detail}; check the org and run again (a rerun resumes)`,
+  awsRequestFailed: (detail: string, endpoint: string | undefined, region: string, doing?: string) =>
+    `an AWS request${doing ? ` ${doing}` : ''} failed (${detail}); check that ${endpoint ?? "AWS's endpoint"} in ${region} ` +
+    "(aws.endpoint and aws.region in the configuration) answers, and this role's credentials and permissions; then run again (a rerun resumes)",
+  catalogFailed: (detail: string) =>
+    `${detail.replace(/\.$/, '')} (the log database is logs.glueDatabase in the configuration)`,
+  s3Failed: (detail: string) => `${detail.replace(/\.$/, '')}; then run again (a rerun resumes)`,
   failureRateAbove: (rate: number, threshold: number, manifests: readonly string[]) =>
     `loaded, but ${(100 * rate).toFixed(2)}% of the rows failed (threshold ${(100 * threshold).toFixed(2)}%); read the failure log (manifest ${manifests.join(', ')}), fix the rows and load them again`,
   unknownCommand: (name: string) => `unknown command "${printable(name)}"; run "sfetl help" to see the commands`,

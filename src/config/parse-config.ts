@@ -59,7 +59,10 @@ const API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
  * (15 and "__") and a suffix (__c, __ChangeEvent). The name goes into S3 keys and Glue table names.
  */
 const MAX_OBJECT_NAME_CHARS = 80;
-/** A field (Email), a relationship by external id (Account.Ext_Id__c) or a polymorphic one (Lead:Who.Email__c). */
+/**
+ * A field (Email) or a relationship by external id (Account.Ext_Id__c). The polymorphic form
+ * (Lead:Who.Email__c) is well-formed here, so that preflight can say it is not supported.
+ */
 const FIELD_REFERENCE = /^(?:[A-Za-z][A-Za-z0-9_]*:)?[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?$/;
 const API_VERSION = /^(\d{2,3})\.0$/;
 /** Bulk API 2.0 ingest exists from API version 41.0. */

@@ -59,7 +59,10 @@ export interface LogsConfig {
 export interface LoadLimits {
   /** failure rows / rows read above which the run exits 2. @default 0.05 */
   readonly failureRateThreshold: number;
-  /** Bulk jobs in flight at once per object. @default 4 */
+  /**
+   * Bulk jobs in flight at once, within one source file; an object's files, and the objects, load one
+   * after another. @default 4
+   */
   readonly concurrency: number;
   /** Raw CSV bytes per job (Salesforce's limit is 100 MB). @default 100000000 */
   readonly maxJobBytes: number;
@@ -69,7 +72,10 @@ export interface LoadLimits {
   readonly pollIntervalMs: number;
   /** @default 30000 */
   readonly pollMaxIntervalMs: number;
-  /** A job not finished after this long fails the run. @default 240 (4 h) */
+  /**
+   * A job not finished after this long is aborted; its unprocessed rows are sent again in a new job (up to
+   * maxRecordAttempts), then logged as failures. The run goes on. @default 240 (4 h)
+   */
   readonly jobTimeoutMinutes: number;
   /** Tries per record for transient record errors (each retry in a new job). @default 3 */
   readonly maxRecordAttempts: number;
@@ -79,7 +85,7 @@ export interface LoadLimits {
   readonly leaseSeconds: number;
 }
 
-/** Record error codes resubmitted in new jobs (besides their config list), Salesforce's transient ones. */
+/** Record error codes always resubmitted in new jobs, whatever `retryErrorCodes` lists: UNABLE_TO_LOCK_ROW only. */
 export const DEFAULT_RETRY_ERROR_CODES: readonly string[] = ['UNABLE_TO_LOCK_ROW'];
 
 /** AWS settings; endpoint only for local emulators (moto). */

@@ -27,16 +27,27 @@ export interface StopSignal {
   reason?: string;
 }
 
-/** Rows read differ from rows logged: something was lost or doubled. Exit 3. */
+/** Rows read differ from the rows written to the logs: something was lost or doubled. Exit 3. */
 export class ReconciliationError extends Error {
   constructor(
     readonly object: string,
     readonly rowsRead: number,
-    readonly logged: number,
+    /** Rows written to the success log. */
+    readonly success: number,
+    /** Rows written to the failure log. */
+    readonly failure: number,
     readonly manifest: string,
   ) {
-    super(`${object}: ${rowsRead} rows read but ${logged} rows logged (manifest ${manifest})`);
+    super(
+      `${object}: ${rowsRead} rows read but ${success + failure} rows logged ` +
+        `(${success} success + ${failure} failure; manifest ${manifest})`,
+    );
     this.name = 'ReconciliationError';
+  }
+
+  /** Rows written to the logs. */
+  get logged(): number {
+    return this.success + this.failure;
   }
 }
 
@@ -224,19 +235,21 @@ async function loadObjects(
     for (const object of props.objects) {
       const result = await loader.load(object, prepared.get(object.name)!);
       objects.push(result);
+      // success and failure are the rows the log writers wrote, so a lost or doubled log row shows here.
+      const reconciled = result.rowsRead === result.success + result.failure;
       const key = `${config.logs.statePrefix}runs/${runId}/${env.name}/${object.name}.json`;
       await putJsonObject(props.s3, config.logs.bucket, key, {
         runId,
         env: env.name,
         instanceUrl: env.instanceUrl,
         ...result,
-        reconciled: result.rowsRead === result.success + result.failure,
+        reconciled,
         writtenAt: (props.clock?.() ?? new Date()).toISOString(),
       });
       const manifest = `s3://${config.logs.bucket}/${key}`;
       manifests.push(manifest);
-      if (result.rowsRead !== result.success + result.failure) {
-        throw new ReconciliationError(object.name, result.rowsRead, result.success + result.failure, manifest);
+      if (!reconciled) {
+        throw new ReconciliationError(object.name, result.rowsRead, result.success, result.failure, manifest);
       }
     }
     const rowsRead = objects.reduce((n, o) => n + o.rowsRead, 0);

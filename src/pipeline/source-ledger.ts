@@ -45,6 +45,8 @@ export interface SourceLedgerState {
   rowsRead?: number;
   rejected?: number;
   rejectsLogged: boolean;
+  /** Rows the rejected-rows log holds, as its writer counted them; reconciliation adds these up, not `rejected`. */
+  rejectsWritten?: number;
   readonly startedAt: string;
   updatedAt: string;
   finishedAt?: string;

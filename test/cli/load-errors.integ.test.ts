@@ -1,0 +1,241 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { CreateDatabaseCommand, CreateTableCommand } from '@aws-sdk/client-glue';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { CliError } from '../../src/cli/exit-codes';
+import { runLoadCommand } from '../../src/cli/load-command';
+import { contactsWithBadRows } from '../support/contact-data';
+import { Capture, sfetlInProcess, TestStack } from '../support/stack';
+
+jest.setTimeout(300_000);
+
+let stack: TestStack;
+let secretFile: string;
+
+beforeAll(async () => {
+  stack = await TestStack.start();
+  const dev = stack.description.orgs.dev!;
+  secretFile = join(stack.dir, 'dev-secret.json');
+  writeFileSync(secretFile, JSON.stringify({ clientId: dev.clientId, clientSecret: dev.clientSecret }));
+});
+afterAll(() => stack?.stop());
+
+/** A copy of the stack's config with some settings changed. */
+function configWith(name: string, change: (config: Record<string, any>) => void): string {
+  const config = parseYaml(readFileSync(stack.config, 'utf8')) as Record<string, any>;
+  change(config);
+  const path = join(stack.dir, name);
+  writeFileSync(path, toYaml(config));
+  return path;
+}
+
+/** `sfetl load` as a person runs it (src/cli/main.ts): the exit code and what it printed on stderr. */
+async function load(config: string, ...args: string[]) {
+  const result = await sfetlInProcess(['load', '--config', config, '--env', 'dev', '--output', 'json', ...args]);
+  return { code: result.code, err: result.err, events: result.json };
+}
+
+/** DESIGN.md §2.4: every non-zero exit prints one line that says what to do; no stack trace, no secret. */
+function expectOneLine(err: string): void {
+  expect(err.endsWith('\n')).toBe(true);
+  expect(err.trimEnd().split('\n')).toHaveLength(1);
+  expect(err).not.toMatch(/unexpected error|\n\s+at /);
+  for (const org of Object.values(stack.description.orgs)) expect(err).not.toContain(org.clientSecret);
+}
+
+/** An HTTP server on loopback that answers every request as S3 does when it refuses one. */
+async function refusingS3(
+  status: number,
+  code: string,
+  message: string,
+): Promise<{ endpoint: string; server: Server }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(status, { 'Content-Type': 'application/xml' });
+    res.end(
+      req.method === 'HEAD'
+        ? undefined
+        : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>1</RequestId></Error>`,
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** A loopback endpoint nothing listens on. */
+async function closedEndpoint(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
+describe('sfetl load: infrastructure errors are one line saying what to check (exit 1)', () => {
+  test('a log database that holds a "contact" table that is not a log table', async () => {
+    await stack.aws.glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'shared_catalog' } }));
+    await stack.aws.glue.send(
+      new CreateTableCommand({
+        DatabaseName: 'shared_catalog',
+        TableInput: {
+          Name: 'contact',
+          PartitionKeys: [{ Name: 'dt', Type: 'string' }],
+          StorageDescriptor: { Columns: [{ Name: 'id', Type: 'string' }], Location: 's3://elsewhere/contact/' },
+        },
+      }),
+    );
+    const config = configWith('shared-catalog.yaml', (c) => {
+      c.logs.glueDatabase = 'shared_catalog';
+    });
+    const source = await stack.putSource('catalog/contacts.csv', contactsWithBadRows(50, {}).csv);
+    const jobsBefore = await stack.jobCount('dev');
+
+    const result = await load(config, '--object', 'Contact', '--source', source);
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(
+      'sfetl load: Glue table shared_catalog.contact exists but is partitioned by (dt), not (status, run_id, env, created_time); ' +
+        'it is not a log table. Choose another log database, or drop that table (the log database is logs.glueDatabase in the configuration)\n',
+    );
+    expectOneLine(result.err);
+    expect(await stack.jobCount('dev')).toBe(jobsBefore);
+  });
+
+  test('S3 that refuses access', async () => {
+    const { endpoint, server } = await refusingS3(403, 'AccessDenied', 'Access Denied');
+    try {
+      const config = configWith('denied.yaml', (c) => {
+        c.aws.endpoint = endpoint;
+      });
+      const result = await load(
+        config,
+        '--secret-file',
+        secretFile,
+        '--object',
+        'Contact',
+        '--source',
+        's3://sfetl-source/denied/contacts.csv',
+      );
+      expect(result.code).toBe(1);
+      expect(result.err).toBe(
+        'sfetl load: S3 refused s3:GetObject on s3://sfetl-source/denied/contacts.csv (access denied); ' +
+          'grant this role s3:GetObject on it; then run again (a rerun resumes)\n',
+      );
+      expectOneLine(result.err);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('an S3 error no part translates names the error, the endpoint and the region to check', async () => {
+    const { endpoint, server } = await refusingS3(400, 'InvalidArgument', 'Invalid argument from the test server');
+    try {
+      const config = configWith('odd-s3.yaml', (c) => {
+        c.aws.endpoint = `${endpoint.replace('http://', 'http://user:pass@')}/`;
+      });
+      const result = await load(
+        config,
+        '--secret-file',
+        secretFile,
+        '--object',
+        'Contact',
+        '--source',
+        's3://sfetl-source/odd/',
+      );
+      expect(result.code).toBe(1);
+      expect(result.err).toBe(
+        'sfetl load: an AWS request failed (InvalidArgument: Invalid argument from the test server, HTTP 400); ' +
+          `check that ${endpoint} in us-east-1 (aws.endpoint and aws.region in the configuration) answers, ` +
+          "and this role's credentials and permissions; then run again (a rerun resumes)\n",
+      );
+      expectOneLine(result.err);
+      expect(result.err).not.toContain('user:pass');
+    } finally {
+      server.close();
+    }
+  });
+
+  test('an AWS endpoint that does not answer, when reading the secret and when listing the sources', async () => {
+    const endpoint = await closedEndpoint();
+    const config = configWith('unreachable.yaml', (c) => {
+      c.aws.endpoint = endpoint;
+      c.limits.httpAttempts = 1;
+    });
+    const fix =
+      `check that ${endpoint} in us-east-1 (aws.endpoint and aws.region in the configuration) answers, ` +
+      "and this role's credentials and permissions; then run again (a rerun resumes)";
+
+    const secret = await load(config, '--object', 'Contact');
+    expect(secret.code).toBe(1);
+    expect(secret.err).toMatch(
+      /^sfetl load: an AWS request reading the secret sfetl\/dev failed \([^)]*connect ECONNREFUSED 127\.0\.0\.1:\d+\); /,
+    );
+    expect(secret.err).toContain(fix);
+    expectOneLine(secret.err);
+
+    const sources = await load(config, '--secret-file', secretFile, '--object', 'Contact');
+    expect(sources.code).toBe(1);
+    expect(sources.err).toMatch(/^sfetl load: an AWS request failed \([^)]*connect ECONNREFUSED 127\.0\.0\.1:\d+\); /);
+    expect(sources.err).toContain(fix);
+    expectOneLine(sources.err);
+  });
+});
+
+describe('sfetl load --config s3://… reads the configuration from the endpoint in AWS_ENDPOINT_URL(_S3)', () => {
+  /** `sfetl load` in process with its own environment variables. */
+  async function loadWithEnv(
+    args: readonly string[],
+    vars: { AWS_ENDPOINT_URL: string; AWS_ENDPOINT_URL_S3?: string },
+  ) {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...vars };
+    if (vars.AWS_ENDPOINT_URL_S3 === undefined) delete env.AWS_ENDPOINT_URL_S3;
+    const out = new Capture();
+    try {
+      const code = await runLoadCommand(['--output', 'json', ...args], { out: out.stream, err: out.stream, env });
+      return { code, message: '', events: out.jsonLines() };
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      return { code: e.exitCode, message: e.message, events: out.jsonLines() };
+    }
+  }
+
+  test('a dry run with the configuration kept in the stack’s moto', async () => {
+    const configUri = `s3://${stack.description.buckets.logs}/config/sfetl-stack.yaml`;
+    await stack.putSource('config-in-s3/contacts.csv', contactsWithBadRows(120, { SFETL_COLUMN_COUNT: 1 }).csv);
+    await stack.aws.s3.send(
+      new PutObjectCommand({
+        Bucket: stack.description.buckets.logs,
+        Key: 'config/sfetl-stack.yaml',
+        Body: readFileSync(stack.config),
+      }),
+    );
+    const args = [
+      '--config',
+      configUri,
+      '--env',
+      'dev',
+      '--object',
+      'Contact',
+      '--source',
+      's3://sfetl-source/config-in-s3/contacts.csv',
+      '--dry-run',
+    ];
+    const moto = stack.description.aws.endpoint;
+
+    for (const vars of [
+      { AWS_ENDPOINT_URL: moto },
+      // The S3-specific variable wins, as in the AWS SDKs and CLI.
+      { AWS_ENDPOINT_URL: await closedEndpoint(), AWS_ENDPOINT_URL_S3: moto },
+    ]) {
+      const result = await loadWithEnv(args, vars);
+      expect({ code: result.code, message: result.message }).toEqual({ code: 0, message: '' });
+      const summary = result.events.find((e) => e.event === 'summary') as Record<string, any>;
+      expect(summary).toMatchObject({ dryRun: true, rowsRead: 120, failure: 1 });
+      expect(summary.objects).toEqual([
+        expect.objectContaining({ object: 'Contact', files: 1, rows: 120, rejected: 1 }),
+      ]);
+    }
+  });
+});
