@@ -101,21 +101,62 @@ function summaryFields(result: LoadRunResult): Record<string, unknown> {
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-/** A progress line on a terminal (rows uploaded, jobs and their states, rate, ETA) and a final summary. */
+/** How often the progress line is redrawn while an object loads, events or not. */
+export const PROGRESS_REDRAW_MS = 1_000;
+
+/** Redraws closer together than this, when events come fast, are skipped (the timer catches up). */
+const MIN_EVENT_REDRAW_MS = 200;
+
+/** Starts a repeating call; returns what stops it. */
+export type RepeatTimer = (ms: number, tick: () => void) => () => void;
+
+/** A timer that does not keep the process alive on its own. */
+const unrefInterval: RepeatTimer = (ms, tick) => {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
+export interface TerminalLoadReporterOptions {
+  /** Milliseconds since the epoch. @default Date.now */
+  readonly now?: () => number;
+  /** The redraw timer. @default an unref'd setInterval */
+  readonly every?: RepeatTimer;
+}
+
+/**
+ * A progress line on a terminal and a final summary. The line shows, for the object being loaded: source
+ * rows uploaded (a part's rows count once its job's upload went through and the job was closed), rows
+ * Salesforce has processed (each job's numberRecordsProcessed as last polled), the jobs by state, the
+ * processing rate and, once there is a rate, an ETA against the rows expected (estimated from the bytes cut
+ * so far until the whole source is cut). It is redrawn on events and every {@link PROGRESS_REDRAW_MS}, so
+ * rate and ETA move while a job runs.
+ */
 export class TerminalLoadReporter implements LoadReporter {
+  private readonly now: () => number;
+  private readonly every: RepeatTimer;
+  private stopTimer?: () => void;
   private object = '';
   private bytesTotal = 0;
-  private bytesQueued = 0;
-  private rowsQueued = 0;
-  private rowsDone = 0;
-  private objectStarted = Date.now();
+  private bytesCut = 0;
+  private rowsCut = 0;
+  private objectStarted = 0;
+  /** Rows of each part of the current file, and the parts whose rows went up in a job. */
+  private readonly partRows = new Map<number, number>();
+  private readonly uploadedParts = new Set<number>();
+  private rowsUploaded = 0;
+  private readonly processed = new Map<string, number>();
   private readonly jobStates = new Map<string, string>();
-  private lastDraw = 0;
+  private lastDraw = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly err: NodeJS.WritableStream,
-  ) {}
+    options: TerminalLoadReporterOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.every = options.every ?? unrefInterval;
+  }
 
   event(event: LoadEvent): void {
     switch (event.type) {
@@ -130,28 +171,46 @@ export class TerminalLoadReporter implements LoadReporter {
       case 'object-started':
         this.object = event.object;
         this.bytesTotal = event.bytes;
-        this.bytesQueued = 0;
-        this.rowsQueued = 0;
-        this.rowsDone = 0;
-        this.objectStarted = Date.now();
+        this.bytesCut = 0;
+        this.rowsCut = 0;
+        this.objectStarted = this.now();
+        this.partRows.clear();
+        this.uploadedParts.clear();
+        this.rowsUploaded = 0;
+        this.processed.clear();
         this.jobStates.clear();
+        this.startTimer();
+        return;
+      case 'file-started':
+        // Part numbers start again in each file.
+        this.partRows.clear();
+        this.uploadedParts.clear();
         return;
       case 'part-ready':
-        this.bytesQueued += event.bytes;
-        this.rowsQueued += event.rows;
+        this.bytesCut += event.bytes;
+        this.rowsCut += event.rows;
+        this.partRows.set(event.part, event.rows);
         break;
       case 'job-state':
         this.jobStates.set(event.jobId, event.state);
+        // A job leaves Open only once its data is uploaded and it is closed. Rows sent again in a later job
+        // (retries) are not counted twice: the count is of source rows.
+        if (event.state !== 'Open' && !this.uploadedParts.has(event.part)) {
+          this.uploadedParts.add(event.part);
+          this.rowsUploaded += this.partRows.get(event.part) ?? 0;
+        }
+        if (event.processed !== undefined) this.processed.set(event.jobId, event.processed);
         break;
       case 'job-finished':
         this.jobStates.set(event.jobId, event.state);
-        this.rowsDone += event.success + event.failure;
+        if (!this.processed.has(event.jobId)) this.processed.set(event.jobId, event.success + event.failure);
         break;
       case 'warning':
         this.clearLine();
         this.err.write(`  warning: ${event.object}: ${event.message}\n`);
         return;
       case 'object-finished':
+        this.stop();
         this.clearLine();
         this.err.write(
           `  ${event.object}: ${fmt(event.rowsRead)} rows, ${fmt(event.success)} loaded, ${fmt(event.failure)} failed (${fmt(event.rejected)} rejected before upload), ${event.jobs} job(s), ${event.seconds.toFixed(1)} s\n`,
@@ -160,26 +219,43 @@ export class TerminalLoadReporter implements LoadReporter {
       default:
         return;
     }
-    this.draw();
+    if (this.now() - this.lastDraw >= MIN_EVENT_REDRAW_MS) this.draw();
+  }
+
+  private startTimer(): void {
+    this.stop();
+    this.stopTimer = this.every(PROGRESS_REDRAW_MS, () => this.draw());
+  }
+
+  private stop(): void {
+    this.stopTimer?.();
+    this.stopTimer = undefined;
+  }
+
+  private progressLine(): string {
+    const seconds = (this.now() - this.objectStarted) / 1000;
+    const processed = [...this.processed.values()].reduce((a, b) => a + b, 0);
+    const rate = seconds > 0 ? processed / seconds : 0;
+    // Until the whole source is cut into parts, its row count is estimated from the bytes cut so far.
+    const expected =
+      this.bytesCut > 0 && this.bytesTotal > this.bytesCut
+        ? Math.round((this.rowsCut * this.bytesTotal) / this.bytesCut)
+        : this.rowsCut;
+    const states = new Map<string, number>();
+    for (const s of this.jobStates.values()) states.set(s, (states.get(s) ?? 0) + 1);
+    const jobs = states.size === 0 ? 'none yet' : [...states].map(([s, n]) => `${n} ${s}`).join(', ');
+    const of = expected > 0 ? ` of ~${fmt(expected)}` : '';
+    const speed =
+      rate > 0
+        ? `${fmt(Math.round(rate))} rows/s, ETA ${Math.ceil(Math.max(0, expected - processed) / rate)} s`
+        : 'rate not known yet';
+    return `  ${this.object}: ${fmt(this.rowsUploaded)}${of} rows uploaded, ${fmt(processed)} processed | jobs: ${jobs} | ${speed}`;
   }
 
   private draw(): void {
-    const now = Date.now();
-    if (now - this.lastDraw < 200) return;
-    this.lastDraw = now;
-    const seconds = (now - this.objectStarted) / 1000;
-    const rate = seconds > 0 ? this.rowsDone / seconds : 0;
-    const states = new Map<string, number>();
-    for (const s of this.jobStates.values()) states.set(s, (states.get(s) ?? 0) + 1);
-    const fraction = this.bytesTotal > 0 ? this.bytesQueued / this.bytesTotal : 0;
-    const expectedRows = fraction > 0 ? this.rowsQueued / fraction : 0;
-    const eta =
-      rate > 0 && expectedRows > this.rowsDone ? `ETA ${Math.ceil((expectedRows - this.rowsDone) / rate)} s` : '';
-    const jobs = [...states].map(([s, n]) => `${n} ${s}`).join(', ');
+    this.lastDraw = this.now();
     this.clearLine();
-    this.err.write(
-      `  ${this.object}: ${fmt(this.rowsQueued)} rows uploaded, ${fmt(this.rowsDone)} done | jobs: ${jobs} | ${fmt(Math.round(rate))} rows/s ${eta}`,
-    );
+    this.err.write(this.progressLine());
   }
 
   private clearLine(): void {
@@ -187,6 +263,7 @@ export class TerminalLoadReporter implements LoadReporter {
   }
 
   summary(result: LoadRunResult): void {
+    this.stop();
     this.clearLine();
     const lines: string[] = [];
     lines.push('');
@@ -218,6 +295,7 @@ export class TerminalLoadReporter implements LoadReporter {
   }
 
   close(): void {
+    this.stop();
     this.clearLine();
   }
 }

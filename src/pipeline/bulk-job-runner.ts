@@ -2,17 +2,6 @@ import { join } from 'node:path';
 import { LoadLimits, Operation } from '../config';
 import { IngestJobInfo, SalesforceApi } from '../salesforce';
 
-/** A job that did not reach a terminal state in time; it was aborted, its rows are logged as unprocessed. */
-export class JobTimeoutError extends Error {
-  constructor(
-    readonly jobId: string,
-    readonly minutes: number,
-  ) {
-    super(`job ${jobId} did not finish within ${minutes} minutes`);
-    this.name = 'JobTimeoutError';
-  }
-}
-
 /** One part of a source file, ready to upload. */
 export interface JobPart {
   readonly index: number;
@@ -45,7 +34,7 @@ export interface BulkJobRunnerProps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** @default Date.now */
   readonly now?: () => number;
-  /** Called on every state change of a job (progress output). */
+  /** Called on every state change of a job and after every poll, with the job's counts (progress output). */
   readonly onState?: (part: JobPart, job: IngestJobInfo) => void;
   /** Throws when the run must stop (SIGTERM, lost lease); checked while waiting for a job. */
   readonly shouldStop?: () => void;
@@ -107,9 +96,8 @@ export class BulkJobRunner {
       }
       await this.sleep(interval);
       interval = Math.min(limits.pollMaxIntervalMs, Math.ceil(interval * 1.5));
-      const next = await api.getJob(jobId);
-      if (next.state !== info.state) this.props.onState?.(part, next);
-      info = next;
+      info = await api.getJob(jobId);
+      this.props.onState?.(part, info);
     }
     return { info, timedOut };
   }

@@ -35,6 +35,8 @@ export type LoadEvent =
       readonly part: number;
       readonly jobId: string;
       readonly state: string;
+      /** Records the job has processed so far, as the last poll said; absent before the first poll. */
+      readonly processed?: number;
     }
   | {
       readonly type: 'job-finished';

@@ -50,8 +50,9 @@ export interface ObjectLoadResult {
     seconds: number;
   }[];
   readonly rowsRead: number;
+  /** Rows written to the success log (what reconciliation counts). */
   readonly success: number;
-  /** failed + unprocessed + rejected client-side */
+  /** Rows written to the failure log: failed + unprocessed + rejected client-side. */
   readonly failure: number;
   readonly rejected: number;
   readonly columns: readonly string[];
@@ -277,7 +278,14 @@ export class ObjectLoader {
       sleep: props.sleep,
       shouldStop: props.shouldStop,
       onState: (part, job) =>
-        props.emit({ type: 'job-state', object: config.name, part: part.index, jobId: job.id, state: job.state }),
+        props.emit({
+          type: 'job-state',
+          object: config.name,
+          part: part.index,
+          jobId: job.id,
+          state: job.state,
+          processed: job.numberRecordsProcessed,
+        }),
     });
     const logger = new LogWriter(
       props.parquet,
@@ -348,15 +356,18 @@ export class ObjectLoader {
     }
     await rejects.close();
     if (!state.rejectsLogged) {
+      let written = 0;
       if (rejects.count > 0) {
         props.emit({ type: 'rows-rejected', object: config.name, source: uri, rows: rejects.count });
-        await logger.write('failure', target.failure, `part-${token}-rejected.parquet`, rejects.path, [
+        written = await logger.write('failure', target.failure, `part-${token}-rejected.parquet`, rejects.path, [
           ...uploadHeader.map((name) => ({ name: logColumnName(name), from: name })),
           { name: 'sf__Id', constant: '' },
           { name: 'sf__Error', from: 'sf__Error' },
           { name: 'sf__JobId', constant: '' },
         ]);
       }
+      // Reconciliation counts the rows the log holds, not the rows the splitter meant to put there.
+      state.rejectsWritten = written;
       state.rejectsLogged = true;
     }
     state.rowsRead = summary.rowsRead;
@@ -390,7 +401,8 @@ export class ObjectLoader {
         }
         return n;
       },
-      { success: 0, failure: summary.rejected },
+      // A ledger written before rejectsWritten existed: its rejected rows were logged as counted.
+      { success: 0, failure: state.rejectsWritten ?? summary.rejected },
     );
     for (const status of ['success', 'failure'] as const) {
       if (!result.logs.has(target[status]) && partitions.some((p) => p.status === status)) {

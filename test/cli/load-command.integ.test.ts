@@ -1,10 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetPartitionsCommand } from '@aws-sdk/client-glue';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { run } from '../../src/cli/main';
+import { OrgEmulator } from '../../src/emulator';
+import { METRICS_NAMESPACE } from '../../src/infra/environments';
 import { contactsWithBadRows, GeneratedFile } from '../support/contact-data';
-import { Capture, TestStack } from '../support/stack';
+import { Capture, orgGet, TestStack } from '../support/stack';
 
 jest.setTimeout(300_000);
 
@@ -36,6 +39,19 @@ function summary(events: Record<string, unknown>[]): Record<string, any> {
   return events.find((e) => e.event === 'summary') as Record<string, any>;
 }
 
+/** The log locations (s3://…/) of one status in the summary of a run of one object. */
+function logOf(events: Record<string, unknown>[], status: 'success' | 'failure'): string {
+  return summary(events).objects[0].logs.find((l: string) => l.includes(`/${status}/`));
+}
+
+/** Glue partitions of a log table that belong to one run. */
+async function partitionsOf(stack: TestStack, table: string, runId: string) {
+  const partitions = await stack.aws.glue.send(
+    new GetPartitionsCommand({ DatabaseName: 'sfetl_logs', TableName: table }),
+  );
+  return (partitions.Partitions ?? []).filter((p) => p.Values?.[1] === runId);
+}
+
 describe('sfetl load against the embedded default', () => {
   let stack: TestStack;
   let contacts: GeneratedFile;
@@ -61,6 +77,17 @@ describe('sfetl load against the embedded default', () => {
     const result = await load(stack, ['--env', 'qa', '--run-id', 'run-qa-1'], insertConfig);
     expect(result.err.text).toBe('');
     expect(result.code).toBe(0);
+    // The JSON lines say which env they are about: the run's first and last events, its metrics, its summary.
+    expect(
+      result.events.filter((e) => e.event === 'run-started' || e.event === 'run-finished').map((e) => [e.event, e.env]),
+    ).toEqual([
+      ['run-started', 'qa'],
+      ['run-finished', 'qa'],
+    ]);
+    const metrics = result.events.filter((e) => e._aws);
+    expect(metrics.length).toBeGreaterThanOrEqual(2);
+    expect(metrics.every((m) => m.env === 'qa')).toBe(true);
+    expect(summary(result.events).env).toBe('qa');
 
     for (const env of ['dev', 'uat', 'prod']) {
       expect((await stack.orgQuery(env, 'SELECT COUNT() FROM Contact')).totalSize).toBe(0);
@@ -86,17 +113,27 @@ describe('sfetl load against the embedded default', () => {
 
     const failureRows = await stack.readParquet(failureLocation);
     expect(failureRows).toHaveLength(137);
+    const rejectedAt: [string, number][] = [];
     for (const row of failureRows) {
       const ext = String(row.Ext_Id__c).slice(0, 9);
       const expected = contacts.bad.get(ext);
       expect({ ext, error: row.sf__Error?.split(':')[0] }).toEqual({ ext, error: expected });
       if (expected?.startsWith('SFETL_')) {
         expect(row.sf__JobId).toBe('');
-        expect(row.sf__Error).toMatch(/line \d+/);
+        const line = /\(s3:\/\/sfetl-source\/runs\/qa\/contacts\.csv line (\d+)\)/.exec(row.sf__Error ?? '');
+        rejectedAt.push([ext, Number(line?.[1])]);
       } else {
         expect(row.sf__JobId).toMatch(/^750/);
       }
     }
+    // Contact n (C-000000n) is on source line n + 2: line 1 is the header, no value spans lines.
+    const sourceLine = (ext: string) => Number(ext.slice(2)) + 2;
+    expect(rejectedAt.sort()).toEqual(
+      [...contacts.bad]
+        .filter(([, kind]) => kind.startsWith('SFETL_'))
+        .map(([ext]) => [ext, sourceLine(ext)])
+        .sort(),
+    );
 
     const partitions = await stack.aws.glue.send(
       new GetPartitionsCommand({ DatabaseName: 'sfetl_logs', TableName: 'contact' }),
@@ -142,6 +179,15 @@ describe('sfetl load against the embedded default', () => {
     expect(s.success + s.failure).toBe(250_000);
     expect(s.failure).toBe(8);
     expect((await stack.orgQuery('uat', 'SELECT COUNT() FROM Contact')).totalSize).toBe(250_000 - 8);
+    // The Parquet logs themselves hold every row read, each once.
+    const success = await stack.countParquet([logOf(result.events, 'success')], 'Ext_Id__c');
+    const failure = await stack.countParquet([logOf(result.events, 'failure')], 'Ext_Id__c');
+    expect({ success: success.rows, failure: failure.rows }).toEqual({ success: 250_000 - 8, failure: 8 });
+    const all = await stack.countParquet(
+      [logOf(result.events, 'success'), logOf(result.events, 'failure')],
+      'Ext_Id__c',
+    );
+    expect(all).toEqual({ rows: s.rowsRead, distinct: s.rowsRead });
   });
 
   test('upsert by external id updates; Contacts find the Accounts loaded before them in the same run', async () => {
@@ -216,13 +262,15 @@ describe('sfetl load against the embedded default', () => {
       expect(await stack.jobCount('dev')).toBe(0);
     });
 
-    const cases: [string, (c: Record<string, any>) => void, string[], RegExp][] = [
+    /** Name, config change, arguments, message, and the object whose preflight names the file (if it is one). */
+    const cases: [string, (c: Record<string, any>) => void, string[], RegExp, string | undefined][] = [
       [
         'unknown object',
         (c) =>
           (c.objects = [{ name: 'Contcat', source: 's3://sfetl-source/runs/bad/contacts.csv', operation: 'insert' }]),
         [],
         /the org has no object Contcat; did you mean Contact\?/,
+        'Contcat',
       ],
       [
         'a header that is not a field',
@@ -230,6 +278,7 @@ describe('sfetl load against the embedded default', () => {
           (c.objects = [{ name: 'Contact', source: 's3://sfetl-source/runs/bad/contacts.csv', operation: 'insert' }]),
         [],
         /column Emial is not a field of Contact; did you mean Email\?/,
+        'Contact',
       ],
       [
         'a missing required column',
@@ -244,33 +293,42 @@ describe('sfetl load against the embedded default', () => {
           ]),
         [],
         /required field Name missing for insert; add the column/,
+        'Account',
       ],
       [
         'a bad config',
         (c) => (c.objects[0].operation = 'upsrt'),
         [],
         /objects\[0\]\.operation: "upsrt" is not an operation; did you mean "upsert"\?/,
+        undefined,
       ],
       [
         'a missing secret',
         (c) => (c.environments.dev.auth.secretId = 'sfetl/nope'),
         [],
         /Secret "sfetl\/nope" was not found in AWS Secrets Manager; create it, or set auth.secretId/,
+        undefined,
       ],
       [
         'an unknown env',
         () => undefined,
         ['--env', 'stage'],
         /unknown environment "stage"; run again with --env <dev\|qa\|uat\|prod>/,
+        undefined,
       ],
     ];
-    test.each(cases)('%s', async (_, change, extraArgs, message) => {
+    test.each(cases)('%s', async (_, change, extraArgs, message, preflightOf) => {
       const cfg = configWith(stack, `bad-${_.replace(/ /g, '-')}.yaml`, change);
       const args = extraArgs.length > 0 ? extraArgs : ['--env', 'dev'];
       const result = await load(stack, args, cfg);
       expect(result.code).toBe(1);
       expect(result.err.text).toMatch(message);
-      expect(source).toBeDefined();
+      if (preflightOf) {
+        // A preflight problem names the file it was found in, and says nothing was sent.
+        expect(result.err.text).toContain(`preflight of ${preflightOf} (${source}) failed, no job was created`);
+      } else {
+        expect(result.err.text).not.toContain('preflight');
+      }
     });
   });
 
@@ -281,17 +339,19 @@ describe('sfetl load against the embedded default', () => {
       c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
       c.limits.maxJobRows = 3000;
     });
-    const result = await load(stack, ['--env', 'dev', '--dry-run'], cfg);
+    const result = await load(stack, ['--env', 'dev', '--dry-run', '--run-id', 'dry-run-1'], cfg);
     expect(result.code).toBe(0);
     const s = summary(result.events);
     expect(s.dryRun).toBe(true);
+    expect(s.runId).toBe('dry-run-1');
     expect(s.objects).toEqual([
       expect.objectContaining({ object: 'Contact', files: 1, rows: 10_000, jobs: 4, rejected: 37 }),
     ]);
     expect(await stack.jobCount('dev')).toBe(0);
-    expect(await stack.logKeys('success/Contact/run_id=')).toEqual(
-      expect.not.arrayContaining([expect.stringContaining('dry')]),
-    );
+    const logged = [...(await stack.logKeys('success/')), ...(await stack.logKeys('failure/'))];
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged.filter((k) => k.includes('run_id=dry-run-1/'))).toEqual([]);
+    expect(await partitionsOf(stack, 'contact', 'dry-run-1')).toEqual([]);
   });
 
   test('a session that expires mid-run is renewed and the load completes', async () => {
@@ -357,4 +417,172 @@ describe('sfetl load against the embedded default', () => {
       }
     },
   );
+
+  test('--source loads the file it names instead of the configured source of that object', async () => {
+    const configured = await stack.putSource(
+      'runs/override/configured.csv',
+      contactsWithBadRows(5, {}, '', 'OV-C-').csv,
+    );
+    const given = await stack.putSource('runs/override/given.csv', contactsWithBadRows(3, {}, '', 'OV-G-').csv);
+    const cfg = configWith(stack, 'override.yaml', (c) => {
+      c.objects = [{ name: 'Contact', source: configured, operation: 'insert', loadOrder: 1 }];
+    });
+    const result = await load(stack, ['--env', 'uat', '--object', 'Contact', '--source', given], cfg);
+    expect(result.code).toBe(0);
+    expect(summary(result.events).objects).toEqual([
+      expect.objectContaining({ object: 'Contact', rowsRead: 3, success: 3, failure: 0 }),
+    ]);
+    const loaded = await stack.orgQuery<{ Ext_Id__c: string }>(
+      'uat',
+      "SELECT Ext_Id__c FROM Contact WHERE Ext_Id__c LIKE 'OV-%' ORDER BY Ext_Id__c",
+    );
+    expect(loaded.records.map((r) => r.Ext_Id__c)).toEqual(['OV-G-0000000', 'OV-G-0000001', 'OV-G-0000002']);
+  });
+
+  test('the run ends with a RunFailureRate metric line as the failure-rate alarms read it', async () => {
+    const source = await stack.putSource(
+      'runs/metric/contacts.csv',
+      contactsWithBadRows(200, { INVALID_EMAIL_ADDRESS: 5 }, '', 'RM-').csv,
+    );
+    const cfg = configWith(stack, 'metric.yaml', (c) => {
+      c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
+    });
+    const result = await load(stack, ['--env', 'uat', '--run-id', 'metric-1'], cfg);
+    expect(result.code).toBe(0);
+    // src/infra/monitoring.ts alarms on RunFailureRate in METRICS_NAMESPACE with the one dimension env.
+    const runMetrics = result.events.filter((e) => e._aws && 'RunFailureRate' in e);
+    expect(runMetrics).toEqual([
+      {
+        _aws: {
+          Timestamp: expect.any(Number),
+          CloudWatchMetrics: [
+            {
+              Namespace: METRICS_NAMESPACE,
+              Dimensions: [['env']],
+              Metrics: [
+                { Name: 'RunRecordsRead', Unit: 'Count' },
+                { Name: 'RunFailureRate', Unit: 'Percent' },
+                { Name: 'RunDurationSeconds', Unit: 'Seconds' },
+              ],
+            },
+          ],
+        },
+        env: 'uat',
+        RunRecordsRead: 200,
+        RunFailureRate: 2.5,
+        RunDurationSeconds: expect.any(Number),
+      },
+    ]);
+  });
+
+  test('an operation the org does not allow on the object exits 1 before any job exists', async () => {
+    // The stack's orgs allow every operation on every object: this org has a read-only one.
+    const emulator = await OrgEmulator.start({
+      orgs: ['readonly'],
+      objectDirs: [join(__dirname, '../fixtures/emulator/objects-read-only')],
+    });
+    try {
+      const org = emulator.orgs.readonly!;
+      await stack.aws.secrets.send(
+        new CreateSecretCommand({
+          Name: 'sfetl/readonly',
+          SecretString: JSON.stringify({ clientId: org.clientId, clientSecret: org.clientSecret }),
+        }),
+      );
+      const source = await stack.putSource('runs/readonly/audit.csv', 'Name,Detail__c\nA-1,first\n');
+      const cfg = configWith(stack, 'readonly.yaml', (c) => {
+        c.environments.dev = {
+          ...c.environments.dev,
+          instanceUrl: org.instanceUrl,
+          loginUrl: org.loginUrl,
+          auth: { type: 'client_credentials', secretId: 'sfetl/readonly' },
+        };
+        c.objects = [{ name: 'Audit_Entry__c', source, operation: 'insert', loadOrder: 1 }];
+      });
+      const result = await load(stack, ['--env', 'dev'], cfg);
+      expect(result.code).toBe(1);
+      expect(result.err.text).toContain(`preflight of Audit_Entry__c (${source}) failed, no job was created`);
+      expect(result.err.text).toMatch(
+        /the org does not allow insert on Audit_Entry__c for this user; choose another operation/,
+      );
+      const jobs = await orgGet<{ records: unknown[] }>(org, '/services/data/v66.0/jobs/ingest');
+      expect(jobs.records).toEqual([]);
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  describe('update, delete and hardDelete change the records the Ids name', () => {
+    const ids = new Map<string, string>();
+    /** Loads a file into dev with one operation on Account; the summary. */
+    async function loadAccounts(operation: string, name: string, csv: string) {
+      const source = await stack.putSource(`runs/crud/${name}.csv`, csv);
+      const cfg = configWith(stack, `crud-${name}.yaml`, (c) => {
+        c.objects = [{ name: 'Account', source, operation, loadOrder: 1 }];
+      });
+      const result = await load(stack, ['--env', 'dev', '--run-id', `crud-${name}`], cfg);
+      expect(result.err.text).toBe('');
+      expect(result.code).toBe(0);
+      return result;
+    }
+    const accounts = async (path: 'query' | 'queryAll') =>
+      (
+        await orgGet<{ records: { Ext_Id__c: string; Name: string; IsDeleted: boolean }[] }>(
+          stack.description.orgs.dev!,
+          `/services/data/v66.0/${path}?q=${encodeURIComponent(
+            "SELECT Ext_Id__c, Name, IsDeleted FROM Account WHERE Ext_Id__c LIKE 'CRUD-%' ORDER BY Ext_Id__c",
+          )}`,
+        )
+      ).records.map((r) => [r.Ext_Id__c, r.Name, r.IsDeleted]);
+
+    beforeAll(async () => {
+      const rows = [1, 2, 3, 4, 5, 6].map((n) => `CRUD-${n},Company ${n}`);
+      await loadAccounts('insert', 'insert', `Ext_Id__c,Name\n${rows.join('\n')}\n`);
+      const org = await stack.orgQuery<{ Id: string; Ext_Id__c: string }>(
+        'dev',
+        "SELECT Id, Ext_Id__c FROM Account WHERE Ext_Id__c LIKE 'CRUD-%'",
+      );
+      for (const r of org.records) ids.set(r.Ext_Id__c, r.Id);
+      expect(ids.size).toBe(6);
+    });
+
+    test('update', async () => {
+      const result = await loadAccounts(
+        'update',
+        'update',
+        `Id,Name\n${ids.get('CRUD-1')},Renamed 1\n${ids.get('CRUD-2')},Renamed 2\n`,
+      );
+      expect(summary(result.events).objects[0]).toMatchObject({ rowsRead: 2, success: 2, failure: 0 });
+      expect((await stack.readParquet(logOf(result.events, 'success'))).map((r) => r.sf__Created)).toEqual([
+        'false',
+        'false',
+      ]);
+      expect((await accounts('query')).slice(0, 3)).toEqual([
+        ['CRUD-1', 'Renamed 1', false],
+        ['CRUD-2', 'Renamed 2', false],
+        ['CRUD-3', 'Company 3', false],
+      ]);
+    });
+
+    test('delete: the records go to the recycle bin', async () => {
+      const result = await loadAccounts('delete', 'delete', `Id\n${ids.get('CRUD-3')}\n${ids.get('CRUD-4')}\n`);
+      expect(summary(result.events).objects[0]).toMatchObject({ rowsRead: 2, success: 2, failure: 0 });
+      expect((await accounts('query')).map(([ext]) => ext)).not.toEqual(expect.arrayContaining(['CRUD-3']));
+      expect((await accounts('queryAll')).filter(([, , deleted]) => deleted)).toEqual([
+        ['CRUD-3', 'Company 3', true],
+        ['CRUD-4', 'Company 4', true],
+      ]);
+    });
+
+    test('hardDelete: the records are gone, not in the recycle bin', async () => {
+      const result = await loadAccounts(
+        'hardDelete',
+        'hard-delete',
+        `Id\n${ids.get('CRUD-5')}\n${ids.get('CRUD-6')}\n`,
+      );
+      expect(summary(result.events).objects[0]).toMatchObject({ rowsRead: 2, success: 2, failure: 0 });
+      expect((await accounts('queryAll')).map(([ext]) => ext)).toEqual(['CRUD-1', 'CRUD-2', 'CRUD-3', 'CRUD-4']);
+      expect((await accounts('query')).map(([ext]) => ext)).toEqual(['CRUD-1', 'CRUD-2']);
+    });
+  });
 });

@@ -119,6 +119,9 @@ describe('sfetl stack, then sfetl load from another process', () => {
   });
 
   test('a load in text mode prints progress and a one-screen summary', async () => {
+    // Each API call takes a while, as against a real org, so the progress line is drawn with a rate.
+    const faults = `${description.orgs.dev!.controlUrl}/faults`;
+    await fetch(faults, { method: 'PUT', body: JSON.stringify({ latencyMs: 100 }) });
     const result = await sfetl([
       'load',
       '--config',
@@ -131,9 +134,15 @@ describe('sfetl stack, then sfetl load from another process', () => {
       'text',
       // The file was loaded by the test before: --force loads it again (upsert: every row an update).
       '--force',
-    ]);
+    ]).finally(() => fetch(faults, { method: 'PUT', body: '{}' }));
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/sfetl load: run \S+ into dev: Contact/);
+    const progress = result.stderr.split('\r\u001b[2K').filter((l) => /rows uploaded/.test(l));
+    expect(progress).toContainEqual(
+      expect.stringMatching(
+        /^ {2}Contact: 500 of ~500 rows uploaded, 500 processed \| jobs: 1 JobComplete \| [\d,]+ rows\/s, ETA 0 s$/,
+      ),
+    );
     expect(result.stderr).toMatch(/Contact: 500 rows, 498 loaded, 2 failed \(0 rejected before upload\), 1 job\(s\)/);
     expect(result.stdout).toMatch(/total 500 rows · 498 loaded · 2 failed \(0\.40%\)/);
     expect(result.stdout).toMatch(/success log: s3:\/\/sfetl-logs\/success\/Contact\/run_id=/);
@@ -161,39 +170,63 @@ describe('sfetl stack, then sfetl load from another process', () => {
 });
 
 describe('sfetl stack --sample-data', () => {
+  let stack: ChildProcess;
+  let description: StackDescription & { sampleData: string[] };
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sfetl-stack-sample-'));
+    stack = spawn(NODE, [SFETL, 'stack', '--dir', dir, '--sample-data'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const line = await new Promise<string>((done, fail) => {
+      createInterface({ input: stack.stdout! }).once('line', done);
+      stack.once('exit', (code) => fail(new Error(`sfetl stack exited with ${code}`)));
+    });
+    description = JSON.parse(line) as StackDescription & { sampleData: string[] };
+  });
+  afterAll(() => {
+    if (stack.exitCode === null) stack.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   test('puts the sample files under the configured sources; sfetl load loads every row or logs why not', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sfetl-stack-sample-'));
-    const stack = spawn(NODE, [SFETL, 'stack', '--dir', dir, '--sample-data'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      const line = await new Promise<string>((done, fail) => {
-        createInterface({ input: stack.stdout! }).once('line', done);
-        stack.once('exit', (code) => fail(new Error(`sfetl stack exited with ${code}`)));
-      });
-      const description = JSON.parse(line) as StackDescription & { sampleData: string[] };
-      expect(description.sampleData).toEqual([
-        's3://sfetl-source/Account/sample-1.csv',
-        's3://sfetl-source/Contact/sample-1.csv',
-        's3://sfetl-source/Invoice__c/sample-1.csv',
-      ]);
-      const expected = generateSampleData({ ...SAMPLE_DATA, env: 'sample' }).files.filter((f) => f.run === 1);
-      const result = await sfetl(['load', '--config', description.config, '--env', 'dev', '--output', 'json']);
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
-      const summary = result.stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as Record<string, any>)
-        .find((e) => e.event === 'summary')!;
-      expect(summary.objects.map((o: any) => [o.object, o.rowsRead])).toEqual(expected.map((f) => [f.object, f.rows]));
-      // Every deliberate mistake is a failure row; Contacts and Invoices of a failed Account fail too.
-      const accounts = summary.objects.find((o: any) => o.object === 'Account');
-      expect(accounts.failure).toBe(expected[0]!.bad.size);
-      expect(summary.failure).toBeGreaterThanOrEqual(expected.reduce((n, f) => n + f.bad.size, 0));
-      expect(summary.success + summary.failure).toBe(summary.rowsRead);
-    } finally {
-      stack.kill('SIGTERM');
-      await new Promise((done) => stack.once('exit', done));
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(description.sampleData).toEqual([
+      's3://sfetl-source/Account/sample-1.csv',
+      's3://sfetl-source/Contact/sample-1.csv',
+      's3://sfetl-source/Invoice__c/sample-1.csv',
+    ]);
+    const expected = generateSampleData({ ...SAMPLE_DATA, env: 'sample' }).files.filter((f) => f.run === 1);
+    const result = await sfetl(['load', '--config', description.config, '--env', 'dev', '--output', 'json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const summary = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, any>)
+      .find((e) => e.event === 'summary')!;
+    expect(summary.objects.map((o: any) => [o.object, o.rowsRead])).toEqual(expected.map((f) => [f.object, f.rows]));
+    // Every deliberate mistake is a failure row; Contacts and Invoices of a failed Account fail too.
+    const accounts = summary.objects.find((o: any) => o.object === 'Account');
+    expect(accounts.failure).toBe(expected[0]!.bad.size);
+    expect(summary.failure).toBeGreaterThanOrEqual(expected.reduce((n, f) => n + f.bad.size, 0));
+    expect(summary.success + summary.failure).toBe(summary.rowsRead);
+  });
+
+  test('SIGINT (Ctrl-C) stops the stack cleanly: exit 0, the orgs and the AWS endpoint closed', async () => {
+    let stderr = '';
+    stack.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((done) => stack.once('exit', done));
+    stack.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('stack stopped');
+    const endpoints = [...Object.values(description.orgs).map((o) => o.instanceUrl), description.aws.endpoint];
+    const answers = await Promise.all(
+      endpoints.map((url) =>
+        fetch(url).then(
+          () => 'answered',
+          () => 'refused',
+        ),
+      ),
+    );
+    expect(answers).toEqual(endpoints.map(() => 'refused'));
   });
 });

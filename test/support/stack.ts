@@ -70,6 +70,41 @@ export class TestStack {
     return rows;
   }
 
+  /**
+   * Rows of every Parquet file under some s3:// locations, and distinct values of one column among them,
+   * counted by DuckDB without materialising the rows (for logs too big to read back row by row).
+   */
+  async countParquet(locations: readonly string[], column: string): Promise<{ rows: number; distinct: number }> {
+    const files: string[] = [];
+    for (const location of locations) {
+      const { bucket, prefix } = /^s3:\/\/(?<bucket>[^/]+)\/(?<prefix>.*)$/.exec(location)!.groups as {
+        bucket: string;
+        prefix: string;
+      };
+      for (const key of (await listKeys(this.aws.s3, bucket, prefix)).filter((k) => k.endsWith('.parquet'))) {
+        const file = join(this.dir, `count-${files.length}.parquet`);
+        const object = await this.aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        await writeFile(file, await object.Body!.transformToByteArray());
+        files.push(file);
+      }
+    }
+    if (files.length === 0) return { rows: 0, distinct: 0 };
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
+      const reader = await connection.runAndReadAll(
+        `SELECT count(*)::INTEGER AS n, count(DISTINCT "${column}")::INTEGER AS d FROM read_parquet([${list}], union_by_name = true)`,
+      );
+      const [n, d] = reader.getRows()[0] as [number, number];
+      return { rows: n, distinct: d };
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+      for (const file of files) rmSync(file, { force: true });
+    }
+  }
+
   /** An org's REST API with a fresh client-credentials session. */
   async orgQuery<T = Record<string, unknown>>(env: string, soql: string): Promise<{ totalSize: number; records: T[] }> {
     const records: T[] = [];
