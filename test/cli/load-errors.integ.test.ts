@@ -4,7 +4,6 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CreateDatabaseCommand, CreateTableCommand } from '@aws-sdk/client-glue';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { CliError } from '../../src/cli/exit-codes';
 import { runLoadCommand } from '../../src/cli/load-command';
 import { contactsWithBadRows } from '../support/contact-data';
@@ -22,15 +21,6 @@ beforeAll(async () => {
   writeFileSync(secretFile, JSON.stringify({ clientId: dev.clientId, clientSecret: dev.clientSecret }));
 });
 afterAll(() => stack?.stop());
-
-/** A copy of the stack's config with some settings changed. */
-function configWith(name: string, change: (config: Record<string, any>) => void): string {
-  const config = parseYaml(readFileSync(stack.config, 'utf8')) as Record<string, any>;
-  change(config);
-  const path = join(stack.dir, name);
-  writeFileSync(path, toYaml(config));
-  return path;
-}
 
 /** `sfetl load` as a person runs it (src/cli/main.ts): the exit code and what it printed on stderr. */
 async function load(config: string, ...args: string[]) {
@@ -87,7 +77,7 @@ describe('sfetl load: infrastructure errors are one line saying what to check (e
         },
       }),
     );
-    const config = configWith('shared-catalog.yaml', (c) => {
+    const config = stack.configWith('shared-catalog.yaml', (c) => {
       c.logs.glueDatabase = 'shared_catalog';
     });
     const source = await stack.putSource('catalog/contacts.csv', contactsWithBadRows(50, {}).csv);
@@ -106,7 +96,7 @@ describe('sfetl load: infrastructure errors are one line saying what to check (e
   test('S3 that refuses access', async () => {
     const { endpoint, server } = await refusingS3(403, 'AccessDenied', 'Access Denied');
     try {
-      const config = configWith('denied.yaml', (c) => {
+      const config = stack.configWith('denied.yaml', (c) => {
         c.aws.endpoint = endpoint;
       });
       const result = await load(
@@ -132,7 +122,7 @@ describe('sfetl load: infrastructure errors are one line saying what to check (e
   test('an S3 error no part translates names the error, the endpoint and the region to check', async () => {
     const { endpoint, server } = await refusingS3(400, 'InvalidArgument', 'Invalid argument from the test server');
     try {
-      const config = configWith('odd-s3.yaml', (c) => {
+      const config = stack.configWith('odd-s3.yaml', (c) => {
         c.aws.endpoint = `${endpoint.replace('http://', 'http://user:pass@')}/`;
       });
       const result = await load(
@@ -159,7 +149,7 @@ describe('sfetl load: infrastructure errors are one line saying what to check (e
 
   test('an AWS endpoint that does not answer, when reading the secret and when listing the sources', async () => {
     const endpoint = await closedEndpoint();
-    const config = configWith('unreachable.yaml', (c) => {
+    const config = stack.configWith('unreachable.yaml', (c) => {
       c.aws.endpoint = endpoint;
       c.limits.httpAttempts = 1;
     });

@@ -1,9 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { CliError } from '../../src/cli/exit-codes';
 import { runLoadCommand } from '../../src/cli/load-command';
 import { ParquetLogWriter } from '../../src/pipeline';
@@ -18,15 +16,6 @@ beforeAll(async () => {
   stack = await TestStack.start();
 });
 afterAll(() => stack?.stop());
-
-/** A copy of the stack's config with some settings changed. */
-function configWith(name: string, change: (config: Record<string, any>) => void): string {
-  const config = parseYaml(readFileSync(stack.config, 'utf8')) as Record<string, any>;
-  change(config);
-  const path = join(stack.dir, name);
-  writeFileSync(path, toYaml(config));
-  return path;
-}
 
 /**
  * `sfetl load` in process with its Parquet writer swapped (the command's seam for it); the exit code and
@@ -101,7 +90,7 @@ describe('reconciliation: rows read == rows written to the success and failure l
     const second = contactsWithBadRows(400, { INVALID_EMAIL_ADDRESS: 3 }, '', 'MB-');
     await stack.putSource('manifest/a.csv', first.csv);
     await stack.putSource('manifest/b.csv', second.csv);
-    const config = configWith('manifest.yaml', (c) => {
+    const config = stack.configWith('manifest.yaml', (c) => {
       c.limits.maxJobRows = 250; // 3 jobs for a.csv, 2 for b.csv
     });
     const before = Date.now();

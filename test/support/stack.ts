@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { AwsClients, createAwsClients } from '../../src/aws';
 import { run } from '../../src/cli/main';
 import { startStack, StackDescription } from '../../src/cli/stack-command';
@@ -32,6 +33,15 @@ export class TestStack {
   async stop(): Promise<void> {
     await this.parts.stop();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** A copy of the stack's config with some settings changed, written to `name` in the stack's folder. */
+  configWith(name: string, change: (config: Record<string, any>) => void): string {
+    const config = parseYaml(readFileSync(this.config, 'utf8')) as Record<string, any>;
+    change(config);
+    const path = join(this.dir, name);
+    writeFileSync(path, toYaml(config));
+    return path;
   }
 
   async putSource(key: string, body: string | Buffer): Promise<string> {
