@@ -1,5 +1,6 @@
 import { Node } from 'constructs';
 import { SFETL_ENVIRONMENTS, SfetlEnvironment } from './environments';
+import type { PublishMode } from './hive-publisher';
 
 /** What a deployment is made of; every field has a CDK context key `sfetl:<field>` (docs/deploy.md). */
 export interface SfetlAppSettings {
@@ -59,6 +60,12 @@ export interface SfetlAppSettings {
    */
   readonly emrSubnetId?: string;
   /**
+   * How the publish job rewrites the Hive tables: `full` (every partition from all logs) or `incremental`
+   * (only partitions touched by new runs); a run can override it with `--publish-mode`.
+   * @default 'full'
+   */
+  readonly publishMode?: PublishMode;
+  /**
    * Glue cron expression per environment that starts its workflow, e.g. `{ prod: 'cron(0 2 * * ? *)' }`.
    * @default - every workflow runs on demand only
    */
@@ -104,6 +111,10 @@ export function settingsFromContext(node: Node): SfetlAppSettings {
     const schedule = text(`schedule:${env}`);
     if (schedule !== undefined) schedules[env] = schedule;
   }
+  const publishMode = text('publishMode');
+  if (publishMode !== undefined && publishMode !== 'full' && publishMode !== 'incremental') {
+    throw new Error(`context sfetl:publishMode must be full or incremental, not "${publishMode}"`);
+  }
   const threshold = text('failureRateThresholdPercent');
   const thresholdNumber = threshold === undefined ? undefined : Number(threshold);
   if (thresholdNumber !== undefined && !(thresholdNumber >= 0 && thresholdNumber <= 100)) {
@@ -121,6 +132,7 @@ export function settingsFromContext(node: Node): SfetlAppSettings {
     configS3Uri: text('configS3Uri'),
     emrClusterId: text('emrClusterId'),
     emrSubnetId: text('emrSubnetId'),
+    publishMode,
     schedules,
     alertEmail: text('alertEmail'),
     failureRateThresholdPercent: thresholdNumber,

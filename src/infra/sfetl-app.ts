@@ -45,6 +45,7 @@ export function addSfetlStacks(
     existingSourceBucketKeyArn: settings.sourceBucketKeyArn,
     existingEmrClusterId: settings.emrClusterId,
     emrSubnetId: settings.emrSubnetId,
+    publishMode: settings.publishMode,
     failureRateThresholdPercent: settings.failureRateThresholdPercent,
     alertEmail: settings.alertEmail,
   });

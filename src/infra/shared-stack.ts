@@ -2,7 +2,7 @@ import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ResourceNames, SFETL_ENVIRONMENTS } from './environments';
 import { GlueJobSecurity } from './glue-job-security';
-import { HivePublisher } from './hive-publisher';
+import { HivePublisher, PublishMode } from './hive-publisher';
 import { LogCatalog } from './log-catalog';
 import { Monitoring } from './monitoring';
 import { Storage } from './storage';
@@ -47,6 +47,11 @@ export interface SharedStackProps extends StackProps {
    * @default - the default VPC's
    */
   readonly emrSubnetId?: string;
+  /**
+   * The publish job's default mode.
+   * @default 'full'
+   */
+  readonly publishMode?: PublishMode;
   /**
    * Failure-rate alarm threshold in percent.
    * @default 5
@@ -116,6 +121,7 @@ export class SharedStack extends Stack {
       security: this.security,
       existingClusterId: props.existingEmrClusterId,
       subnetId: props.emrSubnetId,
+      publishMode: props.publishMode,
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       loadJobs: SFETL_ENVIRONMENTS.map((env) => ({ env, jobName: names.loadJob(env) })),

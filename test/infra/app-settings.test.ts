@@ -30,4 +30,10 @@ describe('settingsFromContext', () => {
     expect(() => settings({ 'sfetl:failureRateThresholdPercent': 'five' })).toThrow(/number from 0 to 100/);
     expect(settings({ 'sfetl:failureRateThresholdPercent': '2.5' }).failureRateThresholdPercent).toBe(2.5);
   });
+
+  test('reads the publish mode, full or incremental, and refuses anything else', () => {
+    expect(settings({ 'sfetl:publishMode': 'incremental' }).publishMode).toBe('incremental');
+    expect(settings({}).publishMode).toBeUndefined();
+    expect(() => settings({ 'sfetl:publishMode': 'fast' })).toThrow(/sfetl:publishMode must be full or incremental/);
+  });
 });

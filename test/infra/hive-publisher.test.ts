@@ -85,6 +85,8 @@ describe('HivePublisher', () => {
     expect(publishArgs(existing)['--publish-mode']).toBe('full');
     const incremental = publishArgs(publisherTemplate({ publishMode: 'incremental' }));
     expect(incremental['--publish-mode']).toBe('incremental');
+    // The app setting (context sfetl:publishMode) reaches the shared stack's job.
+    expect(publishArgs(appTemplates({ publishMode: 'incremental' }).shared)['--publish-mode']).toBe('incremental');
     for (const args of [publishArgs(transient), publishArgs(existing), incremental]) {
       expect(args['--mode']).toBeUndefined();
     }
