@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { LoadLimits, Operation } from '../config';
-import { IngestJobInfo, SalesforceApi } from '../salesforce';
+import { IngestJobInfo, SalesforceApi, SalesforceApiError } from '../salesforce';
 
 /** One part of a source file, ready to upload. */
 export interface JobPart {
@@ -96,7 +96,14 @@ export class BulkJobRunner {
       }
       await this.sleep(interval);
       interval = Math.min(limits.pollMaxIntervalMs, Math.ceil(interval * 1.5));
-      info = await api.getJob(jobId);
+      try {
+        info = await api.getJob(jobId);
+      } catch (err) {
+        // A poll that failed for a transient reason after all its own tries changes nothing on the org's
+        // side: the job goes on, so the next poll asks again (up to the job timeout) instead of failing the run.
+        if (isTransient(err)) continue;
+        throw err;
+      }
       this.props.onState?.(part, info);
     }
     return { info, timedOut };
@@ -146,4 +153,9 @@ export class BulkJobRunner {
       timedOut,
     };
   }
+}
+
+/** A network error, 429 or 5xx: the org may answer the same request a moment later. */
+function isTransient(err: unknown): boolean {
+  return err instanceof SalesforceApiError && (err.status === 0 || err.status === 429 || err.status >= 500);
 }

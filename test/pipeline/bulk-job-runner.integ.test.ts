@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LoadLimits } from '../../src/config';
 import { OrgEmulator } from '../../src/emulator';
 import { BulkJobRunner } from '../../src/pipeline';
-import { parseCredentials, SalesforceApi } from '../../src/salesforce';
+import { parseCredentials, SalesforceApi, SalesforceApiError } from '../../src/salesforce';
 import { contactsCsv, setFaults } from '../support/emulator-client';
 
 const limits: LoadLimits = {
@@ -100,5 +100,43 @@ describe('BulkJobRunner against the org emulator', () => {
     const unprocessed = lines(outcome.unprocessedCsv).length - 1;
     expect(done).toBeLessThan(1000);
     expect(done + unprocessed).toBe(1000);
+  });
+
+  /** The dev org's API whose job polls fail with `status` the first `failures` times, after their own tries. */
+  const flakyPolls = (status: number, failures: number) => {
+    const real = apiFor('dev');
+    const flaky = Object.create(real) as SalesforceApi;
+    let left = failures;
+    flaky.getJob = async (id: string) => {
+      if (left-- > 0) {
+        throw new SalesforceApiError(status, 'SERVER_UNAVAILABLE', 'try again', 'GET', `/jobs/ingest/${id}`);
+      }
+      return real.getJob(id);
+    };
+    return flaky;
+  };
+
+  test('polls that fail for a transient reason do not fail the job: the next poll asks again', async () => {
+    const runner = new BulkJobRunner({
+      api: flakyPolls(503, 3),
+      object: 'Contact',
+      operation: 'insert',
+      limits,
+      workDir: work,
+    });
+    const outcome = await runner.run({ index: 1, path: part, rows: 1000 });
+    expect(outcome.state).toBe('JobComplete');
+    expect(lines(outcome.successCsv).length - 1).toBe(1000);
+  });
+
+  test('a poll refused for a reason that is not transient still fails the job', async () => {
+    const runner = new BulkJobRunner({
+      api: flakyPolls(400, 1),
+      object: 'Contact',
+      operation: 'insert',
+      limits,
+      workDir: work,
+    });
+    await expect(runner.run({ index: 1, path: part, rows: 1000 })).rejects.toThrow(/HTTP 400 SERVER_UNAVAILABLE/);
   });
 });
