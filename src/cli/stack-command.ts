@@ -6,8 +6,10 @@ import { stringify as toYaml } from 'yaml';
 import { createAwsClients } from '../aws';
 import { ENV_NAMES } from '../config';
 import { generateSampleData } from '../demo';
-import { LocalParts } from '../local-parts';
+import { EmulatorStartError } from '../emulator';
+import { LocalParts, MotoStartError, PythonVenvMissingError } from '../local-parts';
 import { parseCommandArgs } from './command-args';
+import { CliError } from './exit-codes';
 import { messages } from './messages';
 
 /** Names the embedded default uses; the generated config refers to them. */
@@ -37,7 +39,7 @@ export interface StackDescription {
  * credentials, and a ready configuration file.
  */
 export async function startStack(dir: string): Promise<{ parts: LocalParts; description: StackDescription }> {
-  const parts = await LocalParts.start({ moto: true, emulator: { orgs: [...ENV_NAMES] } });
+  const parts = await startLocalParts();
   try {
     const aws = createAwsClients({ region: STACK.region, endpoint: parts.aws.endpoint });
     await aws.s3.send(new CreateBucketCommand({ Bucket: STACK.sourceBucket }));
@@ -125,6 +127,20 @@ export async function startStack(dir: string): Promise<{ parts: LocalParts; desc
   } catch (err) {
     await parts.stop();
     throw err;
+  }
+}
+
+/** The local parts, or a CliError that says what to do when one cannot start (no Python venv, a port taken). */
+async function startLocalParts(): Promise<LocalParts> {
+  try {
+    return await LocalParts.start({ moto: true, emulator: { orgs: [...ENV_NAMES] } });
+  } catch (err) {
+    const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
+    const known = errors.filter(
+      (e) => e instanceof PythonVenvMissingError || e instanceof MotoStartError || e instanceof EmulatorStartError,
+    );
+    if (known.length === 0) throw err;
+    throw new CliError(`the embedded default did not start: ${known.map((e) => (e as Error).message).join('; ')}`);
   }
 }
 

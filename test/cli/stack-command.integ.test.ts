@@ -16,8 +16,11 @@ const NODE = join(ROOT, 'node_modules/.bin/node');
 const SFETL = join(ROOT, 'bin/sfetl.js');
 
 /** Runs `sfetl <args>` to its end without AWS credentials in the environment, as a user's shell would. */
-function sfetl(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env };
+function sfetl(
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env, ...extraEnv };
   delete env.AWS_ACCESS_KEY_ID;
   delete env.AWS_SECRET_ACCESS_KEY;
   const child = spawn(NODE, [SFETL, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -166,6 +169,24 @@ describe('sfetl stack, then sfetl load from another process', () => {
       () => 'refused',
     );
     expect(answer).toBe('refused');
+  });
+});
+
+describe('sfetl stack without its set-up', () => {
+  test('no Python venv: exit 1 with one line naming the venv and the set-up command (no stack trace)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sfetl-stack-novenv-'));
+    try {
+      const missing = join(dir, 'no-venv');
+      const result = await sfetl(['stack', '--dir', dir], { SFETL_VENV: missing });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toEqual([
+        `sfetl stack: the embedded default did not start: No usable Python venv at ${missing} ` +
+          `(${join(missing, 'bin', 'python')} does not exist). Run \`npm run setup:python\` to create it.`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
