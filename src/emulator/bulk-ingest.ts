@@ -11,7 +11,7 @@ import {
   planColumns,
   RecordProcessor,
 } from './record-processor';
-import { COLUMN_DELIMITERS, minimallyQuoted, resultHeader, resultRow } from './result-csv';
+import { COLUMN_DELIMITERS, minimallyQuoted, quoted, quotedColumns, resultHeader } from './result-csv';
 import { ResultLines } from './result-lines';
 import { newSalesforceId, salesforceIdCounter } from './salesforce-id';
 import { FieldSchema, SchemaRegistry, SObjectSchema } from './sobject-schema';
@@ -629,12 +629,12 @@ export class BulkIngest {
     } else {
       outcome = processor.process(row);
     }
-    const echoed = job.header.map((_, i) => row[i] ?? '');
+    const echoed = quotedColumns(row, job.header.length, d);
     if ('error' in outcome) {
       job.numberRecordsFailed++;
-      job.failedLines.push(resultRow([outcome.id, outcome.error.toString(), ...echoed], d) + '\n');
+      job.failedLines.push(`${quoted(outcome.id)}${d}${quoted(outcome.error.toString())}${d}${echoed}\n`);
     } else {
-      job.successLines.push(resultRow([outcome.id, String(outcome.created), ...echoed], d) + '\n');
+      job.successLines.push(`"${outcome.id}"${d}"${outcome.created}"${d}${echoed}\n`);
     }
   }
 

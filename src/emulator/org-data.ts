@@ -99,7 +99,7 @@ class ObjectTable {
     }
   }
 
-  find(field: FieldSchema, value: string): string[] {
+  find(field: FieldSchema, value: string): readonly string[] {
     const index = this.index(field);
     if (!index) {
       const wanted = normalize(field, value);
@@ -111,7 +111,7 @@ class ObjectTable {
       return ids;
     }
     const ids = index.get(normalize(field, value));
-    if (ids === undefined) return [];
+    if (ids === undefined) return NO_IDS;
     return typeof ids === 'string' ? [ids] : [...ids];
   }
 
@@ -196,6 +196,9 @@ function indexRecord(
   }
 }
 
+/** What a lookup that matches nothing returns (the usual answer when upsert inserts: no array per row). */
+const NO_IDS: readonly string[] = Object.freeze([]);
+
 function normalize(field: FieldSchema, value: string): string {
   return field.caseSensitive ? value : value.toLowerCase();
 }
@@ -213,6 +216,7 @@ export interface OrgDataSnapshot {
 /** The records of one emulated org. */
 export class OrgData {
   private readonly tables = new Map<string, ObjectTable>();
+  private readonly tablesBySchema = new Map<SObjectSchema, ObjectTable>();
   private readonly slots = new RecordSlots();
   private idCounter = 1;
   private autoNumber = 1;
@@ -243,6 +247,12 @@ export class OrgData {
     return table;
   }
 
+  /** The table of a schema object of this org's registry (no name lookup: it runs for every record). */
+  private tableOf(schema: SObjectSchema): ObjectTable {
+    const table = this.tablesBySchema.get(schema);
+    return table ?? this.table(schema.name);
+  }
+
   newId(schema: SObjectSchema): string {
     return newSalesforceId(schema.keyPrefix, this.idCounter++);
   }
@@ -266,23 +276,23 @@ export class OrgData {
   /** A live record by its 18-character id. */
   get(id: string): SObjectRecord | undefined {
     const schema = this.schemas.forId(id);
-    return schema ? this.table(schema.name).get(id) : undefined;
+    return schema ? this.tableOf(schema).get(id) : undefined;
   }
 
   /** Whether a live record has this 18-character id. */
   has(id: string): boolean {
     const schema = this.schemas.forId(id);
-    return schema ? this.table(schema.name).has(id) : false;
+    return schema ? this.tableOf(schema).has(id) : false;
   }
 
   isDeleted(id: string): boolean {
     const schema = this.schemas.forId(id);
-    return schema ? this.table(schema.name).deleted.has(id) : false;
+    return schema ? this.tableOf(schema).deleted.has(id) : false;
   }
 
   /** Ids of live records whose field equals the value (case-insensitively unless the field is case-sensitive). */
-  findBy(schema: SObjectSchema, field: FieldSchema, value: string): string[] {
-    return this.table(schema.name).find(field, value);
+  findBy(schema: SObjectSchema, field: FieldSchema, value: string): readonly string[] {
+    return this.tableOf(schema).find(field, value);
   }
 
   insert(schema: SObjectSchema, values: Record<string, FieldValue>, now: string, userId: string): SObjectRecord {
@@ -314,7 +324,7 @@ export class OrgData {
     if (schema.custom && schema.fieldsByLowerName.get('name')?.defaultedOnCreate && !record.Name) {
       record.Name = record.Id.slice(0, 15);
     }
-    this.table(schema.name).add(record);
+    this.tableOf(schema).add(record);
     return record;
   }
 
@@ -325,7 +335,7 @@ export class OrgData {
     now: string,
     userId: string,
   ): SObjectRecord {
-    const table = this.table(schema.name);
+    const table = this.tableOf(schema);
     const before = table.get(id)!;
     const after: SObjectRecord = {
       ...before,
@@ -340,14 +350,17 @@ export class OrgData {
   }
 
   delete(schema: SObjectSchema, id: string, hard: boolean): void {
-    this.table(schema.name).remove(id, !hard);
+    this.tableOf(schema).remove(id, !hard);
   }
 
   /** Removes every record (the emulator's reset). */
   clear(): void {
     this.slots.clear();
+    this.tablesBySchema.clear();
     for (const schema of this.schemas.list()) {
-      this.tables.set(schema.name.toLowerCase(), new ObjectTable(schema, this.slots));
+      const table = new ObjectTable(schema, this.slots);
+      this.tables.set(schema.name.toLowerCase(), table);
+      this.tablesBySchema.set(schema, table);
     }
   }
 

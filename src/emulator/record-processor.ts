@@ -73,6 +73,12 @@ export function planColumns(
   return plans;
 }
 
+/** An upsert key value as upsert looked it up. */
+interface LookedUpKey {
+  readonly field: FieldSchema;
+  readonly value: string;
+}
+
 /** The outcome of one row. */
 export type RowOutcome =
   { readonly id: string; readonly created: boolean } | { readonly error: RecordError; readonly id: string };
@@ -87,9 +93,13 @@ const DATETIME =
 /** The explicit null of a Bulk API CSV: it clears the field (an empty value leaves it as it is). */
 const NULL_MARKER = '#N/A';
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether y-m-d is a day of the proleptic Gregorian calendar (no Date object: it runs for every date value). */
 function isValidDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= DAYS_IN_MONTH[m - 1]! + (leap ? 1 : 0);
 }
 
 /** Applies rows of one job to an org's data with Salesforce's validation rules. */
@@ -150,10 +160,11 @@ export class RecordProcessor {
     return this.chunkTime || formatDateTime(this.clock());
   }
 
-  private insert(row: readonly string[]): RowOutcome {
+  /** @param lookedUp the upsert key, when it was just looked up and matched no record */
+  private insert(row: readonly string[], lookedUp?: LookedUpKey): RowOutcome {
     const values = this.convert(row, 'create');
     this.checkRequired(values);
-    this.checkUnique(values, undefined);
+    this.checkUnique(values, undefined, lookedUp);
     const record = this.data.insert(this.object, values, this.now(), this.userId);
     return { id: record.Id, created: true };
   }
@@ -163,7 +174,7 @@ export class RecordProcessor {
     const values = this.convert(row, 'update');
     delete values.Id;
     this.checkNotNulled(values);
-    this.checkUnique(values, id);
+    this.checkUnique(values, id, undefined);
     this.data.update(this.object, id, values, this.now(), this.userId);
     return { id, created: false };
   }
@@ -188,11 +199,11 @@ export class RecordProcessor {
         [field.name],
       );
     }
-    if (matches.length === 0) return this.insert(row);
+    if (matches.length === 0) return this.insert(row, { field, value: key });
     const id = matches[0]!;
     const values = this.convert(row, 'update');
     this.checkNotNulled(values);
-    this.checkUnique(values, id);
+    this.checkUnique(values, id, { field, value: key });
     this.data.update(this.object, id, values, this.now(), this.userId);
     return { id, created: false };
   }
@@ -223,7 +234,7 @@ export class RecordProcessor {
 
   private convert(row: readonly string[], mode: 'create' | 'update'): Record<string, FieldValue> {
     const values: Record<string, FieldValue> = {};
-    const notWritable: string[] = [];
+    let notWritable: string[] | undefined;
     for (let i = 0; i < this.columns.length; i++) {
       const column = this.columns[i]!;
       const raw = row[i] ?? '';
@@ -231,13 +242,15 @@ export class RecordProcessor {
       const field = column.field;
       if (field.name === 'Id') {
         if (mode === 'update') values.Id = raw;
-        else notWritable.push(field.name);
+        else (notWritable ??= []).push(field.name);
         continue;
       }
       const writable = mode === 'create' ? field.createable : field.updateable;
       if (!writable) {
         // The upsert key may be read-only on update (it only locates the record).
-        if (!(column.kind === 'field' && field === this.externalIdField)) notWritable.push(column.header.trim());
+        if (!(column.kind === 'field' && field === this.externalIdField)) {
+          (notWritable ??= []).push(column.header.trim());
+        }
         continue;
       }
       if (raw === NULL_MARKER) {
@@ -247,7 +260,7 @@ export class RecordProcessor {
       values[field.name] =
         column.kind === 'relationship' ? this.resolveParent(column, raw) : this.convertValue(field, raw);
     }
-    if (notWritable.length > 0) {
+    if (notWritable) {
       throw new RecordError(
         'INVALID_FIELD_FOR_INSERT_UPDATE',
         `Unable to create/update fields: ${notWritable.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
@@ -395,9 +408,18 @@ export class RecordProcessor {
     }
   }
 
-  private checkUnique(values: Record<string, FieldValue>, ownId: string | undefined): void {
+  /**
+   * @param lookedUp the upsert key, just looked up: it matched no record, or only `ownId`, so looking the same
+   * value up again could only say the same
+   */
+  private checkUnique(
+    values: Record<string, FieldValue>,
+    ownId: string | undefined,
+    lookedUp: LookedUpKey | undefined,
+  ): void {
     for (const field of this.uniqueFields) {
       const value = values[field.name];
+      if (field === lookedUp?.field && value === lookedUp.value) continue;
       if (value === undefined || value === null || value === '') continue;
       const other = this.data.findBy(this.object, field, String(value)).find((id) => id !== ownId);
       if (other) {

@@ -29,7 +29,12 @@ export function resultHeader(
   return [...sfColumns.map(quoted), ...uploadedColumns.map((c) => minimallyQuoted(c, delimiter))].join(delimiter);
 }
 
-/** A result row: every value quoted. */
-export function resultRow(values: readonly string[], delimiter: string): string {
-  return values.map(quoted).join(delimiter);
+/**
+ * The first `count` values of a row, quoted and joined as result columns (a value the row lacks is empty):
+ * the uploaded part of a result row, built without an array per row.
+ */
+export function quotedColumns(row: readonly string[], count: number, delimiter: string): string {
+  let out = quoted(row[0] ?? '');
+  for (let i = 1; i < count; i++) out += delimiter + quoted(row[i] ?? '');
+  return out;
 }
