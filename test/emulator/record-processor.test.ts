@@ -168,6 +168,20 @@ describe('record errors', () => {
     );
   });
 
+  test('February 29 is a date only in leap years (every 4th year, not centuries unless divisible by 400)', () => {
+    const birthdate = (value: string) => one(org, 'Contact', 'insert', ['LastName', 'Birthdate'], ['Smith', value]);
+    for (const leap of ['2024-02-29', '2000-02-29', '1600-02-29']) {
+      expect(org.data.get(createdId(birthdate(leap)))?.Birthdate).toBe(leap);
+    }
+    for (const notLeap of ['2026-02-29', '1900-02-29', '2100-02-29']) {
+      expect(sfError(birthdate(notLeap))).toBe(
+        `INVALID_TYPE_ON_FIELD_IN_RECORD:Birthdate: value not of required type: ${notLeap}:Birthdate --`,
+      );
+    }
+    expect(sfError(birthdate('2026-04-31'))).toMatch(/^INVALID_TYPE_ON_FIELD_IN_RECORD/);
+    expect(org.data.get(createdId(birthdate('2026-12-31')))?.Birthdate).toBe('2026-12-31');
+  });
+
   test('INVALID_TYPE_ON_FIELD_IN_RECORD for a date in another format', () => {
     expect(sfError(one(org, 'Contact', 'insert', ['LastName', 'Birthdate'], ['Smith', '01/03/2026']))).toBe(
       'INVALID_TYPE_ON_FIELD_IN_RECORD:Birthdate: value not of required type: 01/03/2026:Birthdate --',
