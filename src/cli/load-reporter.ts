@@ -142,8 +142,9 @@ export class TerminalLoadReporter implements LoadReporter {
   private rowsCut = 0;
   private objectStarted = 0;
   /** Rows of each part of the current file, and the parts whose rows went up in a job. */
-  private readonly partRows = new Map<number, number>();
-  private readonly uploadedParts = new Set<number>();
+  /** Rows of each part, by source file and part number (part numbers start again in each file). */
+  private readonly partRows = new Map<string, number>();
+  private readonly uploadedParts = new Set<string>();
   private rowsUploaded = 0;
   private readonly processed = new Map<string, number>();
   private readonly jobStates = new Map<string, string>();
@@ -182,22 +183,19 @@ export class TerminalLoadReporter implements LoadReporter {
         this.startTimer();
         return;
       case 'file-started':
-        // Part numbers start again in each file.
-        this.partRows.clear();
-        this.uploadedParts.clear();
         return;
       case 'part-ready':
         this.bytesCut += event.bytes;
         this.rowsCut += event.rows;
-        this.partRows.set(event.part, event.rows);
+        this.partRows.set(partKey(event.source, event.part), event.rows);
         break;
       case 'job-state':
         this.jobStates.set(event.jobId, event.state);
         // A job leaves Open only once its data is uploaded and it is closed. Rows sent again in a later job
         // (retries) are not counted twice: the count is of source rows.
-        if (event.state !== 'Open' && !this.uploadedParts.has(event.part)) {
-          this.uploadedParts.add(event.part);
-          this.rowsUploaded += this.partRows.get(event.part) ?? 0;
+        if (event.state !== 'Open' && !this.uploadedParts.has(partKey(event.source, event.part))) {
+          this.uploadedParts.add(partKey(event.source, event.part));
+          this.rowsUploaded += this.partRows.get(partKey(event.source, event.part)) ?? 0;
         }
         if (event.processed !== undefined) this.processed.set(event.jobId, event.processed);
         break;
@@ -298,4 +296,9 @@ export class TerminalLoadReporter implements LoadReporter {
     this.stop();
     this.clearLine();
   }
+}
+
+/** A part of one source file: files overlap, so part numbers alone do not name a part. */
+function partKey(source: string, part: number): string {
+  return `${part} ${source}`;
 }

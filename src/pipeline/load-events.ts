@@ -32,6 +32,7 @@ export type LoadEvent =
   | {
       readonly type: 'job-state';
       readonly object: string;
+      readonly source: string;
       readonly part: number;
       readonly jobId: string;
       readonly state: string;
@@ -41,6 +42,7 @@ export type LoadEvent =
   | {
       readonly type: 'job-finished';
       readonly object: string;
+      readonly source: string;
       readonly part: number;
       readonly jobId: string;
       readonly state: string;
@@ -88,7 +90,13 @@ export type LoadEvent =
       readonly finishedAt: string;
     }
   | { readonly type: 'file-resumed'; readonly object: string; readonly source: string; readonly runId: string }
-  | { readonly type: 'results-fetching'; readonly object: string; readonly part: number; readonly jobId: string }
+  | {
+      readonly type: 'results-fetching';
+      readonly object: string;
+      readonly source: string;
+      readonly part: number;
+      readonly jobId: string;
+    }
   | {
       readonly type: 'log-uploading';
       readonly object: string;
@@ -99,6 +107,7 @@ export type LoadEvent =
   | {
       readonly type: 'rows-retried';
       readonly object: string;
+      readonly source: string;
       readonly part: number;
       readonly attempt: number;
       readonly rows: number;

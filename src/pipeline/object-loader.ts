@@ -41,6 +41,8 @@ export interface ObjectLoadResult {
   readonly skipped: readonly { uri: string; etag: string; runId: string; finishedAt: string }[];
   readonly jobs: readonly {
     jobId: string;
+    /** The source file the job's rows came from (s3://bucket/key). */
+    source: string;
     part: number;
     attempt: number;
     state: string;
@@ -161,16 +163,35 @@ export class ObjectLoader {
       });
     }
 
-    for (const [index, prepared] of files.entries()) {
-      props.shouldStop?.();
-      const fileDir = join(workDir, `file-${index}`);
-      await mkdir(fileDir, { recursive: true });
-      try {
-        await this.loadFile(config, prepared, createdTime, fileDir, result);
-      } finally {
-        await rm(fileDir, { recursive: true, force: true });
+    // Files overlap: the next file is read and cut while the jobs of the ones before it still run, and the
+    // jobs of all of them share the `concurrency` slots. A file starts only once the one before it has
+    // handed out all its parts, so at most one file is being read at a time.
+    const shared: SharedSlots = { jobs: new Set(), logs: new ConversionQueue() };
+    const running: Promise<void>[] = [];
+    let firstError: unknown;
+    try {
+      for (const [index, prepared] of files.entries()) {
+        if (firstError !== undefined) break;
+        props.shouldStop?.();
+        const fileDir = join(workDir, `file-${index}`);
+        await mkdir(fileDir, { recursive: true });
+        let handedOut!: () => void;
+        const allHandedOut = new Promise<void>((resolve) => (handedOut = resolve));
+        const file = this.loadFile(config, prepared, createdTime, fileDir, result, shared, handedOut)
+          .finally(() => rm(fileDir, { recursive: true, force: true }))
+          .catch((err: unknown) => {
+            firstError ??= err;
+          });
+        running.push(file);
+        await Promise.race([allHandedOut, file]);
       }
+    } finally {
+      // Nothing of this object is left running when load returns or throws.
+      await Promise.all(running);
     }
+    if (firstError !== undefined) throw firstError;
+    const order = new Map(files.map((f, i) => [`s3://${f.file.bucket}/${f.file.key}`, i]));
+    result.sources.sort((a, b) => order.get(a.uri)! - order.get(b.uri)!);
 
     const sum = (pick: (s: ObjectLoadResult['sources'][number]) => number) =>
       result.sources.reduce((n, s) => n + pick(s), 0);
@@ -213,6 +234,8 @@ export class ObjectLoader {
       jobs: ObjectLoadResult['jobs'][number][];
       logs: Map<string, { status: 'success' | 'failure'; location: string; files: number; rows: number }>;
     },
+    shared: SharedSlots,
+    handedOut: () => void,
   ): Promise<void> {
     const { props } = this;
     const uri = `s3://${file.bucket}/${file.key}`;
@@ -281,6 +304,7 @@ export class ObjectLoader {
         props.emit({
           type: 'job-state',
           object: config.name,
+          source: uri,
           part: part.index,
           jobId: job.id,
           state: job.state,
@@ -288,6 +312,7 @@ export class ObjectLoader {
         }),
     });
     const logger = new LogWriter(
+      shared.logs,
       props.parquet,
       props.s3,
       props.logs.bucket,
@@ -314,9 +339,21 @@ export class ObjectLoader {
       },
       (row) => rejects.add(row),
     );
+    // This file's jobs; `shared.jobs` holds every file's, and `concurrency` bounds those.
     const inFlight = new Set<Promise<void>>();
     let firstError: unknown;
-    const partContext = { config, uploadHeader, runner, logger, ledger, target, token, fileDir, jobs: result.jobs };
+    const partContext = {
+      config,
+      source: uri,
+      uploadHeader,
+      runner,
+      logger,
+      ledger,
+      target,
+      token,
+      fileDir,
+      jobs: result.jobs,
+    };
     let next = await parts.next();
     while (!next.done && !firstError) {
       const part = next.value;
@@ -324,7 +361,7 @@ export class ObjectLoader {
       if (partState.done) {
         await rm(part.path, { force: true });
       } else {
-        while (inFlight.size >= props.limits.concurrency) await Promise.race(inFlight);
+        while (shared.jobs.size >= props.limits.concurrency) await Promise.race(shared.jobs);
         if (firstError) break;
         props.emit({
           type: 'part-ready',
@@ -338,11 +375,18 @@ export class ObjectLoader {
           .catch((err: unknown) => {
             firstError ??= err;
           })
-          .finally(() => inFlight.delete(task));
+          .finally(() => {
+            inFlight.delete(task);
+            shared.jobs.delete(task);
+          });
         inFlight.add(task);
+        shared.jobs.add(task);
       }
       if (!firstError) next = await parts.next();
     }
+    // Every part is out: the next file may start while these jobs run (not after a failure: then the
+    // error ends the object once this file's jobs have settled).
+    if (!firstError) handedOut();
     await Promise.all(inFlight);
     if (firstError) {
       await parts.return(undefined as never).catch(() => undefined);
@@ -438,6 +482,7 @@ export class ObjectLoader {
   private async loadPart(
     ctx: {
       config: ObjectConfig;
+      source: string;
       uploadHeader: readonly string[];
       runner: BulkJobRunner;
       logger: LogWriter;
@@ -485,6 +530,7 @@ export class ObjectLoader {
         props.emit({
           type: 'job-state',
           object: ctx.config.name,
+          source: ctx.source,
           part: part.index,
           jobId: created.id,
           state: created.state,
@@ -509,6 +555,7 @@ export class ObjectLoader {
         props.emit({
           type: 'job-state',
           object: ctx.config.name,
+          source: ctx.source,
           part: part.index,
           jobId: created.id,
           state: info.state,
@@ -519,7 +566,7 @@ export class ObjectLoader {
         ? { info: info!, timedOut: false }
         : await ctx.runner.finish(part, jobId, info);
       attempt.state = final.state;
-      props.emit({ type: 'results-fetching', object: ctx.config.name, part: part.index, jobId });
+      props.emit({ type: 'results-fetching', object: ctx.config.name, source: ctx.source, part: part.index, jobId });
       const name = `part-${ctx.token}-${String(part.index).padStart(5, '0')}-a${attemptNo}`;
       const files = await ctx.runner.download(jobId, name);
       const canRetry = attemptNo < props.limits.maxRecordAttempts;
@@ -578,6 +625,7 @@ export class ObjectLoader {
       await Promise.all([...Object.values(files), sorted.permanentCsv].map((f) => rm(f, { force: true })));
       ctx.jobs.push({
         jobId,
+        source: ctx.source,
         part: part.index,
         attempt: attemptNo,
         state: final.state,
@@ -589,6 +637,7 @@ export class ObjectLoader {
       props.emit({
         type: 'job-finished',
         object: ctx.config.name,
+        source: ctx.source,
         part: part.index,
         jobId,
         state: final.state,
@@ -601,6 +650,7 @@ export class ObjectLoader {
       props.emit({
         type: 'rows-retried',
         object: ctx.config.name,
+        source: ctx.source,
         part: part.index,
         attempt: attemptNo + 1,
         rows: retried,
@@ -635,11 +685,27 @@ export class ObjectLoader {
   }
 }
 
+/** Runs tasks one after another: every file of an object converts its logs through one, so one at a time. */
+class ConversionQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(task);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** What the files of one object share while they overlap: the jobs in flight and the Parquet conversions. */
+interface SharedSlots {
+  readonly jobs: Set<Promise<void>>;
+  readonly logs: ConversionQueue;
+}
+
 /** Converts result CSVs to Parquet and uploads them under fixed names; one DuckDB conversion at a time. */
 class LogWriter {
-  private queue: Promise<unknown> = Promise.resolve();
-
   constructor(
+    private readonly queue: ConversionQueue,
     private readonly parquet: ParquetLogWriter,
     private readonly s3: S3Client,
     private readonly bucket: string,
@@ -657,7 +723,7 @@ class LogWriter {
     csv: string,
     columns: readonly LogColumn[],
   ): Promise<number> {
-    const next = this.queue.then(async () => {
+    return this.queue.run(async () => {
       const output = join(this.workDir, name);
       const { rows } = await this.parquet.csvToParquet({ input: csv, output, columns });
       if (rows > 0) {
@@ -670,8 +736,6 @@ class LogWriter {
       await rm(output, { force: true });
       return rows;
     });
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 }
 

@@ -439,6 +439,52 @@ describe('sfetl load against the embedded default', () => {
     expect(loaded.records.map((r) => r.Ext_Id__c)).toEqual(['OV-G-0000000', 'OV-G-0000001', 'OV-G-0000002']);
   });
 
+  test.each([
+    [2, 5],
+    [1, 3],
+  ])(
+    'concurrency %i over the %i files of a prefix: the files share the job slots, and overlap when there are two or more',
+    async (concurrency, fileCount) => {
+      const prefix = `runs/files-c${concurrency}/`;
+      for (let i = 0; i < fileCount; i++) {
+        await stack.putSource(`${prefix}part-${i}.csv`, contactsWithBadRows(300, {}, '', `FC${concurrency}-${i}-`).csv);
+      }
+      const source = `s3://${stack.description.buckets.source}/${prefix}`;
+      const cfg = configWith(stack, `files-c${concurrency}.yaml`, (c) => {
+        c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
+        // A 300-row file is one job; polls every 300 ms keep each job in flight long enough to overlap.
+        c.limits = { ...c.limits, concurrency, pollIntervalMs: 300, pollMaxIntervalMs: 300 };
+      });
+      const result = await load(stack, ['--env', 'prod', '--confirm-env', 'prod', '--object', 'Contact'], cfg);
+      expect(result.code).toBe(0);
+
+      // Jobs in flight from their first state (Open) to job-finished, whichever file they belong to.
+      const inFlight = new Map<string, string>();
+      let most = 0;
+      let overlapped = false;
+      const filesWithJobs = new Set<string>();
+      for (const e of result.events) {
+        if (e.event === 'job-state' && e.state === 'Open') {
+          overlapped ||= [...inFlight.values()].some((file) => file !== e.source);
+          inFlight.set(e.jobId as string, e.source as string);
+          filesWithJobs.add(e.source as string);
+          most = Math.max(most, inFlight.size);
+        }
+        if (e.event === 'job-finished') inFlight.delete(e.jobId as string);
+      }
+      expect(filesWithJobs.size).toBe(fileCount);
+      expect(most).toBe(concurrency);
+      expect(overlapped).toBe(concurrency > 1);
+
+      const s = summary(result.events).objects[0];
+      expect(s).toEqual(expect.objectContaining({ rowsRead: 300 * fileCount, success: 300 * fileCount, failure: 0 }));
+      expect(
+        (await stack.orgQuery('prod', `SELECT COUNT() FROM Contact WHERE Ext_Id__c LIKE 'FC${concurrency}-%'`))
+          .totalSize,
+      ).toBe(300 * fileCount);
+    },
+  );
+
   test('the run ends with a RunFailureRate metric line as the failure-rate alarms read it', async () => {
     const source = await stack.putSource(
       'runs/metric/contacts.csv',

@@ -36,9 +36,17 @@ function terminal() {
 }
 
 const object = 'Contact';
-const jobState = (part: number, jobId: string, state: string, processed?: number): LoadEvent => ({
+const SOURCE = 's3://src/contacts.csv';
+const jobState = (
+  part: number,
+  jobId: string,
+  state: string,
+  processed?: number,
+  source: string = SOURCE,
+): LoadEvent => ({
   type: 'job-state',
   object,
+  source,
   part,
   jobId,
   state,
@@ -53,10 +61,10 @@ function startObject(t: ReturnType<typeof terminal>, bytes: number) {
   );
 }
 
-const part = (index: number, rows: number, bytes: number): LoadEvent => ({
+const part = (index: number, rows: number, bytes: number, source: string = SOURCE): LoadEvent => ({
   type: 'part-ready',
   object,
-  source: 's3://src/contacts.csv',
+  source,
   part: index,
   rows,
   bytes,
@@ -127,6 +135,26 @@ describe('TerminalLoadReporter progress line', () => {
     );
   });
 
+  test('overlapping files: parts with the same number in two files are two parts', () => {
+    const t = terminal();
+    startObject(t, 200_000);
+    const second = 's3://src/contacts-2.csv';
+    // The first file's job is still uploading when the second file's part 1 is cut and its job closed.
+    t.send(part(1, 1_000, 100_000), jobState(1, 'J1', 'Open'));
+    t.send(
+      { type: 'file-started', object, source: second, bytes: 100_000 },
+      part(1, 400, 100_000, second),
+      jobState(1, 'J2', 'UploadComplete', undefined, second),
+      jobState(1, 'J1', 'UploadComplete'),
+      jobState(1, 'J1', 'InProgress', 600),
+    );
+    t.at(1);
+    t.timer.tick();
+    expect(t.progress()).toBe(
+      '  Contact: 1,400 of ~1,400 rows uploaded, 600 processed | jobs: 1 InProgress, 1 UploadComplete | 600 rows/s, ETA 2 s',
+    );
+  });
+
   test('rows count as uploaded once their job is closed, and only once when some are sent again', () => {
     const t = terminal();
     startObject(t, 100_000);
@@ -136,8 +164,18 @@ describe('TerminalLoadReporter progress line', () => {
     expect(t.progress()).toMatch(/: 0 of ~1,000 rows uploaded/);
     t.send(jobState(1, 'J1', 'UploadComplete'), jobState(1, 'J1', 'InProgress', 10), jobState(1, 'J1', 'Failed', 300));
     t.send(
-      { type: 'job-finished', object, part: 1, jobId: 'J1', state: 'Failed', success: 300, failure: 0, seconds: 1 },
-      { type: 'rows-retried', object, part: 1, attempt: 2, rows: 700, codes: [] },
+      {
+        type: 'job-finished',
+        object,
+        source: SOURCE,
+        part: 1,
+        jobId: 'J1',
+        state: 'Failed',
+        success: 300,
+        failure: 0,
+        seconds: 1,
+      },
+      { type: 'rows-retried', object, source: SOURCE, part: 1, attempt: 2, rows: 700, codes: [] },
       jobState(1, 'J2', 'Open'),
       jobState(1, 'J2', 'UploadComplete'),
     );
