@@ -168,6 +168,15 @@ describe('reconciliation: rows read == rows written to the success and failure l
     expect([...jobIds].sort()).toEqual(org.records.map((r) => r.id).sort());
     expect(jobIds).toHaveLength(5);
     expect(manifest.jobs.every((j: { state: string }) => j.state === 'JobComplete')).toBe(true);
+    // Each job names the file its rows came from: the success rows of a file's jobs are that file's.
+    for (const source of manifest.sources as { uri: string; success: number }[]) {
+      const own = manifest.jobs.filter((j: { source: string }) => j.source === source.uri);
+      expect(own.length).toBeGreaterThan(0);
+      expect(own.reduce((n: number, j: { success: number }) => n + j.success, 0)).toBe(source.success);
+    }
+    expect(
+      manifest.jobs.every((j: { source: string }) => manifest.sources.some((s: { uri: string }) => s.uri === j.source)),
+    ).toBe(true);
 
     // Counts per status equal the rows in the logs, per log directory and in all.
     const rowsAt = async (status: string) => {
