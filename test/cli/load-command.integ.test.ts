@@ -1,8 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetPartitionsCommand } from '@aws-sdk/client-glue';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { run } from '../../src/cli/main';
 import { OrgEmulator } from '../../src/emulator';
 import { METRICS_NAMESPACE } from '../../src/infra/environments';
@@ -24,15 +22,6 @@ async function load(stack: TestStack, args: readonly string[], config = stack.co
     process.stderr.write = errWrite;
   }
   return { code, out, err, events: out.jsonLines() };
-}
-
-/** A copy of the stack's config with some settings changed. */
-function configWith(stack: TestStack, name: string, change: (config: Record<string, any>) => void): string {
-  const config = parseYaml(readFileSync(stack.config, 'utf8')) as Record<string, any>;
-  change(config);
-  const path = join(stack.dir, name);
-  writeFileSync(path, toYaml(config));
-  return path;
 }
 
 function summary(events: Record<string, unknown>[]): Record<string, any> {
@@ -71,7 +60,7 @@ describe('sfetl load against the embedded default', () => {
 
   test('--env qa loads 10,000 Contacts into the qa org only and logs every row, Glue-registered', async () => {
     const source = await stack.putSource('runs/qa/contacts.csv', contacts.csv);
-    const insertConfig = configWith(stack, 'insert.yaml', (c) => {
+    const insertConfig = stack.configWith('insert.yaml', (c) => {
       c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
     });
     const result = await load(stack, ['--env', 'qa', '--run-id', 'run-qa-1'], insertConfig);
@@ -153,7 +142,7 @@ describe('sfetl load against the embedded default', () => {
 
   test('the exit code follows the failure-rate threshold', async () => {
     const source = await stack.putSource('runs/dev/contacts.csv', contacts.csv);
-    const strict = configWith(stack, 'strict.yaml', (c) => {
+    const strict = stack.configWith('strict.yaml', (c) => {
       c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
       c.limits.failureRateThreshold = 0.01;
     });
@@ -167,7 +156,7 @@ describe('sfetl load against the embedded default', () => {
     const big = contactsWithBadRows(250_000, { SFETL_COLUMN_COUNT: 3, INVALID_EMAIL_ADDRESS: 5 }, 'x'.repeat(1000));
     expect(Buffer.byteLength(big.csv)).toBeGreaterThan(250 * 1024 * 1024);
     const source = await stack.putSource('runs/uat/big.csv', big.csv);
-    const cfg = configWith(stack, 'big.yaml', (c) => {
+    const cfg = stack.configWith('big.yaml', (c) => {
       c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
     });
     const result = await load(stack, ['--env', 'uat', '--run-id', 'run-big'], cfg);
@@ -200,7 +189,7 @@ describe('sfetl load against the embedded default', () => {
       'Ext_Id__c,LastName,Account.Ext_Id__c\nP-1,Ng,A-1\nP-2,Lee,A-2\nP-3,Orphan,A-404\n',
     );
     // Listed Contact first: the load order, not the file order, decides.
-    const cfg = configWith(stack, 'order.yaml', (c) => {
+    const cfg = stack.configWith('order.yaml', (c) => {
       c.objects = [
         { name: 'Contact', source: people, operation: 'upsert', externalIdField: 'Ext_Id__c', loadOrder: 2 },
         { name: 'Account', source: accounts, operation: 'upsert', externalIdField: 'Ext_Id__c', loadOrder: 1 },
@@ -318,7 +307,7 @@ describe('sfetl load against the embedded default', () => {
       ],
     ];
     test.each(cases)('%s', async (_, change, extraArgs, message, preflightOf) => {
-      const cfg = configWith(stack, `bad-${_.replace(/ /g, '-')}.yaml`, change);
+      const cfg = stack.configWith(`bad-${_.replace(/ /g, '-')}.yaml`, change);
       const args = extraArgs.length > 0 ? extraArgs : ['--env', 'dev'];
       const result = await load(stack, args, cfg);
       expect(result.code).toBe(1);
@@ -335,7 +324,7 @@ describe('sfetl load against the embedded default', () => {
   test('--dry-run parses every row and reports would-be jobs and client-side rejects without creating a job', async () => {
     await stack.resetOrgs();
     const source = await stack.putSource('runs/dry/contacts.csv', contacts.csv);
-    const cfg = configWith(stack, 'dry.yaml', (c) => {
+    const cfg = stack.configWith('dry.yaml', (c) => {
       c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
       c.limits.maxJobRows = 3000;
     });
@@ -362,7 +351,7 @@ describe('sfetl load against the embedded default', () => {
     });
     try {
       const source = await stack.putSource('runs/session/contacts.csv', contactsWithBadRows(3_000, {}).csv);
-      const cfg = configWith(stack, 'session.yaml', (c) => {
+      const cfg = stack.configWith('session.yaml', (c) => {
         c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
         c.limits.maxJobRows = 500;
       });
@@ -392,7 +381,7 @@ describe('sfetl load against the embedded default', () => {
           `runs/failed-job-${attempts}/contacts.csv`,
           contactsWithBadRows(1_000, {}).csv,
         );
-        const cfg = configWith(stack, `failed-job-${attempts}.yaml`, (c) => {
+        const cfg = stack.configWith(`failed-job-${attempts}.yaml`, (c) => {
           c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
           c.limits.maxRecordAttempts = attempts;
         });
@@ -424,7 +413,7 @@ describe('sfetl load against the embedded default', () => {
       contactsWithBadRows(5, {}, '', 'OV-C-').csv,
     );
     const given = await stack.putSource('runs/override/given.csv', contactsWithBadRows(3, {}, '', 'OV-G-').csv);
-    const cfg = configWith(stack, 'override.yaml', (c) => {
+    const cfg = stack.configWith('override.yaml', (c) => {
       c.objects = [{ name: 'Contact', source: configured, operation: 'insert', loadOrder: 1 }];
     });
     const result = await load(stack, ['--env', 'uat', '--object', 'Contact', '--source', given], cfg);
@@ -450,7 +439,7 @@ describe('sfetl load against the embedded default', () => {
         await stack.putSource(`${prefix}part-${i}.csv`, contactsWithBadRows(300, {}, '', `FC${concurrency}-${i}-`).csv);
       }
       const source = `s3://${stack.description.buckets.source}/${prefix}`;
-      const cfg = configWith(stack, `files-c${concurrency}.yaml`, (c) => {
+      const cfg = stack.configWith(`files-c${concurrency}.yaml`, (c) => {
         c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
         // A 300-row file is one job; polls every 300 ms keep each job in flight long enough to overlap.
         c.limits = { ...c.limits, concurrency, pollIntervalMs: 300, pollMaxIntervalMs: 300 };
@@ -490,7 +479,7 @@ describe('sfetl load against the embedded default', () => {
       'runs/metric/contacts.csv',
       contactsWithBadRows(200, { INVALID_EMAIL_ADDRESS: 5 }, '', 'RM-').csv,
     );
-    const cfg = configWith(stack, 'metric.yaml', (c) => {
+    const cfg = stack.configWith('metric.yaml', (c) => {
       c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
     });
     const result = await load(stack, ['--env', 'uat', '--run-id', 'metric-1'], cfg);
@@ -536,7 +525,7 @@ describe('sfetl load against the embedded default', () => {
         }),
       );
       const source = await stack.putSource('runs/readonly/audit.csv', 'Name,Detail__c\nA-1,first\n');
-      const cfg = configWith(stack, 'readonly.yaml', (c) => {
+      const cfg = stack.configWith('readonly.yaml', (c) => {
         c.environments.dev = {
           ...c.environments.dev,
           instanceUrl: org.instanceUrl,
@@ -563,7 +552,7 @@ describe('sfetl load against the embedded default', () => {
     /** Loads a file into dev with one operation on Account; the summary. */
     async function loadAccounts(operation: string, name: string, csv: string) {
       const source = await stack.putSource(`runs/crud/${name}.csv`, csv);
-      const cfg = configWith(stack, `crud-${name}.yaml`, (c) => {
+      const cfg = stack.configWith(`crud-${name}.yaml`, (c) => {
         c.objects = [{ name: 'Account', source, operation, loadOrder: 1 }];
       });
       const result = await load(stack, ['--env', 'dev', '--run-id', `crud-${name}`], cfg);
