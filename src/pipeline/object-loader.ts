@@ -166,12 +166,13 @@ export class ObjectLoader {
     // Files overlap: the next file is read and cut while the jobs of the ones before it still run, and the
     // jobs of all of them share the `concurrency` slots. A file starts only once the one before it has
     // handed out all its parts, so at most one file is being read at a time.
-    const shared: SharedSlots = { jobs: new Set(), logs: new ConversionQueue() };
+    const shared: SharedSlots = { jobs: new Set(), logs: new ConversionQueue(), failed: false };
     const running: Promise<void>[] = [];
     let firstError: unknown;
     try {
       for (const [index, prepared] of files.entries()) {
-        if (firstError !== undefined) break;
+        // A part that failed ends the object: no further file starts, the ones running settle, the error is thrown.
+        if (firstError !== undefined || shared.failed) break;
         props.shouldStop?.();
         const fileDir = join(workDir, `file-${index}`);
         await mkdir(fileDir, { recursive: true });
@@ -374,6 +375,7 @@ export class ObjectLoader {
         const task: Promise<void> = this.loadPart(partContext, part, partState)
           .catch((err: unknown) => {
             firstError ??= err;
+            shared.failed = true;
           })
           .finally(() => {
             inFlight.delete(task);
@@ -700,6 +702,8 @@ class ConversionQueue {
 interface SharedSlots {
   readonly jobs: Set<Promise<void>>;
   readonly logs: ConversionQueue;
+  /** Set as soon as a part of any file fails (before that file has settled). */
+  failed: boolean;
 }
 
 /** Converts result CSVs to Parquet and uploads them under fixed names; one DuckDB conversion at a time. */

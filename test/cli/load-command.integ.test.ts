@@ -1,11 +1,13 @@
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetPartitionsCommand } from '@aws-sdk/client-glue';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { run } from '../../src/cli/main';
 import { OrgEmulator } from '../../src/emulator';
 import { METRICS_NAMESPACE } from '../../src/infra/environments';
+import { ParquetLogWriter, ParquetWriteError } from '../../src/pipeline';
 import { contactsWithBadRows, GeneratedFile } from '../support/contact-data';
-import { Capture, orgGet, TestStack } from '../support/stack';
+import { Capture, loadWithWriter, orgGet, TestStack } from '../support/stack';
 
 jest.setTimeout(300_000);
 
@@ -473,6 +475,50 @@ describe('sfetl load against the embedded default', () => {
       ).toBe(300 * fileCount);
     },
   );
+
+  test('a part that fails ends the object: no file starts after it, the files already started settle', async () => {
+    const prefix = 'runs/fail-fast/';
+    for (let i = 0; i < 4; i++) {
+      await stack.putSource(`${prefix}part-${i}.csv`, contactsWithBadRows(i === 0 ? 400 : 100, {}, '', `FF-${i}-`).csv);
+    }
+    const source = `s3://${stack.description.buckets.source}/${prefix}`;
+    const cfg = stack.configWith('fail-fast.yaml', (c) => {
+      c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1 }];
+      // The first file is two jobs and fills both slots; the second file waits for a slot.
+      c.limits = { ...c.limits, concurrency: 2, maxJobRows: 200, pollIntervalMs: 200, pollMaxIntervalMs: 200 };
+    });
+    // The first file's first log conversion fails; its second one takes 2 s, so that file settles late.
+    let firstFileLogs = 0;
+    const writer = async () => {
+      const real = await ParquetLogWriter.create();
+      const convert = real.csvToParquet.bind(real);
+      real.csvToParquet = async (options) => {
+        if (options.output.includes(`${sep}file-0${sep}`)) {
+          firstFileLogs++;
+          if (firstFileLogs === 1) throw new ParquetWriteError(options.input, options.output, 'disk full (injected)');
+          await sleep(2_000);
+        }
+        return convert(options);
+      };
+      return real;
+    };
+    const result = await loadWithWriter(
+      ['--config', cfg, '--env', 'dev', '--object', 'Contact', '--run-id', 'run-fail-fast'],
+      writer,
+    );
+    expect(result.code).toBe(1);
+    expect(result.message).toContain('disk full (injected)');
+    // The second file took the slot the failed job freed; no file started after the failure.
+    expect(result.events.filter((e) => e.event === 'file-started').map((e) => e.source)).toEqual([
+      `${source}part-0.csv`,
+      `${source}part-1.csv`,
+    ]);
+    const count = async (idPrefix: string) =>
+      (await stack.orgQuery('dev', `SELECT COUNT() FROM Contact WHERE Ext_Id__c LIKE '${idPrefix}%'`)).totalSize;
+    expect([await count('FF-0-'), await count('FF-1-'), await count('FF-2-'), await count('FF-3-')]).toEqual([
+      400, 100, 0, 0,
+    ]);
+  });
 
   test('the run ends with a RunFailureRate metric line as the failure-rate alarms read it', async () => {
     const source = await stack.putSource(

@@ -2,11 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { CliError } from '../../src/cli/exit-codes';
-import { runLoadCommand } from '../../src/cli/load-command';
 import { ParquetLogWriter } from '../../src/pipeline';
 import { contactsWithBadRows } from '../support/contact-data';
-import { Capture, orgGet, sfetlInProcess, TestStack } from '../support/stack';
+import { loadWithWriter, orgGet, sfetlInProcess, TestStack } from '../support/stack';
 
 jest.setTimeout(300_000);
 
@@ -16,22 +14,6 @@ beforeAll(async () => {
   stack = await TestStack.start();
 });
 afterAll(() => stack?.stop());
-
-/**
- * `sfetl load` in process with its Parquet writer swapped (the command's seam for it); the exit code and
- * the one line `sfetl` would print, as src/cli/main.ts turns a CliError into them.
- */
-async function loadWithWriter(args: readonly string[], parquet: () => Promise<ParquetLogWriter>) {
-  const out = new Capture();
-  const err = new Capture();
-  try {
-    const code = await runLoadCommand(['--output', 'json', ...args], { out: out.stream, err: err.stream, parquet });
-    return { code, message: '', events: out.jsonLines() };
-  } catch (e) {
-    if (!(e instanceof CliError)) throw e;
-    return { code: e.exitCode, message: e.message, events: out.jsonLines() };
-  }
-}
 
 /** The real writer, except that it loses the last row of the rejected-rows log (and says so in its count). */
 async function writerThatLosesARejectedRow(): Promise<ParquetLogWriter> {

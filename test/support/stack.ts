@@ -6,9 +6,12 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { AwsClients, createAwsClients } from '../../src/aws';
+import { CliError } from '../../src/cli/exit-codes';
+import { runLoadCommand } from '../../src/cli/load-command';
 import { run } from '../../src/cli/main';
 import { startStack, StackDescription } from '../../src/cli/stack-command';
 import { LocalParts } from '../../src/local-parts';
+import { ParquetLogWriter } from '../../src/pipeline';
 
 /** The embedded default started in process for a test file, with helpers to put sources and read logs. */
 export class TestStack {
@@ -185,6 +188,22 @@ export async function sfetlInProcess(args: readonly string[]) {
     process.stderr.write = errWrite;
   }
   return { code, out: out.text, err: err.text, json: out.jsonLines() };
+}
+
+/**
+ * `sfetl load` in process with its Parquet writer swapped (the command's seam for it); the exit code and
+ * the one line `sfetl` would print, as src/cli/main.ts turns a CliError into them.
+ */
+export async function loadWithWriter(args: readonly string[], parquet: () => Promise<ParquetLogWriter>) {
+  const out = new Capture();
+  const err = new Capture();
+  try {
+    const code = await runLoadCommand(['--output', 'json', ...args], { out: out.stream, err: err.stream, parquet });
+    return { code, message: '', events: out.jsonLines() };
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    return { code: e.exitCode, message: e.message, events: out.jsonLines() };
+  }
 }
 
 /** Collects what a command writes. */
