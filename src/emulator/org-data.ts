@@ -123,6 +123,8 @@ class ObjectTable {
 
   replace(before: SObjectRecord, after: SObjectRecord): void {
     for (const [field, index] of this.indexes) {
+      // The same value keeps the same entry (an upsert leaves its key as it is).
+      if (before[field.name] === after[field.name]) continue;
       indexRecord(index, field, before, -1, after);
       indexRecord(index, field, after, 1, before);
     }
