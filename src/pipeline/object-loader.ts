@@ -163,9 +163,12 @@ export class ObjectLoader {
       });
     }
 
-    // Files overlap: the next file is read and cut while the jobs of the ones before it still run, and the
-    // jobs of all of them share the `concurrency` slots. A file starts only once the one before it has
-    // handed out all its parts, so at most one file is being read at a time.
+    // Inserts overlap files: the next file is read and cut while the jobs of the ones before it still run,
+    // and the jobs of all of them share the `concurrency` slots. A file starts only once the one before it
+    // has handed out all its parts, so at most one file is being read at a time. Operations on existing
+    // records (update, upsert, delete) load each file to its end before the next: files in key order are
+    // versions in time, and the org runs concurrent jobs in no promised order, so the later file must win.
+    const overlapFiles = config.operation === 'insert';
     const shared: SharedSlots = { jobs: new Set(), logs: new ConversionQueue(), failed: false };
     const running: Promise<void>[] = [];
     let firstError: unknown;
@@ -184,7 +187,7 @@ export class ObjectLoader {
             firstError ??= err;
           });
         running.push(file);
-        await Promise.race([allHandedOut, file]);
+        await (overlapFiles ? Promise.race([allHandedOut, file]) : file);
       }
     } finally {
       // Nothing of this object is left running when load returns or throws.

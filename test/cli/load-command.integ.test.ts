@@ -26,6 +26,27 @@ async function load(stack: TestStack, args: readonly string[], config = stack.co
   return { code, out, err, events: out.jsonLines() };
 }
 
+/**
+ * Jobs in flight, from their first state (Open) to job-finished, whichever file they belong to: the most at
+ * once, whether jobs of two files were ever in flight together, and the files that had jobs.
+ */
+function jobsInFlight(events: Record<string, unknown>[]): { most: number; overlapped: boolean; files: Set<string> } {
+  const inFlight = new Map<string, string>();
+  const files = new Set<string>();
+  let most = 0;
+  let overlapped = false;
+  for (const e of events) {
+    if (e.event === 'job-state' && e.state === 'Open') {
+      overlapped ||= [...inFlight.values()].some((file) => file !== e.source);
+      inFlight.set(e.jobId as string, e.source as string);
+      files.add(e.source as string);
+      most = Math.max(most, inFlight.size);
+    }
+    if (e.event === 'job-finished') inFlight.delete(e.jobId as string);
+  }
+  return { most, overlapped, files };
+}
+
 function summary(events: Record<string, unknown>[]): Record<string, any> {
   return events.find((e) => e.event === 'summary') as Record<string, any>;
 }
@@ -434,7 +455,7 @@ describe('sfetl load against the embedded default', () => {
     [2, 5],
     [1, 3],
   ])(
-    'concurrency %i over the %i files of a prefix: the files share the job slots, and overlap when there are two or more',
+    'insert, concurrency %i, %i files of a prefix: the files share the job slots, and overlap when there are two or more',
     async (concurrency, fileCount) => {
       const prefix = `runs/files-c${concurrency}/`;
       for (let i = 0; i < fileCount; i++) {
@@ -449,23 +470,10 @@ describe('sfetl load against the embedded default', () => {
       const result = await load(stack, ['--env', 'prod', '--confirm-env', 'prod', '--object', 'Contact'], cfg);
       expect(result.code).toBe(0);
 
-      // Jobs in flight from their first state (Open) to job-finished, whichever file they belong to.
-      const inFlight = new Map<string, string>();
-      let most = 0;
-      let overlapped = false;
-      const filesWithJobs = new Set<string>();
-      for (const e of result.events) {
-        if (e.event === 'job-state' && e.state === 'Open') {
-          overlapped ||= [...inFlight.values()].some((file) => file !== e.source);
-          inFlight.set(e.jobId as string, e.source as string);
-          filesWithJobs.add(e.source as string);
-          most = Math.max(most, inFlight.size);
-        }
-        if (e.event === 'job-finished') inFlight.delete(e.jobId as string);
-      }
-      expect(filesWithJobs.size).toBe(fileCount);
-      expect(most).toBe(concurrency);
-      expect(overlapped).toBe(concurrency > 1);
+      const jobs = jobsInFlight(result.events);
+      expect(jobs.files.size).toBe(fileCount);
+      expect(jobs.most).toBe(concurrency);
+      expect(jobs.overlapped).toBe(concurrency > 1);
 
       const s = summary(result.events).objects[0];
       expect(s).toEqual(expect.objectContaining({ rowsRead: 300 * fileCount, success: 300 * fileCount, failure: 0 }));
@@ -475,6 +483,31 @@ describe('sfetl load against the embedded default', () => {
       ).toBe(300 * fileCount);
     },
   );
+
+  test('upsert loads the files of a prefix one after another, so the later file wins', async () => {
+    const prefix = 'runs/files-upsert/';
+    // Three versions of the same 300 records, one per file (key order = time order).
+    for (let i = 0; i < 3; i++) {
+      await stack.putSource(`${prefix}day-${i}.csv`, contactsWithBadRows(300, {}, `version ${i}`, 'FU-').csv);
+    }
+    const source = `s3://${stack.description.buckets.source}/${prefix}`;
+    const cfg = stack.configWith('files-upsert.yaml', (c) => {
+      c.objects = [{ name: 'Contact', source, operation: 'upsert', externalIdField: 'Ext_Id__c', loadOrder: 1 }];
+      c.limits = { ...c.limits, concurrency: 4, maxJobRows: 100, pollIntervalMs: 300, pollMaxIntervalMs: 300 };
+    });
+    const result = await load(stack, ['--env', 'prod', '--confirm-env', 'prod', '--object', 'Contact'], cfg);
+    expect(result.code).toBe(0);
+    const jobs = jobsInFlight(result.events);
+    expect(jobs.files.size).toBe(3);
+    expect(jobs.most).toBe(3); // a file's own three jobs run in parallel
+    expect(jobs.overlapped).toBe(false);
+    const loaded = await stack.orgQuery<{ Description: string }>(
+      'prod',
+      "SELECT Description FROM Contact WHERE Ext_Id__c LIKE 'FU-%'",
+    );
+    expect(loaded.records).toHaveLength(300);
+    expect(new Set(loaded.records.map((r) => r.Description))).toEqual(new Set(['version 2']));
+  });
 
   test('a part that fails ends the object: no file starts after it, the files already started settle', async () => {
     const prefix = 'runs/fail-fast/';
