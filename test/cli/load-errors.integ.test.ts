@@ -4,10 +4,8 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CreateDatabaseCommand, CreateTableCommand } from '@aws-sdk/client-glue';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { CliError } from '../../src/cli/exit-codes';
-import { runLoadCommand } from '../../src/cli/load-command';
 import { contactsWithBadRows } from '../support/contact-data';
-import { Capture, sfetlInProcess, TestStack } from '../support/stack';
+import { loadThroughSeams, sfetlInProcess, TestStack } from '../support/stack';
 
 jest.setTimeout(300_000);
 
@@ -181,14 +179,7 @@ describe('sfetl load --config s3://… reads the configuration from the endpoint
   ) {
     const env: NodeJS.ProcessEnv = { ...process.env, ...vars };
     if (vars.AWS_ENDPOINT_URL_S3 === undefined) delete env.AWS_ENDPOINT_URL_S3;
-    const out = new Capture();
-    try {
-      const code = await runLoadCommand(['--output', 'json', ...args], { out: out.stream, err: out.stream, env });
-      return { code, message: '', events: out.jsonLines() };
-    } catch (e) {
-      if (!(e instanceof CliError)) throw e;
-      return { code: e.exitCode, message: e.message, events: out.jsonLines() };
-    }
+    return loadThroughSeams(args, { env });
   }
 
   test('a dry run with the configuration kept in the stack’s moto', async () => {

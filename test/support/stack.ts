@@ -7,7 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { AwsClients, createAwsClients } from '../../src/aws';
 import { CliError } from '../../src/cli/exit-codes';
-import { runLoadCommand } from '../../src/cli/load-command';
+import { LoadCommandDeps, runLoadCommand } from '../../src/cli/load-command';
 import { run } from '../../src/cli/main';
 import { startStack, StackDescription } from '../../src/cli/stack-command';
 import { LocalParts } from '../../src/local-parts';
@@ -191,19 +191,24 @@ export async function sfetlInProcess(args: readonly string[]) {
 }
 
 /**
- * `sfetl load` in process with its Parquet writer swapped (the command's seam for it); the exit code and
- * the one line `sfetl` would print, as src/cli/main.ts turns a CliError into them.
+ * `sfetl load --output json` in process through the command's seams (environment, Parquet writer); the exit
+ * code, the one line `sfetl` would print (as src/cli/main.ts turns a CliError into it) and the JSON events.
  */
-export async function loadWithWriter(args: readonly string[], parquet: () => Promise<ParquetLogWriter>) {
+export async function loadThroughSeams(args: readonly string[], seams: Omit<LoadCommandDeps, 'out' | 'err'>) {
   const out = new Capture();
   const err = new Capture();
   try {
-    const code = await runLoadCommand(['--output', 'json', ...args], { out: out.stream, err: err.stream, parquet });
+    const code = await runLoadCommand(['--output', 'json', ...args], { ...seams, out: out.stream, err: err.stream });
     return { code, message: '', events: out.jsonLines() };
   } catch (e) {
     if (!(e instanceof CliError)) throw e;
     return { code: e.exitCode, message: e.message, events: out.jsonLines() };
   }
+}
+
+/** `sfetl load` in process with its Parquet writer swapped (see loadThroughSeams). */
+export function loadWithWriter(args: readonly string[], parquet: () => Promise<ParquetLogWriter>) {
+  return loadThroughSeams(args, { parquet });
 }
 
 /** Collects what a command writes. */
