@@ -533,6 +533,7 @@ export class BulkIngest {
           job.externalIdField,
           this.userId,
           this.clock,
+          job.columnDelimiter,
         );
       } catch (err) {
         if (!(err instanceof InvalidBatchError)) throw err;
@@ -554,7 +555,7 @@ export class BulkIngest {
         }
         if (stopped) break;
         if (inChunk === 0) processor.startChunk();
-        this.processRow(job, processor, next.value);
+        this.processRow(job, processor, next.value, text.slice(span.start, span.end));
         inChunk = (inChunk + 1) % CHUNK_RECORDS;
         if (inChunk === 0) {
           this.countProcessed(CHUNK_RECORDS);
@@ -606,7 +607,8 @@ export class BulkIngest {
     }
   }
 
-  private processRow(job: IngestJob, processor: RecordProcessor, row: string[]): void {
+  /** @param rowText the row as uploaded: the records it writes are stored as that text (see RowSource) */
+  private processRow(job: IngestJob, processor: RecordProcessor, row: string[], rowText: string): void {
     const d = job.columnDelimiter;
     job.numberRecordsProcessed++;
     let outcome;
@@ -627,7 +629,7 @@ export class BulkIngest {
         ),
       };
     } else {
-      outcome = processor.process(row);
+      outcome = processor.process(row, rowText);
     }
     const echoed = quotedColumns(row, job.header.length, d);
     if ('error' in outcome) {

@@ -1,6 +1,55 @@
 import { newSalesforceId } from './salesforce-id';
 import { FieldSchema, FieldValue, SchemaRegistry, SObjectRecord, SObjectSchema } from './sobject-schema';
 
+/** Turns a row a job uploaded back into the field values it wrote (see RowSource). */
+export interface RowDecoder {
+  decode(row: string, parents: readonly string[] | undefined): Record<string, FieldValue>;
+}
+
+/**
+ * What one row of a Bulk API job wrote, in the form it is stored: the row as uploaded (a slice of the
+ * job's text, which V8 keeps as a pointer into it, not a copy), the job's decoder, and the parent ids its
+ * relationship columns resolved to. The values are decoded each time the record is read. A million
+ * records kept as objects with a string per field were most of the emulator's garbage-collection time;
+ * kept as rows they are a few small objects each, and reads (queries, GET, snapshots) pay the decoding.
+ */
+export interface RowSource {
+  readonly row: string;
+  readonly decoder: RowDecoder;
+  readonly parents: readonly string[] | undefined;
+}
+
+/**
+ * A record as a job row wrote it: an insert (`before` undefined; `stamp` holds the audit fields and the
+ * defaults Salesforce set) or an update of `before` (`stamp` holds the audit fields it changed).
+ */
+class RowRecord {
+  constructor(
+    readonly Id: string,
+    readonly row: string,
+    readonly decoder: RowDecoder,
+    readonly parents: readonly string[] | undefined,
+    readonly stamp: Readonly<Record<string, FieldValue>>,
+    readonly before: StoredRecord | undefined,
+    /** Updates stacked on the insert (or on a plain record): reads decode each of them. */
+    readonly depth: number,
+  ) {}
+}
+
+/** Updates stacked on a record before it is stored as a plain object again (reads decode each one). */
+const MAX_STACKED_UPDATES = 8;
+
+/** A record as stored: a plain object (restored from a snapshot, or after many updates) or a RowRecord. */
+type StoredRecord = SObjectRecord | RowRecord;
+
+/** The record's field values (a new object for a RowRecord; the stored object itself otherwise). */
+function materialize(stored: StoredRecord): SObjectRecord {
+  if (!(stored instanceof RowRecord)) return stored;
+  const values = stored.decoder.decode(stored.row, stored.parents);
+  if (stored.before === undefined) return { Id: stored.Id, ...values, ...stored.stamp };
+  return { ...materialize(stored.before), ...values, ...stored.stamp, Id: stored.Id };
+}
+
 /**
  * Ids of the live records with one value of an indexed field: a single id (by far the usual case, and
  * what keeps a million-record table small and quick to collect), or a set once a second record shares it.
@@ -31,20 +80,20 @@ function slotOf(id: string): number {
  * million string keys was a tenth of a load's processing time).
  */
 class RecordSlots {
-  private readonly records: (SObjectRecord | undefined)[] = [];
+  private readonly records: (StoredRecord | undefined)[] = [];
 
-  get(id: string): SObjectRecord | undefined {
+  get(id: string): StoredRecord | undefined {
     const slot = slotOf(id);
     const record = slot < 0 ? undefined : this.records[slot];
     return record !== undefined && record.Id === id ? record : undefined;
   }
 
-  at(slot: number): SObjectRecord | undefined {
+  at(slot: number): StoredRecord | undefined {
     return this.records[slot];
   }
 
   /** Stores a record; its Id must have been made by newSalesforceId. Returns the slot. */
-  put(record: SObjectRecord): number {
+  put(record: StoredRecord): number {
     const slot = slotOf(record.Id);
     if (slot < 0) throw new Error(`not an emulator-made id: ${record.Id}`);
     this.records[slot] = record;
@@ -88,6 +137,11 @@ class ObjectTable {
   }
 
   get(id: string): SObjectRecord | undefined {
+    const stored = this.slots.get(id);
+    return stored === undefined ? undefined : materialize(stored);
+  }
+
+  stored(id: string): StoredRecord | undefined {
     return this.slots.get(id);
   }
 
@@ -95,7 +149,7 @@ class ObjectTable {
   *records(): Generator<SObjectRecord> {
     for (const slot of this.order) {
       const record = this.slots.at(slot);
-      if (record !== undefined) yield record;
+      if (record !== undefined) yield materialize(record);
     }
   }
 
@@ -115,18 +169,46 @@ class ObjectTable {
     return typeof ids === 'string' ? [ids] : [...ids];
   }
 
-  add(record: SObjectRecord): void {
-    this.order.push(this.slots.put(record));
+  /**
+   * @param values what `stored` reads as: `values`, overridden by `stamp` (an insert's audit fields and
+   * defaults), for the indexes
+   */
+  add(
+    stored: StoredRecord,
+    values: Readonly<Record<string, FieldValue>>,
+    stamp?: Readonly<Record<string, FieldValue>>,
+  ): void {
+    this.order.push(this.slots.put(stored));
     this.live++;
-    for (const [field, index] of this.indexes) indexRecord(index, field, record, 1);
+    for (const [field, index] of this.indexes) {
+      const name = field.name;
+      indexRecord(index, field, stored.Id, stamp !== undefined && name in stamp ? stamp[name] : values[name], 1);
+    }
   }
 
-  replace(before: SObjectRecord, after: SObjectRecord): void {
+  /**
+   * Stores `after`, an update of `before` that wrote `values`.
+   * @param unchanged an indexed value the update is known to leave under the same index entry (the key
+   * an upsert found the record by)
+   */
+  replace(
+    before: StoredRecord,
+    after: StoredRecord,
+    values: Readonly<Record<string, FieldValue>>,
+    unchanged: { readonly field: FieldSchema; readonly value: string } | undefined,
+  ): void {
+    let old: SObjectRecord | undefined;
+    let now: SObjectRecord | undefined;
     for (const [field, index] of this.indexes) {
-      // The same value keeps the same entry (an upsert leaves its key as it is).
-      if (before[field.name] === after[field.name]) continue;
-      indexRecord(index, field, before, -1, after);
-      indexRecord(index, field, after, 1, before);
+      const value = values[field.name];
+      // A field the update does not write keeps its entry; so does the key an upsert found the record by.
+      if (value === undefined) continue;
+      if (field === unchanged?.field && value === unchanged.value) continue;
+      old ??= materialize(before);
+      now ??= materialize(after);
+      if (old[field.name] === now[field.name]) continue;
+      indexRecord(index, field, old.Id, old[field.name], -1, now[field.name]);
+      indexRecord(index, field, now.Id, now[field.name], 1, old[field.name]);
     }
     this.slots.put(after);
   }
@@ -135,7 +217,7 @@ class ObjectTable {
     const slot = slotOf(id);
     const record = this.get(id);
     if (!record) return;
-    for (const [field, index] of this.indexes) indexRecord(index, field, record, -1);
+    for (const [field, index] of this.indexes) indexRecord(index, field, id, record[field.name], -1);
     this.slots.remove(slot);
     this.live--;
     if (softDelete) this.deleted.set(id, { ...record, IsDeleted: true });
@@ -153,46 +235,43 @@ class ObjectTable {
     index = this.indexes.get(own);
     if (index) return index;
     index = new Map();
-    for (const record of this.records()) indexRecord(index, own, record, 1);
+    for (const record of this.records()) indexRecord(index, own, record.Id, record[own.name], 1);
     this.indexes.set(own, index);
     return index;
   }
 }
 
 /**
- * Adds (1) or removes (-1) a record's entry in a field's index. For a replacement, `other` is the other
- * version of the record: an entry that holds this id alone under the same value in both is left as it is,
- * since removing and re-adding it would give the same entry.
+ * Adds (1) or removes (-1) the entry of record `id` with `value` in a field's index. For a replacement,
+ * `otherValue` is the field's value in the other version of the record: an entry that holds this id alone
+ * under the same key for both is left as it is, since removing and re-adding it would give the same entry.
  */
 function indexRecord(
   index: IdsByValue,
   field: FieldSchema,
-  record: SObjectRecord,
+  id: string,
+  value: FieldValue | undefined,
   direction: 1 | -1,
-  other?: SObjectRecord,
+  otherValue?: FieldValue,
 ): void {
-  const value = record[field.name];
   if (value === null || value === undefined || value === '') return;
   const key = normalize(field, String(value));
   const ids = index.get(key);
-  if (other && ids === record.Id) {
-    const otherValue = other[field.name];
-    if (otherValue !== null && otherValue !== undefined && otherValue !== '') {
-      if (normalize(field, String(otherValue)) === key) return;
-    }
+  if (ids === id && otherValue !== undefined && otherValue !== null && otherValue !== '') {
+    if (normalize(field, String(otherValue)) === key) return;
   }
   if (direction === 1) {
     if (ids === undefined) {
-      index.set(key, record.Id);
+      index.set(key, id);
     } else if (typeof ids === 'string') {
-      if (ids !== record.Id) index.set(key, new Set([ids, record.Id]));
+      if (ids !== id) index.set(key, new Set([ids, id]));
     } else {
-      ids.add(record.Id);
+      ids.add(id);
     }
   } else if (typeof ids === 'string') {
-    if (ids === record.Id) index.delete(key);
+    if (ids === id) index.delete(key);
   } else if (ids) {
-    ids.delete(record.Id);
+    ids.delete(id);
     if (ids.size === 1) index.set(key, ids.values().next().value!);
     else if (ids.size === 0) index.delete(key);
   }
@@ -223,6 +302,17 @@ export class OrgData {
   private idCounter = 1;
   private autoNumber = 1;
   private readonly defaulted = new Map<SObjectSchema, readonly FieldSchema[]>();
+  private lastStamp:
+    | {
+        readonly schema: SObjectSchema;
+        readonly now: string;
+        readonly userId: string;
+        readonly applies: number;
+        readonly ownerDefault: boolean;
+        readonly stamp: Readonly<Record<string, FieldValue>>;
+      }
+    | undefined;
+  private lastUpdateStamp: Readonly<Record<string, FieldValue>> | undefined;
 
   constructor(readonly schemas: SchemaRegistry) {
     this.clear();
@@ -297,10 +387,63 @@ export class OrgData {
     return this.tableOf(schema).find(field, value);
   }
 
-  insert(schema: SObjectSchema, values: Record<string, FieldValue>, now: string, userId: string): SObjectRecord {
-    const record: SObjectRecord = {
-      Id: this.newId(schema),
-      ...values,
+  /**
+   * Creates a record with `values` and the audit fields and defaults Salesforce sets; returns its id.
+   * @param source the job row that wrote `values`: the record is stored as that row (see RowSource)
+   */
+  insert(
+    schema: SObjectSchema,
+    values: Record<string, FieldValue>,
+    now: string,
+    userId: string,
+    source?: RowSource,
+  ): string {
+    const id = this.newId(schema);
+    const stamp = this.insertStamp(schema, id, values, now, userId);
+    const table = this.tableOf(schema);
+    if (source) {
+      const stored = new RowRecord(id, source.row, source.decoder, source.parents, stamp, undefined, 0);
+      table.add(stored, values, stamp);
+    } else {
+      const record: SObjectRecord = { Id: id, ...values, ...stamp };
+      table.add(record, record);
+    }
+    return id;
+  }
+
+  /**
+   * What an insert sets besides the given values: the audit fields, the owner, defaults of fields left
+   * empty (picklist defaults, auto-numbers, false for checkboxes), the Name of a custom object. Shared by
+   * the records of one chunk that get the same (no auto-number or Name: those differ per record).
+   */
+  private insertStamp(
+    schema: SObjectSchema,
+    id: string,
+    values: Record<string, FieldValue>,
+    now: string,
+    userId: string,
+  ): Readonly<Record<string, FieldValue>> {
+    const defaulted = this.defaultedFields(schema);
+    // Which defaults apply, one binary digit per defaulted field (up to 30; beyond that nothing is shared).
+    let applies = 0;
+    for (let i = 0; i < defaulted.length && i < 30; i++) {
+      const value = values[defaulted[i]!.name];
+      if (value === undefined || value === null) applies += 2 ** i;
+    }
+    const ownerDefault =
+      schema.fieldsByLowerName.has('ownerid') && (values.OwnerId === undefined || values.OwnerId === null);
+    const cached = this.lastStamp;
+    if (
+      cached &&
+      cached.schema === schema &&
+      cached.now === now &&
+      cached.userId === userId &&
+      cached.applies === applies &&
+      cached.ownerDefault === ownerDefault
+    ) {
+      return cached.stamp;
+    }
+    const stamp: Record<string, FieldValue> = {
       IsDeleted: false,
       CreatedDate: now,
       CreatedById: userId,
@@ -308,47 +451,62 @@ export class OrgData {
       LastModifiedById: userId,
       SystemModstamp: now,
     };
-    if (schema.fieldsByLowerName.has('ownerid') && (record.OwnerId === undefined || record.OwnerId === null)) {
-      record.OwnerId = userId;
-    }
-    for (const field of this.defaultedFields(schema)) {
-      if (record[field.name] !== undefined && record[field.name] !== null) continue;
+    if (ownerDefault) stamp.OwnerId = userId;
+    let perRecord = defaulted.length > 30;
+    for (const field of defaulted) {
+      if (values[field.name] !== undefined && values[field.name] !== null) continue;
       if (field.defaultedOnCreate && field.type === 'picklist' && field.picklistValues.length > 0) {
-        record[field.name] = field.picklistValues[0]!;
+        stamp[field.name] = field.picklistValues[0]!;
       } else if (field.defaultedOnCreate && field.type === 'string' && !field.createable && !field.calculated) {
         // An auto-number field such as Case.CaseNumber.
-        record[field.name] = String(this.autoNumber++).padStart(8, '0');
+        stamp[field.name] = String(this.autoNumber++).padStart(8, '0');
+        perRecord = true;
       } else if (field.type === 'boolean') {
-        record[field.name] = false;
+        stamp[field.name] = false;
       }
       // Other fields without a value stay absent: readers treat absent as null, and 1M records stay small.
     }
-    if (schema.custom && schema.fieldsByLowerName.get('name')?.defaultedOnCreate && !record.Name) {
-      record.Name = record.Id.slice(0, 15);
+    if (schema.custom && schema.fieldsByLowerName.get('name')?.defaultedOnCreate && !values.Name) {
+      stamp.Name = id.slice(0, 15);
+      perRecord = true;
     }
-    this.tableOf(schema).add(record);
-    return record;
+    this.lastStamp = perRecord ? undefined : { schema, now, userId, applies, ownerDefault, stamp };
+    return stamp;
   }
 
+  /**
+   * Writes `values` over a live record and sets its audit fields.
+   * @param source the job row that wrote `values`: the update is stored as that row (see RowSource)
+   * @param unchanged an indexed value the update leaves under the same index entry (an upsert's key)
+   */
   update(
     schema: SObjectSchema,
     id: string,
     values: Record<string, FieldValue>,
     now: string,
     userId: string,
-  ): SObjectRecord {
+    source?: RowSource,
+    unchanged?: { readonly field: FieldSchema; readonly value: string },
+  ): void {
     const table = this.tableOf(schema);
-    const before = table.get(id)!;
-    const after: SObjectRecord = {
-      ...before,
-      ...values,
-      Id: id,
-      LastModifiedDate: now,
-      LastModifiedById: userId,
-      SystemModstamp: now,
-    };
-    table.replace(before, after);
-    return after;
+    const before = table.stored(id)!;
+    const stamp = this.updateStamp(now, userId);
+    const depth = before instanceof RowRecord ? before.depth + 1 : 1;
+    let after: StoredRecord;
+    if (source && depth <= MAX_STACKED_UPDATES) {
+      after = new RowRecord(id, source.row, source.decoder, source.parents, stamp, before, depth);
+    } else {
+      after = { ...materialize(before), ...values, ...stamp, Id: id };
+    }
+    table.replace(before, after, values, unchanged);
+  }
+
+  /** The audit fields an update sets, one object for the updates of one chunk. */
+  private updateStamp(now: string, userId: string): Readonly<Record<string, FieldValue>> {
+    const cached = this.lastUpdateStamp;
+    if (cached && cached.LastModifiedDate === now && cached.LastModifiedById === userId) return cached;
+    this.lastUpdateStamp = { LastModifiedDate: now, LastModifiedById: userId, SystemModstamp: now };
+    return this.lastUpdateStamp;
   }
 
   delete(schema: SObjectSchema, id: string, hard: boolean): void {
@@ -382,7 +540,7 @@ export class OrgData {
     for (const [name, content] of Object.entries(snapshot.objects)) {
       if (!this.schemas.get(name)) continue;
       const table = this.table(name);
-      for (const record of content.records) table.add(record);
+      for (const record of content.records) table.add(record, record);
       for (const entry of content.deleted) {
         const record = typeof entry === 'string' ? { Id: entry, IsDeleted: true } : entry;
         table.deleted.set(record.Id, record);

@@ -1,4 +1,5 @@
-import { OrgData } from './org-data';
+import { csvRows } from './csv-rows';
+import { OrgData, RowDecoder, RowSource } from './org-data';
 import { RecordError } from './record-errors';
 import { toCaseSafeId } from './salesforce-id';
 import { FieldSchema, FieldValue, SchemaRegistry, SObjectSchema } from './sobject-schema';
@@ -90,6 +91,8 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
+const NO_PARENTS: readonly string[] = Object.freeze([]);
+
 /** The explicit null of a Bulk API CSV: it clears the field (an empty value leaves it as it is). */
 const NULL_MARKER = '#N/A';
 
@@ -112,6 +115,12 @@ export class RecordProcessor {
   private readonly uniqueFields: readonly FieldSchema[];
   /** The record timestamp of the current chunk: Salesforce stamps one transaction with one time. */
   private chunkTime = '';
+  /** The current row as uploaded, when the caller gave it: records are then stored as that row (RowSource). */
+  private rowText: string | undefined;
+  /** Parent ids the current row's relationship columns resolved to, in column order (only if it has any). */
+  private resolvedParents: string[] | undefined;
+  /** Decode the stored rows of this job back into the values an insert or an update wrote. */
+  private readonly decoders: Readonly<Record<'create' | 'update', RowDecoder>>;
 
   constructor(
     private readonly data: OrgData,
@@ -121,10 +130,15 @@ export class RecordProcessor {
     private readonly externalIdField: FieldSchema | undefined,
     private readonly userId: string,
     private readonly clock: () => Date,
+    private readonly delimiter = ',',
   ) {
     columns.forEach((c, i) => {
       if (c.kind === 'field') this.fieldColumn.set(c.field.name, i);
     });
+    this.decoders = {
+      create: { decode: (row, parents) => this.decode(row, 'create', parents) },
+      update: { decode: (row, parents) => this.decode(row, 'update', parents) },
+    };
     this.uniqueFields = object.fields.filter((f) => f.unique);
     this.requiredOnCreate = object.fields.filter(
       (f) => !f.nillable && f.createable && !f.defaultedOnCreate && f.type !== 'boolean',
@@ -137,7 +151,13 @@ export class RecordProcessor {
     this.chunkTime = formatDateTime(this.clock());
   }
 
-  process(row: readonly string[]): RowOutcome {
+  /**
+   * @param rowText the row as uploaded (without its line break): given, the records it writes are kept as
+   * this text and decoded when read (see RowSource), which keeps a million stored records small
+   */
+  process(row: readonly string[], rowText?: string): RowOutcome {
+    this.rowText = rowText;
+    this.resolvedParents = undefined;
     try {
       switch (this.operation) {
         case 'insert':
@@ -165,8 +185,8 @@ export class RecordProcessor {
     const values = this.convert(row, 'create');
     this.checkRequired(values);
     this.checkUnique(values, undefined, lookedUp);
-    const record = this.data.insert(this.object, values, this.now(), this.userId);
-    return { id: record.Id, created: true };
+    const id = this.data.insert(this.object, values, this.now(), this.userId, this.source('create'));
+    return { id, created: true };
   }
 
   private update(row: readonly string[]): RowOutcome {
@@ -175,7 +195,7 @@ export class RecordProcessor {
     delete values.Id;
     this.checkNotNulled(values);
     this.checkUnique(values, id, undefined);
-    this.data.update(this.object, id, values, this.now(), this.userId);
+    this.data.update(this.object, id, values, this.now(), this.userId, this.source('update'));
     return { id, created: false };
   }
 
@@ -203,8 +223,9 @@ export class RecordProcessor {
     const id = matches[0]!;
     const values = this.convert(row, 'update');
     this.checkNotNulled(values);
-    this.checkUnique(values, id, { field, value: key });
-    this.data.update(this.object, id, values, this.now(), this.userId);
+    const lookedUp = { field, value: key };
+    this.checkUnique(values, id, lookedUp);
+    this.data.update(this.object, id, values, this.now(), this.userId, this.source('update'), lookedUp);
     return { id, created: false };
   }
 
@@ -212,6 +233,24 @@ export class RecordProcessor {
     const id = this.existingId(this.valueOf(row, 'Id'));
     this.data.delete(this.object, id, hard);
     return { id, created: false };
+  }
+
+  /** What the current row writes, as the stored form of its values; undefined when no row text was given. */
+  private source(mode: 'create' | 'update'): RowSource | undefined {
+    if (this.rowText === undefined) return undefined;
+    return { row: this.rowText, decoder: this.decoders[mode], parents: this.resolvedParents };
+  }
+
+  /**
+   * The values a stored row wrote, converted again as when it was processed; checks that depend on the
+   * org (does a referenced record exist) are not run again, and relationship columns take the parent ids
+   * they resolved to then.
+   */
+  private decode(rowText: string, mode: 'create' | 'update', parents: readonly string[] | undefined) {
+    const row = csvRows(rowText, this.delimiter).next();
+    const values = this.convert(row.done ? [] : row.value, mode, parents ?? NO_PARENTS);
+    if (mode === 'update') delete values.Id;
+    return values;
   }
 
   private valueOf(row: readonly string[], fieldName: string): string | undefined {
@@ -232,9 +271,15 @@ export class RecordProcessor {
     return id;
   }
 
-  private convert(row: readonly string[], mode: 'create' | 'update'): Record<string, FieldValue> {
+  /** @param replay the parent ids of a stored row being decoded (see decode); undefined while processing */
+  private convert(
+    row: readonly string[],
+    mode: 'create' | 'update',
+    replay?: readonly string[],
+  ): Record<string, FieldValue> {
     const values: Record<string, FieldValue> = {};
     let notWritable: string[] | undefined;
+    let parent = 0;
     for (let i = 0; i < this.columns.length; i++) {
       const column = this.columns[i]!;
       const raw = row[i] ?? '';
@@ -257,8 +302,11 @@ export class RecordProcessor {
         values[field.name] = field.type === 'boolean' ? false : null;
         continue;
       }
-      values[field.name] =
-        column.kind === 'relationship' ? this.resolveParent(column, raw) : this.convertValue(field, raw);
+      if (column.kind === 'relationship') {
+        values[field.name] = replay ? replay[parent++]! : this.resolveParent(column, raw);
+      } else {
+        values[field.name] = this.convertValue(field, raw, replay === undefined);
+      }
     }
     if (notWritable) {
       throw new RecordError(
@@ -270,7 +318,14 @@ export class RecordProcessor {
     return values;
   }
 
+  /** The id of the one parent record a relationship value names; kept for the row's stored form. */
   private resolveParent(column: Extract<ColumnPlan, { kind: 'relationship' }>, raw: string): string {
+    const id = this.findParent(column, raw);
+    (this.resolvedParents ??= []).push(id);
+    return id;
+  }
+
+  private findParent(column: Extract<ColumnPlan, { kind: 'relationship' }>, raw: string): string {
     const matches = this.data.findBy(column.parent, column.parentField, raw);
     if (matches.length === 0) {
       throw new RecordError(
@@ -287,7 +342,8 @@ export class RecordProcessor {
     return matches[0]!;
   }
 
-  private convertValue(field: FieldSchema, raw: string): FieldValue {
+  /** @param check whether to check a referenced record exists (not when a stored row is decoded) */
+  private convertValue(field: FieldSchema, raw: string, check: boolean): FieldValue {
     const typeError = typeMismatch;
     switch (field.type) {
       case 'string':
@@ -376,6 +432,7 @@ export class RecordProcessor {
           if (field.referenceTo.includes('User') && id?.startsWith('005')) return id;
           throw new RecordError('MALFORMED_ID', `${field.label}: id value of incorrect type: ${value}`, [field.name]);
         }
+        if (!check) return id;
         if (this.data.isDeleted(id)) throw new RecordError('ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
         if (!this.data.has(id)) {
           throw new RecordError('INVALID_CROSS_REFERENCE_KEY', `${field.label}: invalid cross reference id`, [
