@@ -631,7 +631,7 @@ export class BulkIngest {
     } else {
       outcome = processor.process(row, rowText);
     }
-    const echoed = quotedColumns(row, job.header.length, d);
+    const echoed = quotedColumns(row, job.header.length, d, rowText);
     if ('error' in outcome) {
       job.numberRecordsFailed++;
       job.failedLines.push(`${quoted(outcome.id)}${d}${quoted(outcome.error.toString())}${d}${echoed}\n`);
