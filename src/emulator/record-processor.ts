@@ -1,8 +1,11 @@
 import { csvRows } from './csv-rows';
 import { OrgData, RowDecoder, RowSource } from './org-data';
 import { RecordError } from './record-errors';
+import { Conversion, DeferredColumn, formatDateTime, NULL_MARKER, RowConverter, WriteMode } from './row-converter';
 import { toCaseSafeId } from './salesforce-id';
 import { FieldSchema, FieldValue, SchemaRegistry, SObjectSchema } from './sobject-schema';
+
+export { formatDateTime } from './row-converter';
 
 /** Bulk API 2.0 ingest operations. */
 export type IngestOperation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
@@ -84,34 +87,21 @@ interface LookedUpKey {
 export type RowOutcome =
   { readonly id: string; readonly created: boolean } | { readonly error: RecordError; readonly id: string };
 
-const EMAIL =
-  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATETIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
-
 const NO_PARENTS: readonly string[] = Object.freeze([]);
 
-/** The explicit null of a Bulk API CSV: it clears the field (an empty value leaves it as it is). */
-const NULL_MARKER = '#N/A';
+/** One row's conversions (see RowConverter), made here or on another thread. */
+export type ConvertedRow = ReturnType<RowConverter['convertRow']>;
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Whether y-m-d is a day of the proleptic Gregorian calendar (no Date object: it runs for every date value). */
-function isValidDate(y: number, m: number, d: number): boolean {
-  if (m < 1 || m > 12 || d < 1) return false;
-  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  return d <= DAYS_IN_MONTH[m - 1]! + (leap ? 1 : 0);
-}
-
-/** Applies rows of one job to an org's data with Salesforce's validation rules. */
+/**
+ * Applies rows of one job to an org's data with Salesforce's validation rules: RowConverter checks what
+ * the row and the schema decide; this class checks what the org's records decide (ids that must exist,
+ * parents found by external id, unique values, upsert matches) and writes the records.
+ */
 export class RecordProcessor {
   /** External id values seen in the current 200-record chunk (Salesforce rejects duplicates within one chunk). */
   private chunkExternalIds = new Set<string>();
   /** Column index of each plain field column. */
   private readonly fieldColumn = new Map<string, number>();
-  private readonly requiredOnCreate: readonly FieldSchema[];
   private readonly uniqueFields: readonly FieldSchema[];
   /** The record timestamp of the current chunk: Salesforce stamps one transaction with one time. */
   private chunkTime = '';
@@ -120,7 +110,8 @@ export class RecordProcessor {
   /** Parent ids the current row's relationship columns resolved to, in column order (only if it has any). */
   private resolvedParents: string[] | undefined;
   /** Decode the stored rows of this job back into the values an insert or an update wrote. */
-  private readonly decoders: Readonly<Record<'create' | 'update', RowDecoder>>;
+  private readonly decoders: Readonly<Record<WriteMode, RowDecoder>>;
+  readonly converter: RowConverter;
 
   constructor(
     private readonly data: OrgData,
@@ -135,14 +126,12 @@ export class RecordProcessor {
     columns.forEach((c, i) => {
       if (c.kind === 'field') this.fieldColumn.set(c.field.name, i);
     });
+    this.converter = new RowConverter(data.schemas, object, operation, columns, externalIdField?.name);
+    this.uniqueFields = object.fields.filter((f) => f.unique);
     this.decoders = {
       create: { decode: (row, parents) => this.decode(row, 'create', parents) },
       update: { decode: (row, parents) => this.decode(row, 'update', parents) },
     };
-    this.uniqueFields = object.fields.filter((f) => f.unique);
-    this.requiredOnCreate = object.fields.filter(
-      (f) => !f.nillable && f.createable && !f.defaultedOnCreate && f.type !== 'boolean',
-    );
   }
 
   /** Called at each 200-record chunk boundary. */
@@ -156,16 +145,24 @@ export class RecordProcessor {
    * this text and decoded when read (see RowSource), which keeps a million stored records small
    */
   process(row: readonly string[], rowText?: string): RowOutcome {
+    return this.apply(row, this.converter.convertRow(row), rowText);
+  }
+
+  /**
+   * Applies a row whose conversions are already made (`converted`, from this job's RowConverter).
+   * @param row the row's values: only the key column (the Id, or the upsert's external id) is read
+   */
+  apply(row: readonly string[], converted: ConvertedRow, rowText?: string): RowOutcome {
     this.rowText = rowText;
     this.resolvedParents = undefined;
     try {
       switch (this.operation) {
         case 'insert':
-          return this.insert(row);
+          return this.insert(converted.create!);
         case 'update':
-          return this.update(row);
+          return this.update(row, converted.update!);
         case 'upsert':
-          return this.upsert(row);
+          return this.upsert(row, converted);
         case 'delete':
         case 'hardDelete':
           return this.remove(row, this.operation === 'hardDelete');
@@ -181,31 +178,29 @@ export class RecordProcessor {
   }
 
   /** @param lookedUp the upsert key, when it was just looked up and matched no record */
-  private insert(row: readonly string[], lookedUp?: LookedUpKey): RowOutcome {
-    const values = this.convert(row, 'create');
-    this.checkRequired(values);
+  private insert(conversion: Conversion, lookedUp?: LookedUpKey): RowOutcome {
+    const values = this.resolve(conversion);
     this.checkUnique(values, undefined, lookedUp);
     const id = this.data.insert(this.object, values, this.now(), this.userId, this.source('create'));
     return { id, created: true };
   }
 
-  private update(row: readonly string[]): RowOutcome {
+  private update(row: readonly string[], conversion: Conversion): RowOutcome {
     const id = this.existingId(this.valueOf(row, 'Id'));
-    const values = this.convert(row, 'update');
+    const values = this.resolve(conversion);
     delete values.Id;
-    this.checkNotNulled(values);
     this.checkUnique(values, id, undefined);
     this.data.update(this.object, id, values, this.now(), this.userId, this.source('update'));
     return { id, created: false };
   }
 
-  private upsert(row: readonly string[]): RowOutcome {
+  private upsert(row: readonly string[], converted: ConvertedRow): RowOutcome {
     const field = this.externalIdField!;
     const key = this.valueOf(row, field.name);
     if (key === undefined || key === '' || key === NULL_MARKER) {
       throw new RecordError('MISSING_ARGUMENT', `${field.name} not specified`);
     }
-    if (field.name === 'Id') return this.update(row);
+    if (field.name === 'Id') return this.update(row, converted.update!);
     const normalizedKey = field.caseSensitive ? key : key.toLowerCase();
     if (this.chunkExternalIds.has(normalizedKey)) {
       throw new RecordError('DUPLICATE_EXTERNAL_ID', `Duplicate external id specified: ${key}`, [field.name]);
@@ -219,10 +214,9 @@ export class RecordProcessor {
         [field.name],
       );
     }
-    if (matches.length === 0) return this.insert(row, { field, value: key });
+    if (matches.length === 0) return this.insert(converted.create!, { field, value: key });
     const id = matches[0]!;
-    const values = this.convert(row, 'update');
-    this.checkNotNulled(values);
+    const values = this.resolve(converted.update!);
     const lookedUp = { field, value: key };
     this.checkUnique(values, id, lookedUp);
     this.data.update(this.object, id, values, this.now(), this.userId, this.source('update'), lookedUp);
@@ -235,8 +229,33 @@ export class RecordProcessor {
     return { id, created: false };
   }
 
+  /**
+   * The values a conversion gives once the org has had its say, or the first error in Salesforce's order:
+   * the columns checked against the records (ids that must exist, parents found by external id) before
+   * the first value that did not convert, then that value, then columns that may not be written, then
+   * required fields.
+   */
+  private resolve(conversion: Conversion): Record<string, FieldValue> {
+    const { values } = conversion;
+    for (const deferred of conversion.deferred ?? NO_DEFERRED) {
+      if (deferred.column > conversion.errorColumn) break;
+      const column = this.columns[deferred.column]!;
+      if (column.kind === 'relationship') {
+        const id = this.findParent(column, deferred.value);
+        values[column.field.name] = id;
+        (this.resolvedParents ??= []).push(id);
+      } else {
+        this.checkReference(column.field, deferred.value);
+      }
+    }
+    if (conversion.error) throw conversion.error;
+    if (conversion.notWritable) throw conversion.notWritable;
+    if (conversion.check) throw conversion.check;
+    return values;
+  }
+
   /** What the current row writes, as the stored form of its values; undefined when no row text was given. */
-  private source(mode: 'create' | 'update'): RowSource | undefined {
+  private source(mode: WriteMode): RowSource | undefined {
     if (this.rowText === undefined) return undefined;
     return { row: this.rowText, decoder: this.decoders[mode], parents: this.resolvedParents };
   }
@@ -246,9 +265,14 @@ export class RecordProcessor {
    * org (does a referenced record exist) are not run again, and relationship columns take the parent ids
    * they resolved to then.
    */
-  private decode(rowText: string, mode: 'create' | 'update', parents: readonly string[] | undefined) {
+  private decode(rowText: string, mode: WriteMode, parents: readonly string[] | undefined) {
     const row = csvRows(rowText, this.delimiter).next();
-    const values = this.convert(row.done ? [] : row.value, mode, parents ?? NO_PARENTS);
+    const { values, deferred } = this.converter.convert(row.done ? [] : row.value, mode);
+    let parent = 0;
+    for (const d of deferred ?? NO_DEFERRED) {
+      const column = this.columns[d.column]!;
+      if (column.kind === 'relationship') values[column.field.name] = (parents ?? NO_PARENTS)[parent++]!;
+    }
     if (mode === 'update') delete values.Id;
     return values;
   }
@@ -271,60 +295,15 @@ export class RecordProcessor {
     return id;
   }
 
-  /** @param replay the parent ids of a stored row being decoded (see decode); undefined while processing */
-  private convert(
-    row: readonly string[],
-    mode: 'create' | 'update',
-    replay?: readonly string[],
-  ): Record<string, FieldValue> {
-    const values: Record<string, FieldValue> = {};
-    let notWritable: string[] | undefined;
-    let parent = 0;
-    for (let i = 0; i < this.columns.length; i++) {
-      const column = this.columns[i]!;
-      const raw = row[i] ?? '';
-      if (raw === '') continue;
-      const field = column.field;
-      if (field.name === 'Id') {
-        if (mode === 'update') values.Id = raw;
-        else (notWritable ??= []).push(field.name);
-        continue;
-      }
-      const writable = mode === 'create' ? field.createable : field.updateable;
-      if (!writable) {
-        // The upsert key may be read-only on update (it only locates the record).
-        if (!(column.kind === 'field' && field === this.externalIdField)) {
-          (notWritable ??= []).push(column.header.trim());
-        }
-        continue;
-      }
-      if (raw === NULL_MARKER) {
-        values[field.name] = field.type === 'boolean' ? false : null;
-        continue;
-      }
-      if (column.kind === 'relationship') {
-        values[field.name] = replay ? replay[parent++]! : this.resolveParent(column, raw);
-      } else {
-        values[field.name] = this.convertValue(field, raw, replay === undefined);
-      }
+  /** A reference value must name a live record. */
+  private checkReference(field: FieldSchema, id: string): void {
+    if (this.data.isDeleted(id)) throw new RecordError('ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
+    if (!this.data.has(id)) {
+      throw new RecordError('INVALID_CROSS_REFERENCE_KEY', `${field.label}: invalid cross reference id`, [field.name]);
     }
-    if (notWritable) {
-      throw new RecordError(
-        'INVALID_FIELD_FOR_INSERT_UPDATE',
-        `Unable to create/update fields: ${notWritable.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-        notWritable,
-      );
-    }
-    return values;
   }
 
-  /** The id of the one parent record a relationship value names; kept for the row's stored form. */
-  private resolveParent(column: Extract<ColumnPlan, { kind: 'relationship' }>, raw: string): string {
-    const id = this.findParent(column, raw);
-    (this.resolvedParents ??= []).push(id);
-    return id;
-  }
-
+  /** The id of the one parent record a relationship value names. */
   private findParent(column: Extract<ColumnPlan, { kind: 'relationship' }>, raw: string): string {
     const matches = this.data.findBy(column.parent, column.parentField, raw);
     if (matches.length === 0) {
@@ -340,129 +319,6 @@ export class RecordProcessor {
       );
     }
     return matches[0]!;
-  }
-
-  /** @param check whether to check a referenced record exists (not when a stored row is decoded) */
-  private convertValue(field: FieldSchema, raw: string, check: boolean): FieldValue {
-    const typeError = typeMismatch;
-    switch (field.type) {
-      case 'string':
-      case 'textarea':
-      case 'phone':
-      case 'url':
-      case 'email':
-      case 'picklist':
-      case 'multipicklist': {
-        // Counting code points copies the value; one within the limit in UTF-16 units is within it in code points.
-        if (field.length > 0 && raw.length > field.length && [...raw].length > field.length) {
-          throw new RecordError(
-            'STRING_TOO_LONG',
-            `${field.label}: data value too large: ${raw.length > 100 ? `${raw.slice(0, 100)}...` : raw} (max length=${field.length})`,
-            [field.name],
-          );
-        }
-        if (field.type === 'email' && !EMAIL.test(raw)) {
-          throw new RecordError('INVALID_EMAIL_ADDRESS', `${field.label}: invalid email address: ${raw}`, [field.name]);
-        }
-        if (field.restrictedPicklist) {
-          const parts = field.type === 'multipicklist' ? raw.split(';') : [raw];
-          for (const part of parts) {
-            if (!field.picklistValues.includes(part)) {
-              throw new RecordError(
-                'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
-                `${field.label}: bad value for restricted picklist field: ${part}`,
-                [field.name],
-              );
-            }
-          }
-        }
-        return raw;
-      }
-      case 'boolean': {
-        const lower = raw.trim().toLowerCase();
-        if (lower === 'true' || lower === '1') return true;
-        if (lower === 'false' || lower === '0') return false;
-        throw typeError(field, raw);
-      }
-      case 'int':
-      case 'double':
-      case 'currency':
-      case 'percent': {
-        const text = raw.trim();
-        if (!NUMBER.test(text) || (field.type === 'int' && !/^[+-]?\d+$/.test(text))) throw typeError(field, raw);
-        const value = Number(text);
-        const integerDigits = Math.abs(Math.trunc(value)).toString().length;
-        if (!Number.isFinite(value) || (Math.trunc(value) !== 0 && integerDigits > field.precision - field.scale)) {
-          throw new RecordError(
-            'NUMBER_OUTSIDE_VALID_RANGE',
-            `${field.label}: value outside of valid range on numeric field: ${raw}`,
-            [field.name],
-          );
-        }
-        return field.type === 'int' ? value : roundHalfUp(value, field.scale);
-      }
-      case 'date': {
-        const text = raw.trim();
-        const m = DATE.exec(text) ?? DATETIME.exec(text);
-        if (!m || !isValidDate(Number(m[1]), Number(m[2]), Number(m[3]))) throw typeError(field, raw);
-        return `${m[1]}-${m[2]}-${m[3]}`;
-      }
-      case 'datetime': {
-        const text = raw.trim();
-        const m = DATETIME.exec(text);
-        if (!m || !isValidDate(Number(m[1]), Number(m[2]), Number(m[3]))) throw typeError(field, raw);
-        const [hh, mm, ss] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
-        if (hh > 23 || mm > 59 || ss > 59) throw typeError(field, raw);
-        const ms = Number((m[7] ?? '0').padEnd(3, '0'));
-        let offsetMinutes = 0;
-        if (m[8] && m[8] !== 'Z') {
-          const sign = m[8].startsWith('-') ? -1 : 1;
-          const digits = m[8].slice(1).replace(':', '');
-          offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
-        }
-        const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), hh, mm, ss, ms) - offsetMinutes * 60_000;
-        return formatDateTime(new Date(utc));
-      }
-      case 'reference':
-      case 'id': {
-        const value = raw.trim();
-        const id = toCaseSafeId(value);
-        const target = id ? this.data.schemas.forId(id) : undefined;
-        if (!id || !target || !field.referenceTo.some((t) => t.toLowerCase() === target.name.toLowerCase())) {
-          if (field.referenceTo.includes('User') && id?.startsWith('005')) return id;
-          throw new RecordError('MALFORMED_ID', `${field.label}: id value of incorrect type: ${value}`, [field.name]);
-        }
-        if (!check) return id;
-        if (this.data.isDeleted(id)) throw new RecordError('ENTITY_IS_DELETED', 'entity is deleted', [field.name]);
-        if (!this.data.has(id)) {
-          throw new RecordError('INVALID_CROSS_REFERENCE_KEY', `${field.label}: invalid cross reference id`, [
-            field.name,
-          ]);
-        }
-        return id;
-      }
-    }
-  }
-
-  private checkRequired(values: Record<string, FieldValue>): void {
-    const missing: string[] = [];
-    for (const f of this.requiredOnCreate) {
-      if (values[f.name] === undefined || values[f.name] === null || values[f.name] === '') missing.push(f.name);
-    }
-    if (missing.length === 0) return;
-    throw new RecordError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
-  }
-
-  private checkNotNulled(values: Record<string, FieldValue>): void {
-    const nulled: string[] = [];
-    for (const name of Object.keys(values)) {
-      if (values[name] !== null) continue;
-      const field = this.object.fieldsByLowerName.get(name.toLowerCase())!;
-      if (!field.nillable && field.type !== 'boolean') nulled.push(field.name);
-    }
-    if (nulled.length > 0) {
-      throw new RecordError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${nulled.join(', ')}]`, nulled);
-    }
   }
 
   /**
@@ -489,20 +345,4 @@ export class RecordProcessor {
   }
 }
 
-/** Rounds half away from zero at `scale` decimals, in decimal (1.005 → 1.01, where value * 100 gives 100.49…). */
-function roundHalfUp(value: number, scale: number): number {
-  const shifted = Number(`${Math.abs(value)}e${scale}`);
-  if (!Number.isFinite(shifted)) return Math.sign(value) * (Math.round(Math.abs(value) * 10 ** scale) / 10 ** scale);
-  return Math.sign(value) * Number(`${Math.round(shifted)}e-${scale}`);
-}
-
-function typeMismatch(field: FieldSchema, raw: string): RecordError {
-  return new RecordError('INVALID_TYPE_ON_FIELD_IN_RECORD', `${field.label}: value not of required type: ${raw}`, [
-    field.name,
-  ]);
-}
-
-/** Salesforce's datetime format in REST responses: 2026-01-02T03:04:05.000+0000. */
-export function formatDateTime(date: Date): string {
-  return date.toISOString().replace('Z', '+0000');
-}
+const NO_DEFERRED: readonly DeferredColumn[] = Object.freeze([]);

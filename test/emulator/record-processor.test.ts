@@ -301,6 +301,38 @@ describe('record errors', () => {
     );
   });
 
+  test('a parent that is not found is reported before a bad value in a later column', () => {
+    org.insert('Account', { Name: 'Acme', Ext_Id__c: 'A-1' });
+    const header = ['LastName', 'Account.Ext_Id__c', 'Email'];
+    expect(sfError(one(org, 'Contact', 'insert', header, ['Doe', 'A-404', 'not-an-email']))).toBe(
+      'INVALID_FIELD:Foreign key external ID: A-404 not found for field Ext_Id__c in entity Account:--',
+    );
+    expect(
+      sfError(one(org, 'Contact', 'insert', ['LastName', 'Email', 'Account.Ext_Id__c'], ['Doe', 'x', 'A-404'])),
+    ).toBe('INVALID_EMAIL_ADDRESS:Email: invalid email address: x:Email --');
+  });
+
+  test('a reference to a deleted record is reported before a column that may not be written', () => {
+    const account = org.insert('Account', { Name: 'Gone' });
+    org.load('Account', 'delete', ['Id'], [[account]]);
+    expect(
+      sfError(one(org, 'Contact', 'insert', ['LastName', 'AccountId', 'CreatedDate'], ['Doe', account, '2026-01-01'])),
+    ).toBe('ENTITY_IS_DELETED:entity is deleted:AccountId --');
+    expect(sfError(one(org, 'Contact', 'insert', ['LastName', 'CreatedDate'], ['Doe', '2026-01-01']))).toMatch(
+      /^INVALID_FIELD_FOR_INSERT_UPDATE:Unable to create\/update fields: CreatedDate\./,
+    );
+  });
+
+  test('required fields are reported only after every value converts and the parents are found', () => {
+    org.insert('Account', { Name: 'Acme', Ext_Id__c: 'A-1' });
+    expect(sfError(one(org, 'Contact', 'insert', ['Account.Ext_Id__c', 'FirstName'], ['A-404', 'Jo']))).toMatch(
+      /^INVALID_FIELD:Foreign key external ID: A-404 not found/,
+    );
+    expect(sfError(one(org, 'Contact', 'insert', ['Account.Ext_Id__c', 'FirstName'], ['A-1', 'Jo']))).toBe(
+      'REQUIRED_FIELD_MISSING:Required fields are missing: [LastName]:LastName --',
+    );
+  });
+
   test('a failed row changes nothing in the org', () => {
     one(org, 'Account', 'insert', ['Name', 'Industry'], ['Acme', 'Mining']);
     expect(org.data.count('Account')).toBe(0);
