@@ -365,6 +365,11 @@ export class OrgData {
     return this.table(objectName).size;
   }
 
+  /** How many records of the object are in the recycle bin. */
+  deletedCount(objectName: string): number {
+    return this.table(objectName).deleted.size;
+  }
+
   /** A live record by its 18-character id. */
   get(id: string): SObjectRecord | undefined {
     const schema = this.schemas.forId(id);

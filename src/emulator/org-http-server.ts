@@ -209,6 +209,8 @@ export class OrgHttpServer {
           // queryAll also reads the recycle bin.
           records: (name) => (segments[0] === 'queryAll' ? org.data.recordsWithDeleted(name) : org.data.records(name)),
           recordById: (id) => org.data.get(id),
+          count: (name) =>
+            segments[0] === 'queryAll' ? org.data.count(name) + org.data.deletedCount(name) : org.data.count(name),
         },
         version,
       );

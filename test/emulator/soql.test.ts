@@ -412,6 +412,28 @@ describe('COUNT()', () => {
   test('counts at most LIMIT records', () => {
     expect(run('SELECT COUNT() FROM Contact LIMIT 1').totalSize).toBe(1);
   });
+
+  test("without WHERE, a source's own count answers and no record is read; with WHERE, the records are", () => {
+    let read = 0;
+    const counting: SoqlDataSource = {
+      ...source,
+      records: (name) => {
+        const records = [...source.records(name)];
+        return records.map((record) => {
+          read++;
+          return record;
+        });
+      },
+      count: (name) => [...source.records(name)].length,
+    };
+    const count = (soql: string) => executeSoql(parseSoql(soql), counting, '62.0').totalSize;
+    expect(count('SELECT COUNT() FROM Contact')).toBe(run('SELECT COUNT() FROM Contact').totalSize);
+    expect(count('SELECT COUNT() FROM Contact LIMIT 2')).toBe(2);
+    expect(count('SELECT COUNT() FROM Contact OFFSET 1')).toBe(run('SELECT COUNT() FROM Contact OFFSET 1').totalSize);
+    expect(read).toBe(0);
+    expect(count('SELECT COUNT() FROM Contact WHERE Score__c >= 20')).toBe(3);
+    expect(read).toBeGreaterThan(0);
+  });
 });
 
 describe('relationship paths', () => {
