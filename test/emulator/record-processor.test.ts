@@ -543,16 +543,9 @@ describe('records stored as the rows that wrote them', () => {
   class Twins {
     readonly orgs = [new TestOrg(withShipment()), new TestOrg(withShipment(), ','), new TestOrg(withShipment(), '\t')];
 
-    load(
-      objectName: string,
-      operation: IngestOperation,
-      header: string[],
-      rows: string[][],
-      externalIdFieldName?: string,
-    ): RowOutcome[] {
-      const [plain, ...stored] = this.orgs.map((org) =>
-        org.load(objectName, operation, header, rows, externalIdFieldName),
-      );
+    /** TestOrg.load on each org. */
+    load(...job: Parameters<TestOrg['load']>): RowOutcome[] {
+      const [plain, ...stored] = this.orgs.map((org) => org.load(...job));
       for (const outcomes of stored) expect(outcomes).toEqual(plain);
       this.expectSameData();
       return plain!;
