@@ -555,7 +555,7 @@ export class BulkIngest {
         }
         if (stopped) break;
         if (inChunk === 0) processor.startChunk();
-        this.processRow(job, processor, next.value, text.slice(span.start, span.end));
+        this.processRow(job, processor, next.value, text, span);
         inChunk = (inChunk + 1) % CHUNK_RECORDS;
         if (inChunk === 0) {
           this.countProcessed(CHUNK_RECORDS);
@@ -607,8 +607,8 @@ export class BulkIngest {
     }
   }
 
-  /** @param rowText the row as uploaded: the records it writes are stored as that text (see RowSource) */
-  private processRow(job: IngestJob, processor: RecordProcessor, row: string[], rowText: string): void {
+  /** @param span where the row lies in `text`: the records it writes are stored as that (see RowSource) */
+  private processRow(job: IngestJob, processor: RecordProcessor, row: string[], text: string, span: CsvRowSpan): void {
     const d = job.columnDelimiter;
     job.numberRecordsProcessed++;
     let outcome;
@@ -629,9 +629,9 @@ export class BulkIngest {
         ),
       };
     } else {
-      outcome = processor.process(row, rowText);
+      outcome = processor.process(row, text, span.start, span.end);
     }
-    const echoed = quotedColumns(row, job.header.length, d, rowText);
+    const echoed = quotedColumns(row, job.header.length, d, text.slice(span.start, span.end));
     if ('error' in outcome) {
       job.numberRecordsFailed++;
       job.failedLines.push(`${quoted(outcome.id)}${d}${quoted(outcome.error.toString())}${d}${echoed}\n`);

@@ -1,60 +1,14 @@
+import { RecordStore, RowSource } from './record-store';
 import { newSalesforceId } from './salesforce-id';
 import { FieldSchema, FieldValue, SchemaRegistry, SObjectRecord, SObjectSchema } from './sobject-schema';
 
-/** Turns a row a job uploaded back into the field values it wrote (see RowSource). */
-export interface RowDecoder {
-  decode(row: string, parents: readonly string[] | undefined): Record<string, FieldValue>;
-}
+export type { JobText, RowDecoder, RowSource } from './record-store';
 
 /**
- * What one row of a Bulk API job wrote, in the form it is stored: the row as uploaded (a slice of the
- * job's text, which V8 keeps as a pointer into it, not a copy), the job's decoder, and the parent ids its
- * relationship columns resolved to. The values are decoded each time the record is read. A million
- * records kept as objects with a string per field were most of the emulator's garbage-collection time;
- * kept as rows they are a few small objects each, and reads (queries, GET, snapshots) pay the decoding.
- */
-export interface RowSource {
-  readonly row: string;
-  readonly decoder: RowDecoder;
-  readonly parents: readonly string[] | undefined;
-}
-
-/**
- * A record as a job row wrote it: an insert (`before` undefined; `stamp` holds the audit fields and the
- * defaults Salesforce set) or an update of `before` (`stamp` holds the audit fields it changed).
- */
-class RowRecord {
-  constructor(
-    readonly Id: string,
-    readonly row: string,
-    readonly decoder: RowDecoder,
-    readonly parents: readonly string[] | undefined,
-    readonly stamp: Readonly<Record<string, FieldValue>>,
-    readonly before: StoredRecord | undefined,
-    /** Updates stacked on the insert (or on a plain record): reads decode each of them. */
-    readonly depth: number,
-  ) {}
-}
-
-/** Updates stacked on a record before it is stored as a plain object again (reads decode each one). */
-const MAX_STACKED_UPDATES = 8;
-
-/** A record as stored: a plain object (restored from a snapshot, or after many updates) or a RowRecord. */
-type StoredRecord = SObjectRecord | RowRecord;
-
-/** The record's field values (a new object for a RowRecord; the stored object itself otherwise). */
-function materialize(stored: StoredRecord): SObjectRecord {
-  if (!(stored instanceof RowRecord)) return stored;
-  const values = stored.decoder.decode(stored.row, stored.parents);
-  if (stored.before === undefined) return { Id: stored.Id, ...values, ...stored.stamp };
-  return { ...materialize(stored.before), ...values, ...stored.stamp, Id: stored.Id };
-}
-
-/**
- * Ids of the live records with one value of an indexed field: a single id (by far the usual case, and
+ * Slots of the live records with one value of an indexed field: a single slot (by far the usual case, and
  * what keeps a million-record table small and quick to collect), or a set once a second record shares it.
  */
-type IdsByValue = Map<string, string | Set<string>>;
+type SlotsByValue = Map<string, number | Set<number>>;
 
 const BASE62_VALUE = new Int8Array(128).fill(-1);
 for (const [i, c] of [...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'].entries()) {
@@ -74,41 +28,6 @@ function slotOf(id: string): number {
   return n;
 }
 
-/**
- * The records of one org in slots numbered by the counter of their id: ids are made from one counter per
- * org (newSalesforceId), so the slots are dense, and finding a record costs no hash lookup (a Map of a
- * million string keys was a tenth of a load's processing time).
- */
-class RecordSlots {
-  private readonly records: (StoredRecord | undefined)[] = [];
-
-  get(id: string): StoredRecord | undefined {
-    const slot = slotOf(id);
-    const record = slot < 0 ? undefined : this.records[slot];
-    return record !== undefined && record.Id === id ? record : undefined;
-  }
-
-  at(slot: number): StoredRecord | undefined {
-    return this.records[slot];
-  }
-
-  /** Stores a record; its Id must have been made by newSalesforceId. Returns the slot. */
-  put(record: StoredRecord): number {
-    const slot = slotOf(record.Id);
-    if (slot < 0) throw new Error(`not an emulator-made id: ${record.Id}`);
-    this.records[slot] = record;
-    return slot;
-  }
-
-  remove(slot: number): void {
-    this.records[slot] = undefined;
-  }
-
-  clear(): void {
-    this.records.length = 0;
-  }
-}
-
 /** Records of one object, with lookup indexes on its unique, external id and id-lookup fields. */
 class ObjectTable {
   /** Soft-deleted records (the recycle bin), with IsDeleted true: queryAll reads them, DML says ENTITY_IS_DELETED. */
@@ -121,35 +40,44 @@ class ObjectTable {
    * that field and kept up to date from then on: a load that upserts by Ext_Id__c maintains one index, not
    * one per lookup field.
    */
-  private readonly indexes = new Map<FieldSchema, IdsByValue>();
+  private readonly indexes = new Map<FieldSchema, SlotsByValue>();
 
+  /** @param number this table's number in `store` (1-based) */
   constructor(
     readonly schema: SObjectSchema,
-    private readonly slots: RecordSlots,
+    private readonly store: RecordStore,
+    private readonly number: number,
   ) {}
 
   get size(): number {
     return this.live;
   }
 
+  /** The id of the record in a slot of this table. */
+  idOf(slot: number): string {
+    return newSalesforceId(this.schema.keyPrefix, slot);
+  }
+
+  /** The slot of a live record of this table, or -1. */
+  slotOf(id: string): number {
+    const slot = slotOf(id);
+    if (slot < 0 || this.store.ownerOf(slot) !== this.number) return -1;
+    return this.idOf(slot) === id ? slot : -1;
+  }
+
   has(id: string): boolean {
-    return this.slots.get(id) !== undefined;
+    return this.slotOf(id) >= 0;
   }
 
   get(id: string): SObjectRecord | undefined {
-    const stored = this.slots.get(id);
-    return stored === undefined ? undefined : materialize(stored);
-  }
-
-  stored(id: string): StoredRecord | undefined {
-    return this.slots.get(id);
+    const slot = this.slotOf(id);
+    return slot < 0 ? undefined : this.store.read(slot, id);
   }
 
   /** The live records in insertion order. */
   *records(): Generator<SObjectRecord> {
     for (const slot of this.order) {
-      const record = this.slots.at(slot);
-      if (record !== undefined) yield materialize(record);
+      if (this.store.ownerOf(slot) === this.number) yield this.store.read(slot, this.idOf(slot));
     }
   }
 
@@ -164,70 +92,81 @@ class ObjectTable {
       }
       return ids;
     }
-    const ids = index.get(normalize(field, value));
-    if (ids === undefined) return NO_IDS;
-    return typeof ids === 'string' ? [ids] : [...ids];
+    const slots = index.get(normalize(field, value));
+    if (slots === undefined) return NO_IDS;
+    return typeof slots === 'number' ? [this.idOf(slots)] : [...slots].map((slot) => this.idOf(slot));
   }
 
   /**
-   * @param values what `stored` reads as: `values`, overridden by `stamp` (an insert's audit fields and
-   * defaults), for the indexes
+   * Adds the record of `slot`: from a row (`source`, see RowSource) or as the plain object `values`.
+   * `values`, overridden by `stamp` (the audit fields and defaults), is what the indexes read.
    */
   add(
-    stored: StoredRecord,
+    slot: number,
     values: Readonly<Record<string, FieldValue>>,
-    stamp?: Readonly<Record<string, FieldValue>>,
+    stamp: Readonly<Record<string, FieldValue>>,
+    source: RowSource | undefined,
   ): void {
-    this.order.push(this.slots.put(stored));
+    if (source) this.store.insert(slot, this.number, source, stamp);
+    else this.store.putPlain(slot, this.number, values as SObjectRecord);
+    this.order.push(slot);
     this.live++;
     for (const [field, index] of this.indexes) {
       const name = field.name;
-      indexRecord(index, field, stored.Id, stamp !== undefined && name in stamp ? stamp[name] : values[name], 1);
+      indexRecord(index, field, slot, name in stamp ? stamp[name] : values[name], 1);
     }
   }
 
   /**
-   * Stores `after`, an update of `before` that wrote `values`.
+   * Writes `values` over the record `id` (from a row, `source`, or as they are) with the audit fields of
+   * `stamp`.
    * @param unchanged an indexed value the update is known to leave under the same index entry (the key
    * an upsert found the record by)
    */
-  replace(
-    before: StoredRecord,
-    after: StoredRecord,
+  update(
+    id: string,
     values: Readonly<Record<string, FieldValue>>,
+    stamp: Readonly<Record<string, FieldValue>>,
+    source: RowSource | undefined,
     unchanged: { readonly field: FieldSchema; readonly value: string } | undefined,
   ): void {
-    let old: SObjectRecord | undefined;
-    let now: SObjectRecord | undefined;
-    for (const [field, index] of this.indexes) {
+    const slot = this.slotOf(id);
+    let reindexed: FieldSchema[] | undefined;
+    for (const field of this.indexes.keys()) {
       const value = values[field.name];
       // A field the update does not write keeps its entry; so does the key an upsert found the record by.
       if (value === undefined) continue;
       if (field === unchanged?.field && value === unchanged.value) continue;
-      old ??= materialize(before);
-      now ??= materialize(after);
-      if (old[field.name] === now[field.name]) continue;
-      indexRecord(index, field, old.Id, old[field.name], -1, now[field.name]);
-      indexRecord(index, field, now.Id, now[field.name], 1, old[field.name]);
+      (reindexed ??= []).push(field);
     }
-    this.slots.put(after);
+    const old = reindexed || !source ? this.store.read(slot, id) : undefined;
+    if (source) this.store.update(slot, id, source, stamp);
+    else this.store.putPlain(slot, this.number, { ...old!, ...values, ...stamp, Id: id });
+    if (!reindexed) return;
+    const now = this.store.read(slot, id);
+    for (const field of reindexed) {
+      const index = this.indexes.get(field)!;
+      if (old![field.name] === now[field.name]) continue;
+      indexRecord(index, field, slot, old![field.name], -1, now[field.name]);
+      indexRecord(index, field, slot, now[field.name], 1, old![field.name]);
+    }
   }
 
   remove(id: string, softDelete: boolean): void {
-    const slot = slotOf(id);
-    const record = this.get(id);
-    if (!record) return;
-    for (const [field, index] of this.indexes) indexRecord(index, field, id, record[field.name], -1);
-    this.slots.remove(slot);
+    const slot = this.slotOf(id);
+    if (slot < 0) return;
+    const record = this.store.read(slot, id);
+    for (const [field, index] of this.indexes) indexRecord(index, field, slot, record[field.name], -1);
+    this.store.remove(slot);
     this.live--;
     if (softDelete) this.deleted.set(id, { ...record, IsDeleted: true });
     if (this.order.length > 1024 && this.order.length > 2 * this.live) {
-      this.order = this.order.filter((s) => this.slots.at(s) !== undefined);
+      this.order = this.order.filter((s) => this.store.ownerOf(s) === this.number);
     }
   }
 
   /** The index of an idLookup field, built from the records on first use; undefined for other fields. */
-  private index(field: FieldSchema): IdsByValue | undefined {
+  private index(field: FieldSchema): SlotsByValue | undefined {
     let index = this.indexes.get(field);
     if (index) return index;
     const own = this.schema.fieldsByLowerName.get(field.name.toLowerCase());
@@ -235,47 +174,53 @@ class ObjectTable {
     index = this.indexes.get(own);
     if (index) return index;
     index = new Map();
-    for (const record of this.records()) indexRecord(index, own, record.Id, record[own.name], 1);
+    for (const slot of this.order) {
+      if (this.store.ownerOf(slot) !== this.number) continue;
+      indexRecord(index, own, slot, this.store.read(slot, this.idOf(slot))[own.name], 1);
+    }
     this.indexes.set(own, index);
     return index;
   }
 }
 
 /**
- * Adds (1) or removes (-1) the entry of record `id` with `value` in a field's index. For a replacement,
- * `otherValue` is the field's value in the other version of the record: an entry that holds this id alone
- * under the same key for both is left as it is, since removing and re-adding it would give the same entry.
+ * Adds (1) or removes (-1) the entry of the record in `slot` with `value` in a field's index. For a
+ * replacement, `otherValue` is the field's value in the other version of the record: an entry that holds
+ * this slot alone under the same key for both is left as it is, since removing and re-adding it would give
+ * the same entry.
  */
 function indexRecord(
-  index: IdsByValue,
+  index: SlotsByValue,
   field: FieldSchema,
-  id: string,
+  slot: number,
   value: FieldValue | undefined,
   direction: 1 | -1,
   otherValue?: FieldValue,
 ): void {
   if (value === null || value === undefined || value === '') return;
   const key = normalize(field, String(value));
-  const ids = index.get(key);
-  if (ids === id && otherValue !== undefined && otherValue !== null && otherValue !== '') {
+  const slots = index.get(key);
+  if (slots === slot && otherValue !== undefined && otherValue !== null && otherValue !== '') {
     if (normalize(field, String(otherValue)) === key) return;
   }
   if (direction === 1) {
-    if (ids === undefined) {
-      index.set(key, id);
-    } else if (typeof ids === 'string') {
-      if (ids !== id) index.set(key, new Set([ids, id]));
+    if (slots === undefined) {
+      index.set(key, slot);
+    } else if (typeof slots === 'number') {
+      if (slots !== slot) index.set(key, new Set([slots, slot]));
     } else {
-      ids.add(id);
+      slots.add(slot);
     }
-  } else if (typeof ids === 'string') {
-    if (ids === id) index.delete(key);
-  } else if (ids) {
-    ids.delete(id);
-    if (ids.size === 1) index.set(key, ids.values().next().value!);
-    else if (ids.size === 0) index.delete(key);
+  } else if (typeof slots === 'number') {
+    if (slots === slot) index.delete(key);
+  } else if (slots) {
+    slots.delete(slot);
+    if (slots.size === 1) index.set(key, slots.values().next().value!);
+    else if (slots.size === 0) index.delete(key);
   }
 }
+
+const NO_STAMP: Readonly<Record<string, FieldValue>> = Object.freeze({});
 
 /** What a lookup that matches nothing returns (the usual answer when upsert inserts: no array per row). */
 const NO_IDS: readonly string[] = Object.freeze([]);
@@ -298,7 +243,7 @@ export interface OrgDataSnapshot {
 export class OrgData {
   private readonly tables = new Map<string, ObjectTable>();
   private readonly tablesBySchema = new Map<SObjectSchema, ObjectTable>();
-  private readonly slots = new RecordSlots();
+  private readonly store = new RecordStore();
   private idCounter = 1;
   private autoNumber = 1;
   private readonly defaulted = new Map<SObjectSchema, readonly FieldSchema[]>();
@@ -343,10 +288,6 @@ export class OrgData {
   private tableOf(schema: SObjectSchema): ObjectTable {
     const table = this.tablesBySchema.get(schema);
     return table ?? this.table(schema.name);
-  }
-
-  newId(schema: SObjectSchema): string {
-    return newSalesforceId(schema.keyPrefix, this.idCounter++);
   }
 
   /** The live records of an object in the order they were created. */
@@ -403,16 +344,10 @@ export class OrgData {
     userId: string,
     source?: RowSource,
   ): string {
-    const id = this.newId(schema);
+    const slot = this.idCounter++;
+    const id = newSalesforceId(schema.keyPrefix, slot);
     const stamp = this.insertStamp(schema, id, values, now, userId);
-    const table = this.tableOf(schema);
-    if (source) {
-      const stored = new RowRecord(id, source.row, source.decoder, source.parents, stamp, undefined, 0);
-      table.add(stored, values, stamp);
-    } else {
-      const record: SObjectRecord = { Id: id, ...values, ...stamp };
-      table.add(record, record);
-    }
+    this.tableOf(schema).add(slot, source ? values : { Id: id, ...values, ...stamp }, stamp, source);
     return id;
   }
 
@@ -493,17 +428,7 @@ export class OrgData {
     source?: RowSource,
     unchanged?: { readonly field: FieldSchema; readonly value: string },
   ): void {
-    const table = this.tableOf(schema);
-    const before = table.stored(id)!;
-    const stamp = this.updateStamp(now, userId);
-    const depth = before instanceof RowRecord ? before.depth + 1 : 1;
-    let after: StoredRecord;
-    if (source && depth <= MAX_STACKED_UPDATES) {
-      after = new RowRecord(id, source.row, source.decoder, source.parents, stamp, before, depth);
-    } else {
-      after = { ...materialize(before), ...values, ...stamp, Id: id };
-    }
-    table.replace(before, after, values, unchanged);
+    this.tableOf(schema).update(id, values, this.updateStamp(now, userId), source, unchanged);
   }
 
   /** The audit fields an update sets, one object for the updates of one chunk. */
@@ -520,10 +445,10 @@ export class OrgData {
 
   /** Removes every record (the emulator's reset). */
   clear(): void {
-    this.slots.clear();
+    this.store.clear();
     this.tablesBySchema.clear();
-    for (const schema of this.schemas.list()) {
-      const table = new ObjectTable(schema, this.slots);
+    for (const [i, schema] of this.schemas.list().entries()) {
+      const table = new ObjectTable(schema, this.store, i + 1);
       this.tables.set(schema.name.toLowerCase(), table);
       this.tablesBySchema.set(schema, table);
     }
@@ -545,7 +470,11 @@ export class OrgData {
     for (const [name, content] of Object.entries(snapshot.objects)) {
       if (!this.schemas.get(name)) continue;
       const table = this.table(name);
-      for (const record of content.records) table.add(record, record);
+      for (const record of content.records) {
+        const slot = slotOf(record.Id);
+        if (slot < 0) throw new Error(`not an emulator-made id: ${record.Id}`);
+        table.add(slot, record, NO_STAMP, undefined);
+      }
       for (const entry of content.deleted) {
         const record = typeof entry === 'string' ? { Id: entry, IsDeleted: true } : entry;
         table.deleted.set(record.Id, record);

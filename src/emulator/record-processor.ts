@@ -1,5 +1,5 @@
 import { csvRows } from './csv-rows';
-import { OrgData, RowDecoder, RowSource } from './org-data';
+import { JobText, OrgData, RowDecoder, RowSource } from './org-data';
 import { RecordError } from './record-errors';
 import { Conversion, DeferredColumn, formatDateTime, NULL_MARKER, RowConverter, WriteMode } from './row-converter';
 import { toCaseSafeId } from './salesforce-id';
@@ -105,8 +105,15 @@ export class RecordProcessor {
   private readonly uniqueFields: readonly FieldSchema[];
   /** The record timestamp of the current chunk: Salesforce stamps one transaction with one time. */
   private chunkTime = '';
-  /** The current row as uploaded, when the caller gave it: records are then stored as that row (RowSource). */
-  private rowText: string | undefined;
+  /**
+   * The text the current row lies in (from `start` to `end`), when the caller gave it: records are then
+   * stored as that row (RowSource).
+   */
+  private text: string | undefined;
+  private start = 0;
+  private end = 0;
+  /** The stored rows' job texts for the current text, one per write mode. */
+  private jobTexts: { readonly text: string; readonly create: JobText; readonly update: JobText } | undefined;
   /** Parent ids the current row's relationship columns resolved to, in column order (only if it has any). */
   private resolvedParents: string[] | undefined;
   /** Decode the stored rows of this job back into the values an insert or an update wrote. */
@@ -141,19 +148,22 @@ export class RecordProcessor {
   }
 
   /**
-   * @param rowText the row as uploaded (without its line break): given, the records it writes are kept as
-   * this text and decoded when read (see RowSource), which keeps a million stored records small
+   * @param text the job's text, the row lying in it from `start` to `end` (without its line break): given,
+   * the records the row writes are kept as that place in the text and decoded when read (see RowSource),
+   * which keeps a million stored records small
    */
-  process(row: readonly string[], rowText?: string): RowOutcome {
-    return this.apply(row, this.converter.convertRow(row), rowText);
+  process(row: readonly string[], text?: string, start = 0, end = text?.length ?? 0): RowOutcome {
+    return this.apply(row, this.converter.convertRow(row), text, start, end);
   }
 
   /**
    * Applies a row whose conversions are already made (`converted`, from this job's RowConverter).
    * @param row the row's values: only the key column (the Id, or the upsert's external id) is read
    */
-  apply(row: readonly string[], converted: ConvertedRow, rowText?: string): RowOutcome {
-    this.rowText = rowText;
+  apply(row: readonly string[], converted: ConvertedRow, text?: string, start = 0, end = 0): RowOutcome {
+    this.text = text;
+    this.start = start;
+    this.end = end;
     this.resolvedParents = undefined;
     try {
       switch (this.operation) {
@@ -256,8 +266,16 @@ export class RecordProcessor {
 
   /** What the current row writes, as the stored form of its values; undefined when no row text was given. */
   private source(mode: WriteMode): RowSource | undefined {
-    if (this.rowText === undefined) return undefined;
-    return { row: this.rowText, decoder: this.decoders[mode], parents: this.resolvedParents };
+    const text = this.text;
+    if (text === undefined) return undefined;
+    if (this.jobTexts?.text !== text) {
+      this.jobTexts = {
+        text,
+        create: { text, decoder: this.decoders.create },
+        update: { text, decoder: this.decoders.update },
+      };
+    }
+    return { job: this.jobTexts[mode], start: this.start, end: this.end, parents: this.resolvedParents };
   }
 
   /**
