@@ -41,6 +41,11 @@ class ObjectTable {
    * one per lookup field.
    */
   private readonly indexes = new Map<FieldSchema, SlotsByValue>();
+  /**
+   * The last lookup, if it found nothing and no index changed since: an upsert that inserts adds the key
+   * it just looked up, which then needs neither lowercasing nor looking up again.
+   */
+  private missed: { readonly field: FieldSchema; readonly value: string; readonly key: string } | undefined;
 
   /** @param number this table's number in `store` (1-based) */
   constructor(
@@ -92,7 +97,9 @@ class ObjectTable {
       }
       return ids;
     }
-    const slots = index.get(normalize(field, value));
+    const key = normalize(field, value);
+    const slots = index.get(key);
+    this.missed = slots === undefined && field === this.indexFieldOf(field) ? { field, value, key } : undefined;
     if (slots === undefined) return NO_IDS;
     return typeof slots === 'number' ? [this.idOf(slots)] : [...slots].map((slot) => this.idOf(slot));
   }
@@ -111,9 +118,13 @@ class ObjectTable {
     else this.store.putPlain(slot, this.number, values as SObjectRecord);
     this.order.push(slot);
     this.live++;
+    const missed = this.missed;
+    this.missed = undefined;
     for (const [field, index] of this.indexes) {
       const name = field.name;
-      indexRecord(index, field, slot, name in stamp ? stamp[name] : values[name], 1);
+      const value = name in stamp ? stamp[name] : values[name];
+      if (missed && missed.field === field && missed.value === value) index.set(missed.key, slot);
+      else indexRecord(index, field, slot, value, 1);
     }
   }
 
@@ -131,6 +142,7 @@ class ObjectTable {
     unchanged: { readonly field: FieldSchema; readonly value: string } | undefined,
   ): void {
     const slot = this.slotOf(id);
+    this.missed = undefined;
     let reindexed: FieldSchema[] | undefined;
     for (const field of this.indexes.keys()) {
       const value = values[field.name];
@@ -155,6 +167,7 @@ class ObjectTable {
   remove(id: string, softDelete: boolean): void {
     const slot = this.slotOf(id);
     if (slot < 0) return;
+    this.missed = undefined;
     const record = this.store.read(slot, id);
     for (const [field, index] of this.indexes) indexRecord(index, field, slot, record[field.name], -1);
     this.store.remove(slot);
@@ -163,6 +176,11 @@ class ObjectTable {
     if (this.order.length > 1024 && this.order.length > 2 * this.live) {
       this.order = this.order.filter((s) => this.store.ownerOf(s) === this.number);
     }
+  }
+
+  /** The field whose index answers lookups by `field` (the object's own field of that name). */
+  private indexFieldOf(field: FieldSchema): FieldSchema | undefined {
+    return this.indexes.has(field) ? field : this.schema.fieldsByLowerName.get(field.name.toLowerCase());
   }
 
   /** The index of an idLookup field, built from the records on first use; undefined for other fields. */
