@@ -413,6 +413,9 @@ export class BulkIngest {
 
   private finish(job: IngestJob, state: JobState, errorMessage?: string): void {
     this.releaseStopWaiters();
+    job.successLines.close();
+    job.failedLines.close();
+    job.unprocessedLines.close();
     job.state = state;
     if (errorMessage) job.errorMessage = errorMessage;
     job.systemModstamp = formatDateTime(this.clock());
