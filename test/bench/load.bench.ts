@@ -237,6 +237,8 @@ interface LoadLine {
 }
 
 interface LoadMeasurement {
+  /** Date.now() when the runner was spawned. */
+  readonly spawnedAt: number;
   readonly seconds: number;
   readonly exitCode: number | null;
   readonly lines: readonly LoadLine[];
@@ -337,7 +339,7 @@ async function runLoad(
   const seconds = (Date.now() - started) / 1000;
   const finished = lines.find((l) => l.event === 'run-finished');
   if (!finished) throw new Error(`sfetl load exited with ${exitCode} without a run-finished line`);
-  return { seconds, exitCode, lines, finished };
+  return { spawnedAt: started, seconds, exitCode, lines, finished };
 }
 
 // --- one case ---------------------------------------------------------------------------------------------
@@ -358,8 +360,39 @@ interface CaseResult {
   readonly phases: string;
 }
 
-/** Where the load's wall time went, from the event lines' arrival times. */
-function phases(lines: readonly LoadLine[]): string {
+/**
+ * When the org finished each job of a load, in ms since the load was spawned: the emulator stamps a job's
+ * systemModstamp when it ends. The runner notices at its next poll, and its polls grow apart (1 s, then
+ * half as long again each time), so "last job complete" in the events can lag the org by seconds.
+ */
+async function orgFinishedAt(stack: Stack, lines: readonly LoadLine[], spawnedAt: number): Promise<number[]> {
+  const org = stack.description.orgs.dev!;
+  const token = await fetch(`${org.loginUrl}/services/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: org.clientId,
+      client_secret: org.clientSecret,
+    }).toString(),
+  });
+  if (!token.ok) throw new Error(`token request to the stack's dev org failed: ${token.status}`);
+  const { access_token: accessToken } = (await token.json()) as { access_token: string };
+  const jobIds = [...new Set(lines.filter((l) => l.event === 'job-state').map((l) => String(l.jobId)))];
+  const finished: number[] = [];
+  for (const id of jobIds) {
+    const res = await fetch(`${org.instanceUrl}/services/data/v62.0/jobs/ingest/${id}`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    if (!res.ok) throw new Error(`job ${id} of the stack's dev org: ${res.status}`);
+    const job = (await res.json()) as { systemModstamp: string };
+    finished.push(Date.parse(job.systemModstamp.replace(/\+0000$/, 'Z')) - spawnedAt);
+  }
+  return finished;
+}
+
+/** Where the load's wall time went, from the event lines' arrival times and the org's job stamps. */
+function phases(lines: readonly LoadLine[], orgFinished: readonly number[]): string {
   const first = (event: string) => lines.find((l) => l.event === event)?.at;
   const last = (event: string) => [...lines].reverse().find((l) => l.event === event)?.at;
   const s = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
@@ -368,7 +401,8 @@ function phases(lines: readonly LoadLine[]): string {
   return [
     `start-up + login + preflight ${s(first('preflight-passed'))}`,
     `first job closed ${s(processing[0])}`,
-    `last job complete ${s(done.length > 0 ? Math.max(...done) : undefined)}`,
+    `org finished the last job ${s(orgFinished.length > 0 ? Math.max(...orgFinished) : undefined)}`,
+    `runner saw it complete ${s(done.length > 0 ? Math.max(...done) : undefined)}`,
     `last log written ${s(last('log-written'))}`,
     `run finished ${s(first('run-finished'))}`,
   ].join(', ');
@@ -388,6 +422,7 @@ async function runCase(
   const motoBefore = stack.motoPid ? procStats(stack.motoPid) : undefined;
   const load = await runLoad(stack, source, runner, extraArgs);
   const stackAfter = procStats(stack.child.pid!);
+  const orgFinished = await orgFinishedAt(stack, load.lines, load.spawnedAt);
   const motoAfter = stack.motoPid ? procStats(stack.motoPid) : undefined;
   const f = load.finished as LoadLine & {
     rowsRead: number;
@@ -411,7 +446,7 @@ async function runCase(
     stackCpu: stackAfter.cpu - stackBefore.cpu,
     stackHwmMB: stackAfter.hwmMB,
     motoCpu: motoAfter && motoBefore ? motoAfter.cpu - motoBefore.cpu : NaN,
-    phases: phases(load.lines),
+    phases: phases(load.lines, orgFinished),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   return result;
@@ -475,7 +510,9 @@ function report(results: readonly CaseResult[], startup?: Startup): string {
     '',
     ...table,
     '',
-    'Where the wall time went (seconds since the runner was spawned):',
+    'Where the wall time went (seconds since the runner was spawned; "org finished" is the job\'s own end stamp',
+    'in the emulator, "runner saw it" the poll that found it ended: polls start 1 s apart and grow by half each',
+    'time, as the default `limits.pollIntervalMs` / `pollMaxIntervalMs` set them):',
     '',
     ...timeline,
     '',
