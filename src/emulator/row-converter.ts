@@ -90,7 +90,15 @@ export class RowConverter {
         if (!this.modesAgree) return { create: this.convert(row, 'create'), update: this.convert(row, 'update') };
         const create = this.convert(row, 'create');
         // Same values and errors; only the final check differs (and only one of the two is ever applied).
-        return { create, update: { ...create, check: this.checkNotNulled(create.values) } };
+        const update: Conversion = {
+          values: create.values,
+          errorColumn: create.errorColumn,
+          error: create.error,
+          notWritable: create.notWritable,
+          deferred: create.deferred,
+          check: create.error || create.notWritable ? undefined : this.checkNotNulled(create.values),
+        };
+        return { create, update };
       }
       case 'delete':
       case 'hardDelete':
@@ -149,25 +157,21 @@ export class RowConverter {
         break;
       }
     }
+    // One object of one shape per row (it is made for every row).
     return {
       values,
       errorColumn,
-      ...(error ? { error } : {}),
-      ...(notWritable
-        ? {
-            notWritable: new RecordError(
-              'INVALID_FIELD_FOR_INSERT_UPDATE',
-              `Unable to create/update fields: ${notWritable.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-              notWritable,
-            ),
-          }
-        : {}),
-      ...(deferred ? { deferred } : {}),
-      ...(error || notWritable
-        ? {}
-        : mode === 'create'
-          ? optional('check', this.checkRequired(values))
-          : optional('check', this.checkNotNulled(values))),
+      error,
+      notWritable: notWritable
+        ? new RecordError(
+            'INVALID_FIELD_FOR_INSERT_UPDATE',
+            `Unable to create/update fields: ${notWritable.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+            notWritable,
+          )
+        : undefined,
+      deferred,
+      check:
+        error || notWritable ? undefined : mode === 'create' ? this.checkRequired(values) : this.checkNotNulled(values),
     };
   }
 
@@ -290,10 +294,6 @@ export class RowConverter {
     if (nulled.length === 0) return undefined;
     return new RecordError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${nulled.join(', ')}]`, nulled);
   }
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /** Rounds half away from zero at `scale` decimals, in decimal (1.005 → 1.01, where value * 100 gives 100.49…). */
