@@ -24,6 +24,7 @@ import { build } from 'esbuild';
 import { machine, writeSection } from './bench-report';
 import type { StackDescription } from '../../src/cli/stack-command';
 import { uploadFile } from '../../src/s3';
+import { orgGet } from '../support/stack';
 
 const ROOT = join(__dirname, '../..');
 const NODE = join(ROOT, 'node_modules/.bin/node');
@@ -366,26 +367,13 @@ interface CaseResult {
  * half as long again each time), so "last job complete" in the events can lag the org by seconds.
  */
 async function orgFinishedAt(stack: Stack, lines: readonly LoadLine[], spawnedAt: number): Promise<number[]> {
-  const org = stack.description.orgs.dev!;
-  const token = await fetch(`${org.loginUrl}/services/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: org.clientId,
-      client_secret: org.clientSecret,
-    }).toString(),
-  });
-  if (!token.ok) throw new Error(`token request to the stack's dev org failed: ${token.status}`);
-  const { access_token: accessToken } = (await token.json()) as { access_token: string };
   const jobIds = [...new Set(lines.filter((l) => l.event === 'job-state').map((l) => String(l.jobId)))];
   const finished: number[] = [];
   for (const id of jobIds) {
-    const res = await fetch(`${org.instanceUrl}/services/data/v62.0/jobs/ingest/${id}`, {
-      headers: { authorization: `Bearer ${accessToken}` },
-    });
-    if (!res.ok) throw new Error(`job ${id} of the stack's dev org: ${res.status}`);
-    const job = (await res.json()) as { systemModstamp: string };
+    const job = await orgGet<{ systemModstamp: string }>(
+      stack.description.orgs.dev!,
+      `/services/data/v62.0/jobs/ingest/${id}`,
+    );
     finished.push(Date.parse(job.systemModstamp.replace(/\+0000$/, 'Z')) - spawnedAt);
   }
   return finished;
