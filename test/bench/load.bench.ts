@@ -402,8 +402,8 @@ function phases(lines: readonly LoadLine[], orgFinished: ReadonlyMap<string, num
     .map(([id, at]) => `${(at / 1000).toFixed(1)} → ${s(orgFinished.get(id))}`);
   return [
     `start-up + login + preflight ${s(first('preflight-passed'))}`,
-    `first job closed ${s(Math.min(...closed.values()))}`,
-    `last job closed ${s(Math.max(...closed.values()))}`,
+    `first job closed ${s(closed.size > 0 ? Math.min(...closed.values()) : undefined)}`,
+    `last job closed ${s(closed.size > 0 ? Math.max(...closed.values()) : undefined)}`,
     `org finished the last job ${s(orgFinished.size > 0 ? Math.max(...orgFinished.values()) : undefined)}`,
     `runner saw it complete ${s(done.length > 0 ? Math.max(...done) : undefined)}`,
     `last log written ${s(last('log-written'))}`,
