@@ -1,7 +1,13 @@
+import { MAX_ROW_CHARS } from './salesforce-limits';
+
 /** Every message the CSV splitter shows a person, in one place; each names the source and says what to fix. */
 
 const n = (value: number) => value.toLocaleString('en-US');
-const at = (source: string, line: number) => `(${source} line ${line})`;
+/** A row's line, or its first and last line when a quoted value spans several. */
+export type LineSpan = number | readonly [number, number];
+
+const at = (source: string, line: LineSpan) =>
+  typeof line === 'number' ? `(${source} line ${line})` : `(${source} lines ${line[0]}–${line[1]})`;
 const column = (index: number, name: string | undefined) =>
   name === undefined ? `column ${index + 1}` : `column ${index + 1} "${name}"`;
 const requote = 'quote the whole value and double every quote inside it, e.g. "say ""hi"""';
@@ -31,34 +37,53 @@ export const csvMessages = {
     `the column mapping gives ${mapped} column names but ${source} has ${columns} columns; map every source column`,
 
   // --- one row (rejected, logged as a failure row) --------------------------------------------------------
-  tooManyValues: (source: string, line: number, values: number, columns: number) =>
+  tooManyValues: (source: string, line: LineSpan, values: number, columns: number) =>
     `row has ${values} values but the header has ${columns} columns ${at(source, line)}; fix the row or quote the value that contains a comma`,
-  tooFewValues: (source: string, line: number, values: number, columns: number) =>
+  tooFewValues: (source: string, line: LineSpan, values: number, columns: number) =>
     `row has ${values} ${values === 1 ? 'value' : 'values'} but the header has ${columns} columns ${at(source, line)}; add the missing values (an empty value is nothing between two commas)`,
-  strayQuote: (source: string, line: number, index: number, name: string | undefined) =>
+  strayQuote: (source: string, line: LineSpan, index: number, name: string | undefined) =>
     `quote inside the unquoted value of ${column(index, name)} ${at(source, line)}; ${requote}`,
-  textAfterQuote: (source: string, line: number, index: number, name: string | undefined) =>
+  textAfterQuote: (source: string, line: LineSpan, index: number, name: string | undefined) =>
     `text after the closing quote of ${column(index, name)} ${at(source, line)}; ${requote}`,
-  bareCr: (source: string, line: number, index: number, name: string | undefined) =>
+  bareCr: (source: string, line: LineSpan, index: number, name: string | undefined) =>
     `carriage return outside quotes in ${column(index, name)} ${at(source, line)}; quote the value that contains it, or end lines with LF or CRLF only`,
-  unterminatedQuote: (
+  unterminatedQuote: (source: string, line: number, index: number | undefined, name: string | undefined) =>
+    `the quote opened ${index === undefined ? '' : `in ${column(index, name)} `}on the last line is never closed before the end of the file ${at(source, line)}; close the quote, or double the quotes inside the value`,
+  malformedFileLine: (
     source: string,
-    line: number,
-    lastLine: number,
-    index: number | undefined,
-    name: string | undefined,
+    tail: {
+      readonly reason: 'limit' | 'end';
+      readonly line: number;
+      readonly from: number;
+      readonly column?: number;
+      readonly columnName?: string;
+    },
+    bytes: number,
+    kept: number,
   ) =>
-    `the quote opened ${index === undefined ? '' : `in ${column(index, name)} `}on line ${line} is never closed, so lines ${line}–${lastLine} (to the end of the file) were read as one row ${at(source, line)}; close the quote, or double the quotes inside the value`,
-  invalidUtf8: (source: string, line: number) =>
+    `line not loaded: the file cannot be read from line ${tail.from}, where a quote opens${tail.column === undefined ? '' : ` in ${column(tail.column, tail.columnName)}`} that ${tail.reason === 'limit' ? `is not closed within Salesforce's ${n(MAX_ROW_CHARS)} characters per record` : 'is never closed before the end of the file'} ${at(source, tail.line)}; fix that quote, then load the corrected file with --skip-loaded-rows (rows already loaded are skipped)${kept < bytes ? ` (the logged value holds the line's first ${n(kept)} of ${n(bytes)} bytes)` : ''}`,
+  malformedFile: (
+    source: string,
+    file: {
+      readonly reason: 'limit' | 'end';
+      readonly line: number;
+      readonly lastLine: number;
+      readonly lines: number;
+      readonly column?: number;
+      readonly columnName?: string;
+    },
+  ) =>
+    `${source}: a quote opened on line ${file.line}${file.column === undefined ? '' : ` in ${column(file.column, file.columnName)}`} ${file.reason === 'limit' ? `is not closed within Salesforce's ${n(MAX_ROW_CHARS)} characters per record` : 'is never closed'}, so the file cannot be read from there: lines ${file.line}–${file.lastLine} (${n(file.lines)} ${file.lines === 1 ? 'line' : 'lines'}) were not loaded and are failure rows (SFETL_MALFORMED_FILE); fix the quote, then load the corrected file with --skip-loaded-rows (rows already loaded are skipped)`,
+  invalidUtf8: (source: string, line: LineSpan) =>
     `row is not valid UTF-8 ${at(source, line)}; save the file as UTF-8 (the invalid bytes are shown as \uFFFD in the logged values)`,
-  nulByte: (source: string, line: number, index: number | undefined, name: string | undefined) =>
+  nulByte: (source: string, line: LineSpan, index: number | undefined, name: string | undefined) =>
     `row contains a NUL byte${index === undefined ? '' : ` in ${column(index, name)}`} ${at(source, line)}; remove it (Salesforce does not store NUL in text; if many rows have them, save the file as UTF-8)`,
-  fieldTooLong: (source: string, line: number, index: number, name: string | undefined, chars: number, max: number) =>
+  fieldTooLong: (source: string, line: LineSpan, index: number, name: string | undefined, chars: number, max: number) =>
     `value of ${column(index, name)} has ${n(chars)} characters, Salesforce accepts at most ${n(max)} ${at(source, line)}; shorten the value`,
-  rowTooLongChars: (source: string, line: number, chars: number, max: number) =>
+  rowTooLongChars: (source: string, line: LineSpan, chars: number, max: number) =>
     `row has ${n(chars)} characters, Salesforce accepts at most ${n(max)} per record ${at(source, line)}; shorten the row`,
-  rowTooLongTruncated: (source: string, line: number, bytes: number, max: number, kept: number) =>
+  rowTooLongTruncated: (source: string, line: LineSpan, bytes: number, max: number, kept: number) =>
     `row is ${n(bytes)} bytes, more than Salesforce's ${n(max)} characters per record ${at(source, line)}; shorten the row (the logged value holds its first ${n(kept)} bytes)`,
-  rowTooLongBytes: (source: string, line: number, bytes: number, room: number) =>
+  rowTooLongBytes: (source: string, line: LineSpan, bytes: number, room: number) =>
     `row is ${n(bytes)} bytes but a job holds at most ${n(room)} bytes of rows after the header ${at(source, line)}; shorten the row or raise the job size limit (maxJobBytes)`,
 } as const;

@@ -10,6 +10,12 @@ export const CsvRejectCode = {
   NUL_BYTE: 'SFETL_NUL_BYTE',
   /** A value over Salesforce's 32,000 characters. */
   FIELD_TOO_LONG: 'SFETL_FIELD_TOO_LONG',
+  /**
+   * A line of a file that cannot be read from some line on: a quote opened there is not closed within
+   * Salesforce's 400,000 characters per record (or before the end of the file), so each line from there is
+   * a failure row of its own, its raw text as the first value.
+   */
+  MALFORMED_FILE: 'SFETL_MALFORMED_FILE',
   /** A record over Salesforce's 400,000 characters, or too big for one job. */
   ROW_TOO_LONG: 'SFETL_ROW_TOO_LONG',
 } as const;

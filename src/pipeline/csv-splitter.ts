@@ -9,18 +9,16 @@ import { csvMessages as m } from './csv-messages';
 import { CsvRejectCode } from './csv-reject-code';
 import { parseCsvRow } from './csv-row-parser';
 import { EmptySourceError } from './empty-source-error';
+import type { LineSpan } from './csv-messages';
 
 export { BadHeaderError } from './bad-header-error';
 export { CsvRejectCode } from './csv-reject-code';
 export type { CsvRejectCodeValue } from './csv-reject-code';
 export { EmptySourceError } from './empty-source-error';
 
-/** Salesforce's limit on one value (characters, counted as Java does: UTF-16 code units). */
-export const MAX_FIELD_CHARS = 32_000;
-/** Salesforce's limit on one record (characters of the record's CSV text). */
-export const MAX_ROW_CHARS = 400_000;
-/** Salesforce's limit on one Bulk API 2.0 upload (raw CSV bytes). */
-export const MAX_PART_BYTES = 100_000_000;
+import { MAX_FIELD_CHARS, MAX_PART_BYTES, MAX_ROW_CHARS } from './salesforce-limits';
+
+export { MAX_FIELD_CHARS, MAX_PART_BYTES, MAX_ROW_CHARS } from './salesforce-limits';
 
 export interface SplitOptions {
   /** Raw CSV bytes per part, header included (Salesforce accepts at most 100 MB per job). @default 100_000_000 */
@@ -57,6 +55,8 @@ export interface CsvPart {
 export interface RejectedRow {
   /** Physical source line the row starts on (1-based; quoted line breaks count). */
   readonly line: number;
+  /** Physical source line the row ends on (> line when a quoted value spans lines). */
+  readonly lastLine: number;
   /** One of {@link CsvRejectCode}. */
   readonly code: string;
   /** Names the source and line and says what to fix. */
@@ -75,6 +75,27 @@ export interface SplitSummary {
   readonly rowsInParts: number;
   readonly rejected: number;
   readonly parts: number;
+  /**
+   * Where the file stopped being readable: a quoted value ran past Salesforce's 400,000 characters per
+   * record (or to the end of the file), so every line from the one where the quote opened is a rejected
+   * row of its own (code SFETL_MALFORMED_FILE) instead of one huge value.
+   */
+  readonly malformedFrom?: MalformedFile;
+}
+
+/** The part of a file that cannot be read as CSV: from the line where a quote opened to the end. */
+export interface MalformedFile {
+  /** The quoted value passed Salesforce's 400,000 characters per record, or the file ended inside it. */
+  readonly reason: 'limit' | 'end';
+  /** The line where the quote opened. */
+  readonly line: number;
+  /** The last non-blank line of the file. */
+  readonly lastLine: number;
+  /** Non-blank lines from `line` to the end: each is a rejected row. */
+  readonly lines: number;
+  /** 0-based column the quote opened in, when known. */
+  readonly column?: number;
+  readonly columnName?: string;
 }
 
 const NUL = 0x00;
@@ -99,6 +120,37 @@ const STAGE_BYTES = 2 ** 20;
  * over the record limit whatever it holds: only this much of it is ever kept in memory.
  */
 const MAX_KEPT_ROW_BYTES = 3 * MAX_ROW_CHARS;
+/** Bytes of one line kept for its failure row once the file is malformed (the log shows the line's start). */
+const MAX_KEPT_TAIL_LINE_BYTES = 3 * MAX_FIELD_CHARS;
+
+/** UTF-16 code units (Java's and Salesforce's characters) of UTF-8 bytes: one per character, two past U+FFFF. */
+function utf16Length(bytes: Buffer, from = 0, to = bytes.length): number {
+  let units = 0;
+  for (let i = from; i < to; i++) {
+    const b = bytes[i]!;
+    if (b < 0x80 || b >= 0xc0) units += b >= 0xf0 ? 2 : 1;
+  }
+  return units;
+}
+
+/** The lines of a file from where it became unreadable, each becoming a rejected row. */
+interface MalformedTail {
+  /** Why: the quoted value passed the record limit, or the file ended inside it. */
+  readonly reason: 'limit' | 'end';
+  /** Line and column of the quote that never closed within the record limit. */
+  readonly from: number;
+  readonly column?: number;
+  readonly columnName?: string;
+  /** Number of the line being read. */
+  line: number;
+  /** Its first bytes (at most MAX_KEPT_TAIL_LINE_BYTES), and how many it has in all. */
+  kept: Buffer[];
+  keptLen: number;
+  bytes: number;
+  /** Non-blank lines rejected so far, and the last of them. */
+  lines: number;
+  lastLine: number;
+}
 
 /**
  * Splits one CSV stream into Bulk API 2.0 job parts on disk: every part starts with the header line and
@@ -235,6 +287,13 @@ class CsvSplitter {
   private chunkUtf8 = true;
   /** Whether the current chunk holds a NUL byte anywhere (then each of its rows is checked for one). */
   private chunkNul = false;
+  /**
+   * Bytes the current row may reach inside a quoted value before its characters are counted against
+   * Salesforce's record limit; raised after a count that found room, so a long row is counted a few times only.
+   */
+  private quotedRoom = MAX_ROW_CHARS;
+  /** Set once a quoted value ran past the record limit: from then on every line is a rejected row. */
+  private tail?: MalformedTail;
 
   /** The beginning of a row that started in an earlier chunk (at most MAX_KEPT_ROW_BYTES of it). */
   private carry = Buffer.allocUnsafe(64 * 1024);
@@ -317,6 +376,7 @@ class CsvSplitter {
   /** Scans `chunk` from `from`; returns where it stopped (the chunk's length when it got to the end). */
   scan(chunk: Buffer, from: number): number {
     if (this.pending) this.placePending();
+    if (this.tail) return this.scanTail(chunk, from);
     const base = this.base;
     const n = chunk.length;
     let state = this.state;
@@ -329,7 +389,15 @@ class CsvSplitter {
       const b = chunk[i]!;
       if (state === QUOTED) {
         if (b === QUOTE) state = AFTER_QUOTE;
-        else if (b === LF) line++;
+        else if (b === LF) {
+          line++;
+          if (base + i - this.rowStart > this.quotedRoom && this.runsAway(chunk, i)) {
+            this.save(state, fields, malformed, longField, fieldStart, line);
+            this.flushRun(chunk);
+            this.startTail(chunk, i + 1);
+            return this.scanTail(chunk, i + 1);
+          }
+        }
       } else if (b > COMMA) {
         // Ordinary text, the bulk of every file: '"', ',', CR and LF are all below ','.
         if (state !== UNQUOTED) {
@@ -361,6 +429,7 @@ class CsvSplitter {
         fieldStart = base + i + 1;
         this.rowStart = fieldStart;
         this.rowLine = line;
+        this.quotedRoom = MAX_ROW_CHARS;
         if (!go) {
           this.save(state, fields, malformed, longField, fieldStart, line);
           this.flushRun(chunk);
@@ -382,13 +451,122 @@ class CsvSplitter {
     return n;
   }
 
+  /**
+   * Whether the row being read, inside a quoted value at `chunk[lf]`, is past Salesforce's 400,000
+   * characters per record: then the quote will not close as a value, and the file is malformed from the
+   * line where it opened (Bulk API 2.0 "Limits and Allocations": 400,000 characters per record).
+   */
+  private runsAway(chunk: Buffer, lf: number): boolean {
+    if (!this.sourceHeader) throw new BadHeaderError(this.source, m.headerUnterminatedQuote(this.source));
+    const spanning = this.rowStart < this.base;
+    if (spanning && this.carryDropped) return true;
+    const chars =
+      (spanning ? utf16Length(this.carry, 0, this.carryLen) : 0) +
+      utf16Length(chunk, Math.max(0, this.rowStart - this.base), lf);
+    if (chars > MAX_ROW_CHARS) return true;
+    // Every character is at least one byte: the row cannot pass the limit before this many more bytes.
+    this.quotedRoom = this.base + lf - this.rowStart + (MAX_ROW_CHARS - chars);
+    return false;
+  }
+
+  /**
+   * The row that started at `rowStart` runs away (its quote does not close within the record limit): every
+   * line from its first to `chunk[end]` becomes a rejected row, and so does every line after it.
+   */
+  private startTail(chunk: Buffer, end: number, reason: 'limit' | 'end' = 'limit'): void {
+    const spanning = this.rowStart < this.base;
+    const head = spanning ? this.carry.subarray(0, this.carryLen) : Buffer.alloc(0);
+    const rest = chunk.subarray(Math.max(0, this.rowStart - this.base), end);
+    const firstLf = head.indexOf(LF) >= 0 ? head.indexOf(LF) : head.length + Math.max(0, rest.indexOf(LF));
+    const firstLine = Buffer.concat([head, rest]).subarray(0, Math.min(firstLf, MAX_KEPT_TAIL_LINE_BYTES));
+    const problem = parseCsvRow(firstLine.toString('utf8').replace(/\r$/, '')).problem;
+    const column = problem?.kind === 'unterminated' ? problem.column : undefined;
+    this.tail = {
+      reason,
+      from: this.rowLine,
+      column,
+      columnName: column === undefined ? undefined : this.sourceHeader![column],
+      line: this.rowLine,
+      kept: [],
+      keptLen: 0,
+      bytes: 0,
+      lines: 0,
+      lastLine: 0,
+    };
+    // The carried bytes are copied out before the carry is cleared (scanTail keeps slices of what it reads).
+    const carried = Buffer.from(head);
+    this.clearCarry();
+    this.scanTail(carried, 0);
+    this.scanTail(rest, 0);
+  }
+
+  /** Reads lines of a malformed file's tail; each non-blank line is rejected as a row of its own. */
+  private scanTail(chunk: Buffer, from: number): number {
+    const tail = this.tail!;
+    let i = from;
+    for (;;) {
+      const lf = chunk.indexOf(LF, i);
+      const end = lf < 0 ? chunk.length : lf;
+      if (end > i) {
+        tail.bytes += end - i;
+        const room = MAX_KEPT_TAIL_LINE_BYTES - tail.keptLen;
+        if (room > 0) {
+          const piece = chunk.subarray(i, Math.min(end, i + room));
+          tail.kept.push(Buffer.from(piece));
+          tail.keptLen += piece.length;
+        }
+      }
+      if (lf < 0) break;
+      this.endTailLine();
+      i = lf + 1;
+    }
+    return chunk.length;
+  }
+
+  private endTailLine(): void {
+    const tail = this.tail!;
+    let bytes = Buffer.concat(tail.kept, tail.keptLen);
+    let length = tail.bytes;
+    if (length > 0 && tail.keptLen === length && bytes[bytes.length - 1] === CR) {
+      bytes = bytes.subarray(0, bytes.length - 1);
+      length--;
+    }
+    if (length > 0) {
+      this.rowsRead++;
+      this.rejected++;
+      tail.lines++;
+      tail.lastLine = tail.line;
+      const text = bytes.toString('utf8');
+      this.onReject({
+        line: tail.line,
+        lastLine: tail.line,
+        code: CsvRejectCode.MALFORMED_FILE,
+        message: m.malformedFileLine(this.source, tail, length, bytes.length),
+        values: [text],
+      });
+    }
+    tail.line++;
+    tail.kept = [];
+    tail.keptLen = 0;
+    tail.bytes = 0;
+  }
+
   /** Ends the last row when the file does not end with a line break; then checks a header was found. */
   endInput(): void {
     if (this.pending) this.placePending();
     const empty = Buffer.alloc(0);
     this.beginChunk(empty);
+    if (this.tail) {
+      if (this.tail.bytes > 0) this.endTailLine();
+      return;
+    }
     if (this.rowStart < this.base) {
-      if (this.state === QUOTED) {
+      if (this.state === QUOTED && this.sourceHeader && this.line > this.rowLine) {
+        // A quote still open at the end of the file after a line break: the lines after the one where it
+        // opened are not part of a value, they are lines the open quote swallowed.
+        this.startTail(empty, 0, 'end');
+        if (this.tail!.bytes > 0) this.endTailLine();
+      } else if (this.state === QUOTED) {
         this.unterminated();
       } else {
         const crlf = this.state === AFTER_CR;
@@ -460,6 +638,18 @@ class CsvSplitter {
       rowsInParts: this.rowsInParts,
       rejected: this.rejected,
       parts: this.parts,
+      ...(this.tail
+        ? {
+            malformedFrom: {
+              reason: this.tail.reason,
+              line: this.tail.from,
+              lastLine: this.tail.lastLine,
+              lines: this.tail.lines,
+              column: this.tail.column,
+              columnName: this.tail.columnName,
+            },
+          }
+        : {}),
     };
   }
 
@@ -523,12 +713,12 @@ class CsvSplitter {
           !(this.chunkNul && chunk.subarray(start, end).includes(NUL)));
     if (!ok) {
       const bytes = spanning ? this.carry.subarray(0, this.carryLen) : chunk.subarray(start, end);
-      const reason = this.judge(bytes, rowLen);
+      const reason = this.judge(bytes, rowLen, lastLine);
       if (reason) {
         this.flushRun(chunk);
         this.clearCarry();
         this.rejected++;
-        this.onReject({ line: this.rowLine, ...reason });
+        this.onReject({ line: this.rowLine, lastLine, ...reason });
         return true;
       }
     }
@@ -562,8 +752,8 @@ class CsvSplitter {
   }
 
   /** Why a row the scanner flagged must be rejected, or undefined when it is fine after all. */
-  private judge(bytes: Buffer, rowLen: number): Omit<RejectedRow, 'line'> | undefined {
-    const line = this.rowLine;
+  private judge(bytes: Buffer, rowLen: number, lastLine: number): Omit<RejectedRow, 'line' | 'lastLine'> | undefined {
+    const line: LineSpan = lastLine > this.rowLine ? [this.rowLine, lastLine] : this.rowLine;
     const src = this.source;
     if (rowLen > bytes.length) {
       return {
@@ -634,7 +824,7 @@ class CsvSplitter {
     return undefined;
   }
 
-  /** The file ended inside a quoted value: everything from the row's start is one malformed row. */
+  /** The file ended inside a quoted value opened on its last line: that line is one malformed row. */
   private unterminated(): void {
     const text = this.carry.subarray(0, this.carryLen).toString('utf8');
     this.clearCarry();
@@ -645,11 +835,11 @@ class CsvSplitter {
     this.rejected++;
     this.onReject({
       line: this.rowLine,
+      lastLine: this.rowLine,
       code: CsvRejectCode.MALFORMED_QUOTES,
       message: m.unterminatedQuote(
         this.source,
         this.rowLine,
-        text.endsWith('\n') ? this.line - 1 : this.line,
         column,
         column === undefined ? undefined : this.sourceHeader[column],
       ),

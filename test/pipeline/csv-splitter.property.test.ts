@@ -203,7 +203,21 @@ function records(input: Buffer, source = true): SourceRecord[] {
     fieldStart = b === 0x2c;
     afterQuote = false;
   }
-  if (start < data.length) end(data.length, false);
+  if (start < data.length && quoted && source && data.subarray(start).includes(0x0a)) {
+    // A quote still open at the end of the file after a line break: the file is malformed from the line
+    // where it opened, and each line from there is a record of its own.
+    let lineStart = start;
+    let n = startLine;
+    for (let i = start; i <= data.length; i++) {
+      if (i < data.length && data[i] !== 0x0a) continue;
+      const stop = data[i - 1] === 0x0d && i > lineStart ? i - 1 : i;
+      if (stop > lineStart) out.push({ line: n, bytes: data.subarray(lineStart, stop) });
+      n++;
+      lineStart = i + 1;
+    }
+  } else if (start < data.length) {
+    end(data.length, false);
+  }
   return out;
 }
 

@@ -182,6 +182,7 @@ describe('splitCsv: rejected rows', () => {
     const [more, fewer, stray, after, utf8, cr, multiline] = result.rejects;
     expect(more).toEqual({
       line: 3,
+      lastLine: 3,
       code: 'SFETL_COLUMN_COUNT',
       message: `row has 4 values but the header has 3 columns (${SOURCE} line 3); fix the row or quote the value that contains a comma`,
       values: ['2', 'Too', 'many', 'values@example.com'],
@@ -217,18 +218,100 @@ describe('splitCsv: rejected rows', () => {
     expect(result.rejects[0]!.values).toEqual(['\uFFFD', 'a continuation byte starts the row']);
   });
 
-  test('a quote never closed swallows the rest of the file as one rejected row, saying which lines', async () => {
+  test('a quote never closed before the end of the file: every line from the one where it opened is a failure row of its own', async () => {
     const result = await split(fixture('unterminated.csv'));
     expect(rowsOf(result)).toBe('1,Good\n');
+    const fix = `fix that quote, then load the corrected file with --skip-loaded-rows (rows already loaded are skipped)`;
+    const why = `the file cannot be read from line 3, where a quote opens in column 2 "Name" that is never closed before the end of the file`;
     expect(result.rejects).toEqual([
-      {
-        line: 3,
-        code: 'SFETL_MALFORMED_QUOTES',
-        message: `the quote opened in column 2 "Name" on line 3 is never closed, so lines 3–5 (to the end of the file) were read as one row (${SOURCE} line 3); close the quote, or double the quotes inside the value`,
-        values: ['2,"never closed\n3,Lost\n4,Lost too\n'],
-      },
+      { line: 3, lastLine: 3, code: 'SFETL_MALFORMED_FILE', message: `line not loaded: ${why} (${SOURCE} line 3); ${fix}`, values: ['2,"never closed'] },
+      { line: 4, lastLine: 4, code: 'SFETL_MALFORMED_FILE', message: `line not loaded: ${why} (${SOURCE} line 4); ${fix}`, values: ['3,Lost'] },
+      { line: 5, lastLine: 5, code: 'SFETL_MALFORMED_FILE', message: `line not loaded: ${why} (${SOURCE} line 5); ${fix}`, values: ['4,Lost too'] },
     ]);
-    expect(result.summary).toMatchObject({ rowsRead: 2, rowsInParts: 1, rejected: 1 });
+    expect(result.summary).toMatchObject({
+      rowsRead: 4,
+      rowsInParts: 1,
+      rejected: 3,
+      malformedFrom: { reason: 'end', line: 3, lastLine: 5, lines: 3, column: 1, columnName: 'Name' },
+    });
+  });
+
+  test('a quote never closed on the last line alone is one malformed row, not a malformed file', async () => {
+    const result = await split(Buffer.from('Id,Name\n1,Good\n2,"open to the end'));
+    expect(result.rejects).toEqual([
+      expect.objectContaining({ line: 3, lastLine: 3, code: 'SFETL_MALFORMED_QUOTES', values: ['2,"open to the end'] }),
+    ]);
+    expect(result.rejects[0]!.message).toContain('on the last line is never closed before the end of the file');
+    expect(result.summary.malformedFrom).toBeUndefined();
+  });
+
+  describe('a stray quote that never closes within Salesforce\'s 400,000 characters per record', () => {
+    /** `rows` data lines of ~70 bytes; line `strayAt` (1-based file line) opens a quote with no close. */
+    function straySource(rows: number, strayAt: number, lineEnd = '\n'): Buffer {
+      const lines = ['Ext_Id__c,LastName,Email'];
+      for (let i = 2; i <= rows + 1; i++) {
+        const name = i === strayAt ? `"O'Brien` : `Name${i}`;
+        lines.push(`L${i},${name},person${i}@example.com ${'x'.repeat(30)}`);
+      }
+      return Buffer.from(lines.join(lineEnd) + lineEnd);
+    }
+
+    test('every line from the quote to the end is a failure row, the lines before load, and the count adds up', async () => {
+      const rows = 20_000;
+      const input = straySource(rows, 2002);
+      const result = await split(input, { maxPartRows: 1_000 });
+      expect(result.summary.rowsInParts).toBe(2_000);
+      expect(result.summary.rejected).toBe(rows - 2_000);
+      expect(result.summary.rowsRead).toBe(rows);
+      expect(result.summary.malformedFrom).toEqual({
+        reason: 'limit',
+        line: 2002,
+        lastLine: rows + 1,
+        lines: rows - 2_000,
+        column: 1,
+        columnName: 'LastName',
+      });
+      expect(result.rejects.map((r) => r.line)).toEqual(Array.from({ length: rows - 2_000 }, (_, i) => 2002 + i));
+      expect(new Set(result.rejects.map((r) => r.code))).toEqual(new Set(['SFETL_MALFORMED_FILE']));
+      // Each line is its own row, its raw text the first value: nothing of the file is lost.
+      expect(result.rejects[0]!.values).toEqual([`L2002,"O'Brien,person2002@example.com ${'x'.repeat(30)}`]);
+      expect(result.rejects.at(-1)!.values).toEqual([`L${rows + 1},Name${rows + 1},person${rows + 1}@example.com ${'x'.repeat(30)}`]);
+      expect(result.rejects[5]!.message).toContain(
+        `the file cannot be read from line 2002, where a quote opens in column 2 "LastName" that is not closed within Salesforce's 400,000 characters per record (${SOURCE} line 2007)`,
+      );
+    });
+
+    test('the same with CRLF line endings and any chunk size', async () => {
+      const input = straySource(8_000, 10, '\r\n');
+      const whole = await split(input);
+      expect(whole.summary).toMatchObject({ rowsRead: 8_000, rowsInParts: 8, rejected: 7_992 });
+      expect(whole.rejects[0]!.values[0]).not.toContain('\r');
+      for (const size of [1_000, 65_536, 300_001]) {
+        const chunks: Buffer[] = [];
+        for (let at = 0; at < input.length; at += size) chunks.push(input.subarray(at, at + size));
+        expect(await split(chunks)).toEqual(whole);
+      }
+    });
+
+    test('a quoted value that closes within the limit is one row, whose message names its lines', async () => {
+      const input = Buffer.from('Id,Name,Note\n1,"open\n2,still open\n3,closes" here,x\n4,Fine,y\n');
+      const result = await split(input);
+      expect(rowsOf(result)).toBe('4,Fine,y\n');
+      expect(result.rejects).toHaveLength(1);
+      expect(result.rejects[0]).toMatchObject({ line: 2, lastLine: 4, code: 'SFETL_MALFORMED_QUOTES' });
+      expect(result.rejects[0]!.message).toContain(`(${SOURCE} lines 2–4)`);
+      expect(result.summary.malformedFrom).toBeUndefined();
+    });
+
+    test('characters are counted, not bytes: 399,990 three-byte characters in a closed multi-line value are one record', async () => {
+      const value = `${'日'.repeat(199_995)}\n${'日'.repeat(199_995)}`;
+      const input = Buffer.from(`Id,Note\n1,"${value}"\n2,after\n`);
+      const result = await split(input);
+      // Over 32,000 characters in one value: rejected as a field too long, but as one row, and line 4 loads.
+      expect(result.rejects.map((r) => [r.line, r.lastLine, r.code])).toEqual([[2, 3, 'SFETL_FIELD_TOO_LONG']]);
+      expect(rowsOf(result)).toBe('2,after\n');
+    });
+
   });
 
   // Values of 32,000+ characters are built here rather than stored as fixtures of the same letter repeated.
@@ -274,17 +357,34 @@ describe('splitCsv: rejected rows', () => {
       );
     });
 
-    test('a row of megabytes is rejected without being held whole; rows after it still load', async () => {
-      const big = `2,"${'y'.repeat(2_000_000)}`;
-      const input = Buffer.from(`${header}1,a\n${big}\nstill inside"\n3,c\n`);
+    test('a row of megabytes on one line is rejected without being held whole; rows after it still load', async () => {
+      const big = `2,"${'y'.repeat(2_000_000)}"`;
+      const input = Buffer.from(`${header}1,a\n${big}\n3,c\n`);
       const chunks = cutAt(input, ...Array.from({ length: 40 }, (_, i) => (i + 1) * 64 * 1024));
       const result = await split(chunks);
       expect(rowsOf(result)).toBe('1,a\n3,c\n');
       expect(result.rejects).toHaveLength(1);
       const [reject] = result.rejects;
-      expect(reject).toMatchObject({ line: 3, code: 'SFETL_ROW_TOO_LONG' });
-      expect(reject!.message).toContain('row is 2,000,017 bytes, more than Salesforce');
+      expect(reject).toMatchObject({ line: 3, lastLine: 3, code: 'SFETL_ROW_TOO_LONG' });
+      expect(reject!.message).toContain('row is 2,000,004 bytes, more than Salesforce');
       expect(reject!.values[0]!.length).toBeLessThanOrEqual(1_200_000);
+      expect(result.summary.malformedFrom).toBeUndefined();
+    });
+
+    test('a quoted value of megabytes that goes on past a line break: the file is malformed from its line, nothing held whole', async () => {
+      const big = `2,"${'y'.repeat(2_000_000)}`;
+      const input = Buffer.from(`${header}1,a\n${big}\nstill inside"\n3,c\n`);
+      const chunks = cutAt(input, ...Array.from({ length: 40 }, (_, i) => (i + 1) * 64 * 1024));
+      const result = await split(chunks);
+      expect(rowsOf(result)).toBe('1,a\n');
+      expect(result.rejects.map((r) => [r.line, r.code])).toEqual([
+        [3, 'SFETL_MALFORMED_FILE'],
+        [4, 'SFETL_MALFORMED_FILE'],
+        [5, 'SFETL_MALFORMED_FILE'],
+      ]);
+      expect(result.rejects[0]!.values[0]!.length).toBe(96_000);
+      expect(result.rejects.slice(1).map((r) => r.values)).toEqual([['still inside"'], ['3,c']]);
+      expect(result.summary.malformedFrom).toMatchObject({ reason: 'limit', line: 3, lastLine: 5, lines: 3 });
     });
 
     test('a row that cannot fit in one part next to the header is rejected', async () => {
@@ -607,12 +707,14 @@ describe('splitCsv: NUL bytes and UTF-16 files', () => {
     expect(result.rejects).toEqual([
       {
         line: 3,
+        lastLine: 3,
         code: CsvRejectCode.NUL_BYTE,
         message: `row contains a NUL byte in column 2 "LastName" (${SOURCE} line 3); ${fix}`,
         values: ['N-2', 'Lee\0', 'nul in an unquoted value'],
       },
       {
         line: 4,
+        lastLine: 4,
         code: CsvRejectCode.NUL_BYTE,
         message: `row contains a NUL byte in column 3 "Description" (${SOURCE} line 4); ${fix}`,
         values: ['N-3', 'Kim', 'nul \0 in a quoted value'],
