@@ -113,6 +113,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--confirm-env", default="", help="must name a protected env (prod) to load it")
     parser.add_argument("--fail-on-threshold", type=str_to_bool, default=True, help="exit 2 fails the job (true)")
     parser.add_argument("--force", type=str_to_bool, nargs="?", const=True, default=False, help="reload loaded files")
+    parser.add_argument(
+        "--skip-loaded-rows", type=str_to_bool, nargs="?", const=True, default=False,
+        help="load changed files, skipping rows already loaded",
+    )  # fmt: skip
     parser.add_argument("--dry-run", type=str_to_bool, nargs="?", const=True, default=False, help="preflight only")
     parser.add_argument("--probe", type=str_to_bool, nargs="?", const=True, default=False, help="print host facts")
     parser.add_argument("--launch-mode", choices=LAUNCH_MODES, default="auto", help="auto (from glibc), direct, loader")
@@ -431,6 +435,8 @@ def runner_arguments(args: argparse.Namespace, run_id: Optional[str]) -> List[st
         out += ["--confirm-env", args.confirm_env]
     if args.force:
         out.append("--force")
+    if args.skip_loaded_rows:
+        out.append("--skip-loaded-rows")
     if args.dry_run:
         out.append("--dry-run")
     return out

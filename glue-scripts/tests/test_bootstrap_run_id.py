@@ -29,6 +29,10 @@ def test_glue_arguments_are_parsed_and_its_reserved_ones_tolerated() -> None:
         "load", "--env", "prod", "--output", "json", "--config", "s3://c/sfetl.yaml",
         "--object", "Account", "--object", "Contact", "--run-id", "jr_abc", "--confirm-env", "prod",
     ]  # fmt: skip
+    corrected = bootstrap.parse_args(["--env", "dev", "--skip-loaded-rows", "true", "--force", "false"])
+    assert bootstrap.runner_arguments(corrected, "r") == [
+        "load", "--env", "dev", "--output", "json", "--run-id", "r", "--skip-loaded-rows",
+    ]  # fmt: skip
     # Glue passes a value with every argument; a bare flag works too.
     assert bootstrap.parse_args(["--probe", "true"]).probe and bootstrap.parse_args(["--probe"]).probe
     assert bootstrap.parse_args([]).fail_on_threshold is True

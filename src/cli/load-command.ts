@@ -23,6 +23,7 @@ import {
   EmptySourceError,
   LeaseHeldError,
   LeaseLostError,
+  LogWriteError,
   newRunId,
   ParquetLogWriter,
   ParquetWriteError,
@@ -30,6 +31,7 @@ import {
   ReconciliationError,
   RunStoppedError,
   runLoad,
+  SourceChangedSinceLoadError,
   StopSignal,
 } from '../pipeline';
 import {
@@ -81,6 +83,7 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     'secret-file': { type: 'string' },
     output: { type: 'string' },
     force: { type: 'boolean' },
+    'skip-loaded-rows': { type: 'boolean' },
     help: { type: 'boolean' },
   });
   if (args.help) {
@@ -163,6 +166,7 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
           parquet: async () => (parquet = await createParquet()),
           emit: (e) => reporter.event(e),
           force: args.force ?? false,
+          skipLoadedRows: args['skip-loaded-rows'] ?? false,
           stop,
         }),
       config.aws,
@@ -170,7 +174,12 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     reporter.summary(result);
     if (!result.dryRun && result.failureRate > config.limits.failureRateThreshold) {
       throw new CliError(
-        messages.failureRateAbove(result.failureRate, config.limits.failureRateThreshold, result.manifests),
+        messages.failureRateAbove(
+          result.failureRate,
+          config.limits.failureRateThreshold,
+          result.manifests,
+          result.objects.flatMap((o) => o.sources.flatMap((s) => (s.malformed ? [s.malformed.message] : []))),
+        ),
         ExitCode.FAILURE_RATE,
       );
     }
@@ -216,7 +225,9 @@ function toCliError(e: unknown, aws: AwsConfig | undefined, doing: string | unde
   }
   if (e instanceof LeaseHeldError) return new CliError(messages.leaseHeld(e.message), ExitCode.LOCKED);
   if (e instanceof LeaseLostError || e instanceof RunStoppedError) return new CliError(messages.stopped(e.message));
-  if (e instanceof ParquetWriteError) return new CliError(e.message);
+  if (e instanceof ParquetWriteError || e instanceof LogWriteError || e instanceof SourceChangedSinceLoadError) {
+    return new CliError(e.message);
+  }
   if (e instanceof ReconciliationError) {
     return new CliError(messages.reconciliation(e.message), ExitCode.RECONCILIATION);
   }

@@ -92,6 +92,8 @@ function summaryFields(result: LoadRunResult): Record<string, unknown> {
           success: o.success,
           failure: o.failure,
           rejected: o.rejected,
+          alreadyLoaded: o.alreadyLoaded,
+          malformed: o.sources.flatMap((s) => (s.malformed ? [s.malformed.message] : [])),
           jobs: o.jobs.length,
           logs: o.logs.filter((l) => l.files > 0).map((l) => l.location),
         })),
@@ -275,6 +277,7 @@ export class TerminalLoadReporter implements LoadReporter {
         for (const r of o.rejectedExamples.slice(0, 5)) {
           lines.push(`    line ${r.line} of ${r.source}: ${r.code}: ${r.message}`);
         }
+        for (const m of o.malformed) lines.push(`    ! ${m}`);
       }
     } else {
       lines.push('object                  rows      loaded      failed   jobs   seconds');
@@ -282,6 +285,12 @@ export class TerminalLoadReporter implements LoadReporter {
         lines.push(
           `${o.object.padEnd(16)} ${fmt(o.rowsRead).padStart(11)} ${fmt(o.success).padStart(11)} ${fmt(o.failure).padStart(11)} ${String(o.jobs.length).padStart(6)} ${o.seconds.toFixed(1).padStart(9)}`,
         );
+        if (o.alreadyLoaded > 0) {
+          lines.push(
+            `    ${fmt(o.alreadyLoaded)} of the loaded rows were already loaded by earlier runs: skipped, logged with their record ids`,
+          );
+        }
+        for (const source of o.sources) if (source.malformed) lines.push(`    ! ${source.malformed.message}`);
         for (const log of o.logs.filter((l) => l.files > 0)) lines.push(`    ${log.status} log: ${log.location}`);
       }
       lines.push(

@@ -48,7 +48,11 @@ export const messages = {
     '  --confirm-env <name>    required to load into a protected environment (prod)',
     '  --secret-file <path>    read the org credentials from this local JSON file instead of the',
     "                          environment's Secrets Manager secret (same content; for a laptop)",
-    '  --force                 load files again that an earlier run already loaded',
+    '  --force                 load files again that an earlier load completed (an unfinished load is',
+    '                          resumed first, never restarted); with a changed file, load all its rows',
+    '  --skip-loaded-rows      load files that changed since an earlier run loaded them (a corrected',
+    '                          file): rows already loaded into this env and object are skipped and',
+    '                          logged with their earlier record id; only the rest is loaded',
     '  --output <text|json>    progress for a person or JSON lines (default: text on a terminal)',
     '',
     'Exit codes: 0 done; 1 fatal (config, auth, preflight, infrastructure); 2 failure rate above the',
@@ -222,8 +226,10 @@ export const messages = {
   catalogFailed: (detail: string) =>
     `${detail.replace(/\.$/, '')} (the log database is logs.glueDatabase in the configuration)`,
   s3Failed: (detail: string) => `${detail.replace(/\.$/, '')}; then run again (a rerun resumes)`,
-  failureRateAbove: (rate: number, threshold: number, manifests: readonly string[]) =>
-    `loaded, but ${(100 * rate).toFixed(2)}% of the rows failed (threshold ${(100 * threshold).toFixed(2)}%); read the failure log (manifest ${manifests.join(', ')}), fix the rows and load them again`,
+  failureRateAbove: (rate: number, threshold: number, manifests: readonly string[], malformed: readonly string[]) =>
+    `loaded, but ${(100 * rate).toFixed(2)}% of the rows failed (threshold ${(100 * threshold).toFixed(2)}%)` +
+    (malformed.length > 0 ? `; ${malformed.join('; ')}` : '') +
+    `; read the failure log (manifest ${manifests.join(', ')}), fix the rows and load them again`,
   unknownCommand: (name: string) => `unknown command "${printable(name)}"; run "sfetl help" to see the commands`,
   badOption: (detail: string, command: string) => `${detail}; run "sfetl ${command} --help" for the options`,
   tlsPair: 'give both --tls-cert and --tls-key, or neither',

@@ -80,6 +80,8 @@ export class BulkJobRunner {
     part: JobPart,
     jobId: string,
     from?: IngestJobInfo,
+    /** Told of the job after every poll and after an abort; @default the onState prop */
+    onPoll: (job: IngestJobInfo) => void = (job) => this.props.onState?.(part, job),
   ): Promise<{ info: IngestJobInfo; timedOut: boolean }> {
     const { api, limits } = this.props;
     let info = from ?? (await api.getJob(jobId));
@@ -91,7 +93,7 @@ export class BulkJobRunner {
       if (this.now() >= deadline && !timedOut) {
         timedOut = true;
         info = await this.abortChecked(jobId);
-        this.props.onState?.(part, info);
+        onPoll(info);
         continue;
       }
       await this.sleep(interval);
@@ -104,7 +106,7 @@ export class BulkJobRunner {
         if (isTransient(err)) continue;
         throw err;
       }
-      this.props.onState?.(part, info);
+      onPoll(info);
     }
     return { info, timedOut };
   }

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { BadHeaderError } from './bad-header-error';
 import { csvMessages as m } from './csv-messages';
+import type { LineSpan } from './csv-messages';
 import { CsvRejectCode } from './csv-reject-code';
 import { parseCsvRow } from './csv-row-parser';
 import { EmptySourceError } from './empty-source-error';
-import type { LineSpan } from './csv-messages';
 
 export { BadHeaderError } from './bad-header-error';
 export { CsvRejectCode } from './csv-reject-code';
@@ -121,7 +121,7 @@ const STAGE_BYTES = 2 ** 20;
  */
 const MAX_KEPT_ROW_BYTES = 3 * MAX_ROW_CHARS;
 /** Bytes of one line kept for its failure row once the file is malformed (the log shows the line's start). */
-const MAX_KEPT_TAIL_LINE_BYTES = 3 * MAX_FIELD_CHARS;
+const MAX_KEPT_TAIL_LINE_BYTES = MAX_FIELD_CHARS;
 
 /** UTF-16 code units (Java's and Salesforce's characters) of UTF-8 bytes: one per character, two past U+FFFF. */
 function utf16Length(bytes: Buffer, from = 0, to = bytes.length): number {
@@ -388,8 +388,9 @@ class CsvSplitter {
     for (let i = from; i < n; i++) {
       const b = chunk[i]!;
       if (state === QUOTED) {
-        if (b === QUOTE) state = AFTER_QUOTE;
-        else if (b === LF) {
+        if (b === QUOTE) {
+          state = AFTER_QUOTE;
+        } else if (b === LF) {
           line++;
           if (base + i - this.rowStart > this.quotedRoom && this.runsAway(chunk, i)) {
             this.save(state, fields, malformed, longField, fieldStart, line);

@@ -91,6 +91,24 @@ export type LoadEvent =
     }
   | { readonly type: 'file-resumed'; readonly object: string; readonly source: string; readonly runId: string }
   | {
+      /** An unfinished load of an earlier version of the file was settled before the new version's load. */
+      readonly type: 'file-superseded';
+      readonly object: string;
+      readonly source: string;
+      /** The run that started the earlier load. */
+      readonly runId: string;
+      /** Rows of the earlier version it loaded. */
+      readonly loaded: number;
+    }
+  | {
+      /** Rows of a part found already loaded by earlier loads, logged as such and not sent (--skip-loaded-rows). */
+      readonly type: 'rows-already-loaded';
+      readonly object: string;
+      readonly source: string;
+      readonly part: number;
+      readonly rows: number;
+    }
+  | {
       readonly type: 'results-fetching';
       readonly object: string;
       readonly source: string;

@@ -3,14 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { LogCatalog } from '../catalog';
+import { LogCatalog, StateLayout } from '../catalog';
 import { EnvironmentConfig, ObjectConfig, SfetlConfig } from '../config';
 import { listSourceFiles, openSourceStream, putJsonObject, SourceFile } from '../s3';
 import { SalesforceApi } from '../salesforce';
+import { csvMessages } from './csv-messages';
 import { readCsvHeader, splitCsv } from './csv-splitter';
+import { PreparedFile } from './file-loader';
+import { ChangedSource, FilePlan, planFile, SourceChangedSinceLoadError } from './file-plan';
 import { LeaseLock } from './lease-lock';
 import { LoadEventSink } from './load-events';
-import { ObjectLoader, ObjectLoadResult, PreparedFile } from './object-loader';
+import { ObjectLoader, ObjectLoadResult } from './object-loader';
 import { ParquetLogWriter } from './parquet-log-writer';
 import { preflight } from './preflight';
 
@@ -63,8 +66,13 @@ export interface LoadRunProps {
   /** Created on demand (not needed for a dry run). */
   readonly parquet: () => Promise<ParquetLogWriter>;
   readonly emit: LoadEventSink;
-  /** Load source files again even if an earlier run loaded them. @default false */
+  /** Load source files again that an earlier load completed (never abandons an unfinished one). @default false */
   readonly force?: boolean;
+  /**
+   * Load files that changed since an earlier run loaded them, skipping the rows already loaded into this
+   * env and object (logged with their earlier record id). @default false
+   */
+  readonly skipLoadedRows?: boolean;
   /** Checked between steps; see StopSignal. */
   readonly stop?: StopSignal;
   /** Parent of the run's scratch directory. @default the OS temp dir */
@@ -81,6 +89,8 @@ export interface DryRunObject {
   readonly jobs: number;
   readonly rejected: number;
   readonly rejectedExamples: readonly { line: number; source: string; code: string; message: string }[];
+  /** Files that cannot be read as CSV from some line on: what a load would do with them. */
+  readonly malformed: readonly string[];
 }
 
 export interface LoadRunResult {
@@ -173,7 +183,7 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
         const lease = new LeaseLock({
           s3: props.s3,
           bucket: config.logs.bucket,
-          key: `${config.logs.statePrefix}locks/${env.name}/${object.name}.json`,
+          key: new StateLayout(config.logs.statePrefix).lock(env.name, object.name),
           env: env.name,
           object: object.name,
           runId,
@@ -193,7 +203,8 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
       for (const lease of leases) lease.check();
     };
     try {
-      return await loadObjects(props, prepared, scratch, started, shouldStop);
+      const plans = await planFiles(props, prepared);
+      return await loadObjects(props, plans, scratch, started, shouldStop);
     } finally {
       await releaseAll();
     }
@@ -202,9 +213,38 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
   }
 }
 
+/** Each object's files with what to do with them; a changed file stops the run before any job exists. */
+type PlannedFiles = Map<string, { prepared: PreparedFile; plan: FilePlan }[]>;
+
+async function planFiles(props: LoadRunProps, prepared: Map<string, PreparedFile[]>): Promise<PlannedFiles> {
+  const layout = new StateLayout(props.config.logs.statePrefix);
+  const plans: PlannedFiles = new Map();
+  for (const object of props.objects) {
+    const files: { prepared: PreparedFile; plan: FilePlan }[] = [];
+    const changed: ChangedSource[] = [];
+    for (const file of prepared.get(object.name)!) {
+      const plan = await planFile({
+        s3: props.s3,
+        bucket: props.config.logs.bucket,
+        layout,
+        env: props.env.name,
+        object: object.name,
+        file: file.file,
+        force: props.force,
+        skipLoadedRows: props.skipLoadedRows,
+      });
+      if ('kind' in plan) files.push({ prepared: file, plan });
+      else changed.push(plan);
+    }
+    if (changed.length > 0) throw new SourceChangedSinceLoadError(props.env.name, object.name, changed);
+    plans.set(object.name, files);
+  }
+  return plans;
+}
+
 async function loadObjects(
   props: LoadRunProps,
-  prepared: Map<string, PreparedFile[]>,
+  prepared: PlannedFiles,
   scratch: string,
   started: number,
   shouldStop: () => void,
@@ -225,7 +265,6 @@ async function loadObjects(
       runId,
       workDir: scratch,
       emit: props.emit,
-      force: props.force,
       shouldStop,
       clock: props.clock,
       sleep: props.sleep,
@@ -237,7 +276,7 @@ async function loadObjects(
       objects.push(result);
       // success and failure are the rows the log writers wrote, so a lost or doubled log row shows here.
       const reconciled = result.rowsRead === result.success + result.failure;
-      const key = `${config.logs.statePrefix}runs/${runId}/${env.name}/${object.name}.json`;
+      const key = new StateLayout(config.logs.statePrefix).manifest(runId, env.name, object.name);
       await putJsonObject(props.s3, config.logs.bucket, key, {
         runId,
         env: env.name,
@@ -304,6 +343,7 @@ async function dryRun(
   let jobs = 0;
   let rejected = 0;
   const examples: DryRunObject['rejectedExamples'][number][] = [];
+  const malformed: string[] = [];
   for (const { file, uploadHeader } of files) {
     const source = `s3://${file.bucket}/${file.key}`;
     const input = await openSourceStream(props.s3, file);
@@ -328,6 +368,7 @@ async function dryRun(
       next = await parts.next();
     }
     rows += next.value.rowsRead;
+    if (next.value.malformedFrom) malformed.push(csvMessages.malformedFile(source, next.value.malformedFrom));
   }
-  return { object: object.name, files: files.length, rows, jobs, rejected, rejectedExamples: examples };
+  return { object: object.name, files: files.length, rows, jobs, rejected, rejectedExamples: examples, malformed };
 }

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
-import { getJsonObject, putJsonObject, SourceFile } from '../s3';
+import { SourceVersion, StateLayout } from '../catalog';
+import { getJsonObject, listObjectKeys, putJsonObject } from '../s3';
+import type { MalformedFile } from './csv-splitter';
 
 /** Where one attempt of one part stands; written before each step that could be repeated. */
 export interface AttemptState {
@@ -24,15 +25,25 @@ export interface PartState {
   rows: number;
   /** Every row of the part has its final outcome in the logs. */
   done: boolean;
+  /** Rows of the part found already loaded by an earlier load and logged as such, not sent (--skip-loaded-rows). */
+  alreadyLoaded?: number;
   attempts: AttemptState[];
 }
 
-/** The run state of one source file (by ETag) for one env and object (DESIGN.md §3). */
+/**
+ * in-progress: being loaded (a rerun resumes it); done: every row is logged; superseded: the file changed
+ * before this load finished, and a load of the new version settled the jobs it had in flight.
+ */
+export type LedgerStatus = 'in-progress' | 'done' | 'superseded';
+
+/** The run state of one load of one source file version (by ETag) for one env and object (DESIGN.md §3). */
 export interface SourceLedgerState {
   readonly version: 1;
   readonly env: string;
   readonly object: string;
   readonly source: { readonly bucket: string; readonly key: string; readonly etag: string; readonly size: number };
+  /** 1 for the first load of this version; --force loads it again as 2, 3, … (absent in older ledgers: 1). */
+  readonly load?: number;
   /** The run that started it; a resumed run keeps writing into this run's log directories. */
   readonly runId: string;
   readonly createdTime: string;
@@ -40,34 +51,56 @@ export interface SourceLedgerState {
   readonly maxJobBytes: number;
   readonly maxJobRows: number;
   readonly uploadHeader: readonly string[];
-  status: 'in-progress' | 'done';
+  /** Rows already loaded into this env and object by other loads are skipped and logged, not sent again. */
+  readonly skipLoadedRows?: boolean;
+  status: LedgerStatus;
   parts: PartState[];
   rowsRead?: number;
   rejected?: number;
   rejectsLogged: boolean;
   /** Rows the rejected-rows log holds, as its writer counted them; reconciliation adds these up, not `rejected`. */
   rejectsWritten?: number;
+  /** Where the file stopped being readable as CSV, if it did. */
+  malformedFrom?: MalformedFile;
   readonly startedAt: string;
   updatedAt: string;
   finishedAt?: string;
   /** Runs that continued this file after its first run stopped. */
   resumedBy: string[];
+  /** Set when status is superseded: the version and run that settled this load. */
+  supersededBy?: { readonly etag: string; readonly runId: string; readonly at: string };
 }
 
-/** A short, stable token of a source file version, used in state keys and log file names. */
-export function sourceToken(file: SourceFile): string {
-  return createHash('sha256').update(`${file.bucket}/${file.key}@${file.etag}`).digest('hex').slice(0, 16);
-}
-
-/** Reads and writes one source file's ledger in the log bucket, under the state prefix. */
+/** Reads and writes one load's ledger in the log bucket, under the state prefix (catalog/state-layout.ts). */
 export class SourceLedger {
-  static keyFor(statePrefix: string, env: string, object: string, file: SourceFile): string {
-    return `${statePrefix}state/${env}/${object}/${sourceToken(file)}.json`;
+  /**
+   * Every ledger of a source key for one env and object: all versions, all loads, oldest load first; and a
+   * ledger of this very version kept where ledgers were before they were grouped by key.
+   */
+  static async history(
+    s3: S3Client,
+    bucket: string,
+    layout: StateLayout,
+    env: string,
+    object: string,
+    file: SourceVersion,
+  ): Promise<SourceLedger[]> {
+    const keys = (await listObjectKeys(s3, bucket, layout.sourceFolder(env, object, file))).filter((k) =>
+      k.endsWith('.json'),
+    );
+    const ledgers: SourceLedger[] = [];
+    for (const key of [layout.legacyLedger(env, object, file), ...keys]) {
+      const ledger = await SourceLedger.read(s3, bucket, key);
+      if (ledger) ledgers.push(ledger);
+    }
+    return ledgers.sort((a, b) => a.state.startedAt.localeCompare(b.state.startedAt) || a.load - b.load);
   }
+
   static async read(s3: S3Client, bucket: string, key: string): Promise<SourceLedger | undefined> {
     const state = await getJsonObject<SourceLedgerState>(s3, bucket, key);
     return state ? new SourceLedger(s3, bucket, key, state) : undefined;
   }
+
   static create(s3: S3Client, bucket: string, key: string, state: SourceLedgerState): SourceLedger {
     return new SourceLedger(s3, bucket, key, state);
   }
@@ -78,6 +111,32 @@ export class SourceLedger {
     readonly key: string,
     readonly state: SourceLedgerState,
   ) {}
+
+  get load(): number {
+    return this.state.load ?? 1;
+  }
+
+  /** Whether this ledger is of the given version of its source file. */
+  isVersion(file: { readonly etag: string; readonly size: number }): boolean {
+    return this.state.source.etag === file.etag && this.state.source.size === file.size;
+  }
+
+  /** Rows this load wrote to the success log (loaded, or found already loaded). */
+  get successRows(): number {
+    let n = 0;
+    for (const p of this.state.parts) {
+      n += p.alreadyLoaded ?? 0;
+      for (const a of p.attempts) n += a.success ?? 0;
+    }
+    return n;
+  }
+
+  /** Rows this load wrote to the failure log (rejected before upload included). */
+  get failureRows(): number {
+    let n = this.state.rejectsWritten ?? (this.state.rejectsLogged ? (this.state.rejected ?? 0) : 0);
+    for (const p of this.state.parts) for (const a of p.attempts) n += a.failure ?? 0;
+    return n;
+  }
 
   part(index: number, rows: number): PartState {
     let part = this.state.parts.find((p) => p.index === index);

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { s3HttpStatus } from './http-status';
 import { InvalidJsonObjectError, S3AccessDeniedError, S3ObjectNotFoundError } from './s3-errors';
@@ -98,4 +98,17 @@ export async function readTextObject(s3: S3Client, bucket: string, key: string):
   const text = await readOptionalText(s3, bucket, key);
   if (text === undefined) throw new S3ObjectNotFoundError(formatS3Uri(bucket, key));
   return text;
+}
+
+/** Every key under `prefix`, in S3's key order. */
+export async function listObjectKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  try {
+    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+      for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+    }
+  } catch (error) {
+    throw translate(error, formatS3Uri(bucket, prefix), 's3:ListBucket');
+  }
+  return keys;
 }

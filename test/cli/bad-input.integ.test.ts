@@ -133,7 +133,8 @@ describe('sfetl load: the bad-input corpus, end to end against the embedded defa
         failed: {
           'Q-3': ['SFETL_MALFORMED_QUOTES', 5],
           'Q-4': ['SFETL_MALFORMED_QUOTES', 6],
-          'Q-6': ['SFETL_MALFORMED_QUOTES', 8],
+          'Q-6': ['SFETL_MALFORMED_FILE', 8],
+          'Q-7': ['SFETL_MALFORMED_FILE', 9],
         },
       },
     ],
@@ -207,7 +208,11 @@ describe('sfetl load: the bad-input corpus, end to end against the embedded defa
     expect(result.err).not.toContain('unexpected error');
     expect(result.code).toBe(expected.code);
     if (expected.code === 2) {
-      expect(result.err).toMatch(/of the rows failed \(threshold 5\.00%\); read the failure log/);
+      expect(result.err).toMatch(
+        name === 'unbalanced-quote.csv'
+          ? /of the rows failed \(threshold 5\.00%\); s3:\/\/\S+\/unbalanced-quote\.csv: a quote opened on line 8 in column 3 "Description" is never closed, so the file cannot be read from there: lines 8–9 \(2 lines\) were not loaded and are failure rows \(SFETL_MALFORMED_FILE\); fix the quote, then load the corrected file with --skip-loaded-rows \(rows already loaded are skipped\); read the failure log/
+          : /of the rows failed \(threshold 5\.00%\); read the failure log/,
+      );
     } else {
       expect(result.err).toBe('');
     }
@@ -261,10 +266,11 @@ describe('sfetl load: the bad-input corpus, end to end against the embedded defa
     expect(f['Q-3']!.sf__Error).toContain(`quote inside the unquoted value of column 2 "LastName" (${source} line 5)`);
     expect(f['Q-4']!.sf__Error).toContain(`text after the closing quote of column 2 "LastName" (${source} line 6)`);
     expect(f['Q-6']!.sf__Error).toContain(
-      'the quote opened in column 3 "Description" on line 8 is never closed, so lines 8–9 (to the end of the file) were read as one row',
+      `line not loaded: the file cannot be read from line 8, where a quote opens in column 3 "Description" that is never closed before the end of the file (${source} line 8)`,
     );
-    // The row the open quote swallowed is not lost: it is in the failure log, inside the rejected row.
-    expect(f['Q-6']!.Ext_Id__c).toContain('Q-7,Lim,read as part of the value above');
+    // The line the open quote would swallow is not lost: it is a failure row of its own, its text kept.
+    expect(f['Q-7']!.sf__Error).toContain(`cannot be read from line 8, where a quote opens`);
+    expect(f['Q-7']!.Ext_Id__c).toBe('Q-7,Lim,read as part of the value above');
     const [q2] = await contacts('Q-2', 'Ext_Id__c, Description');
     expect(q2!.Description).toBe('a quoted value\nover two lines');
   });

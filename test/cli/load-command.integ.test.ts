@@ -244,9 +244,19 @@ describe('sfetl load against the embedded default', () => {
       'runs/order/accounts.csv',
       'Ext_Id__c,Name,Industry\nA-1,Acme Corporation,Technology\nA-2,Globex,Energy\n',
     );
-    const second = await load(
+    // The file at the same key changed: not loaded again silently, but on request (docs/operations.md).
+    const refused = await load(
       stack,
       ['--env', 'prod', '--confirm-env', 'prod', '--object', 'Account', '--run-id', 'order-2'],
+      cfg,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.err.text).toMatch(
+      /accounts\.csv changed since run order-1 loaded 2 rows of its earlier version \(ETag "[0-9a-f]+"\), so it is not loaded again silently\. To load the corrected file without loading a row twice, rerun with --skip-loaded-rows/,
+    );
+    const second = await load(
+      stack,
+      ['--env', 'prod', '--confirm-env', 'prod', '--object', 'Account', '--run-id', 'order-2', '--force'],
       cfg,
     );
     expect(second.code).toBe(0);

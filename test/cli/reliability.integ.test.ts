@@ -1,18 +1,13 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { GetPartitionsCommand } from '@aws-sdk/client-glue';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { FaultProxy } from '../../src/local-parts';
 import { contactsWithBadRows } from '../support/contact-data';
+import { loadProcess } from '../support/load-process';
 import { sfetlInProcess, TestStack } from '../support/stack';
 
 jest.setTimeout(600_000);
-
-const ROOT = resolve(__dirname, '../..');
-const NODE = join(ROOT, 'node_modules/.bin/node');
-const SFETL = join(ROOT, 'bin/sfetl.js');
 
 let stack: TestStack;
 let proxy: FaultProxy;
@@ -48,32 +43,6 @@ function config(name: string, source: string, change: (c: Record<string, any>) =
 async function loadInProcess(args: readonly string[]) {
   const result = await sfetlInProcess(['load', '--output', 'json', ...args]);
   return { code: result.code, err: result.err, events: result.json };
-}
-
-/** Runs the runner as its own process; `killWhen` sees each JSON event and may return true to SIGKILL it. */
-function loadProcess(
-  args: readonly string[],
-  killWhen: (event: Record<string, any>) => boolean = () => false,
-  signal: NodeJS.Signals = 'SIGKILL',
-): Promise<{ code: number | null; signal: string | null; stderr: string; events: Record<string, any>[] }> {
-  const env = { ...process.env };
-  delete env.AWS_ACCESS_KEY_ID;
-  delete env.AWS_SECRET_ACCESS_KEY;
-  const child = spawn(NODE, [SFETL, 'load', '--output', 'json', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const events: Record<string, any>[] = [];
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    if (!line.startsWith('{')) return;
-    const event = JSON.parse(line) as Record<string, any>;
-    events.push(event);
-    if (child.exitCode === null && killWhen(event)) child.kill(signal);
-  });
-  return new Promise((done) =>
-    child.on('exit', (code, exitSignal) => {
-      done({ code, signal: exitSignal, stderr, events });
-    }),
-  );
 }
 
 /** Runs loads until one ends 0 (a lease left by a killed run ends by itself after leaseSeconds). */

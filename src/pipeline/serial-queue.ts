@@ -1,0 +1,14 @@
+/**
+ * Runs tasks one after another, in call order; a task that fails does not stop the ones after it (its
+ * caller gets the error). Used where one resource must serve one caller at a time, e.g. the Parquet
+ * conversions of every file of an object.
+ */
+export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(task);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
