@@ -58,6 +58,8 @@ export const configMessages = {
   missingEnvironment: (env: string) =>
     `missing; every configuration defines dev, qa, uat and prod: add ${env}: { instanceUrl, loginUrl, apiVersion, auth }`,
   notHttpUrl: (value: string) => `"${value}" is not an http(s) URL; use e.g. https://acme.my.salesforce.com`,
+  badOrgId: (value: string) =>
+    `"${printable(value)}" is not an org id; use the org's 15- or 18-character id that starts with 00D (Setup → Company Information → Salesforce.com Organization ID), e.g. 00D5g000004XyZaEAK`,
   apiVersionNumber: (value: number) =>
     `must be a string like "66.0", not the number ${value}; quote it: apiVersion: "${Number.isInteger(value) ? value.toFixed(1) : String(value)}"`,
   apiVersionFormat: (value: string) => `"${value}" is not an API version; use the form "66.0"`,

@@ -21,7 +21,7 @@ export interface ParseConfigOptions {
 }
 
 const TOP_KEYS = ['environments', 'objects', 'logs', 'limits', 'retryErrorCodes', 'aws'] as const;
-const ENV_KEYS = ['instanceUrl', 'loginUrl', 'apiVersion', 'auth', 'protected'] as const;
+const ENV_KEYS = ['instanceUrl', 'orgId', 'loginUrl', 'apiVersion', 'auth', 'protected'] as const;
 const AUTH_KEYS = ['type', 'secretId'] as const;
 const AUTH_TYPES: readonly AuthType[] = ['client_credentials', 'jwt'];
 const OBJECT_KEYS = ['name', 'source', 'operation', 'externalIdField', 'loadOrder', 'columnMapping'] as const;
@@ -65,6 +65,12 @@ const MAX_OBJECT_NAME_CHARS = 80;
  */
 const FIELD_REFERENCE = /^(?:[A-Za-z][A-Za-z0-9_]*:)?[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?$/;
 const API_VERSION = /^(\d{2,3})\.0$/;
+/**
+ * An org id: key prefix 00D, then 12 characters (the 15-character, case-sensitive id), optionally the 3
+ * characters of the case-insensitive 18-character form (Salesforce Help: "Find Your Salesforce
+ * Organization ID"; the 18-character id is the 15-character one plus a case-safe suffix).
+ */
+const ORG_ID = /^00D[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$/;
 /** Bulk API 2.0 ingest exists from API version 41.0. */
 const MIN_API_VERSION = 41;
 const BUCKET_NAME = /^(?=.{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
@@ -163,6 +169,8 @@ function readEnvironment(c: Checker, value: unknown, name: EnvName, path: string
   const node = c.mapping(value, path, ENV_KEYS, 'a mapping with instanceUrl, loginUrl, apiVersion and auth');
   if (node === undefined) return undefined;
   const instanceUrl = readHttpUrl(c, node, 'instanceUrl', 'https://acme.my.salesforce.com', m.notHttpUrl);
+  const orgId = c.string(node, 'orgId');
+  if (orgId !== undefined && !ORG_ID.test(orgId)) c.report(at(path, 'orgId'), m.badOrgId(orgId));
   const loginUrl = readHttpUrl(c, node, 'loginUrl', 'https://login.salesforce.com', m.notHttpUrl);
   const apiVersion = readApiVersion(c, node);
   const auth = c.required(node, 'auth', `{ type: client_credentials, secretId: sfetl/${name} }`)
@@ -170,7 +178,15 @@ function readEnvironment(c: Checker, value: unknown, name: EnvName, path: string
     : undefined;
   const isProtected = c.boolean(node, 'protected') ?? name === 'prod';
   if (c.problems.length > before || !instanceUrl || !loginUrl || !apiVersion || !auth) return undefined;
-  return { name, instanceUrl, loginUrl, apiVersion, auth, protected: isProtected };
+  return {
+    name,
+    instanceUrl,
+    ...(orgId === undefined ? {} : { orgId }),
+    loginUrl,
+    apiVersion,
+    auth,
+    protected: isProtected,
+  };
 }
 
 function readApiVersion(c: Checker, node: Node): string | undefined {
