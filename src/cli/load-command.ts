@@ -10,10 +10,12 @@ import {
 import { CatalogError, LogCatalog } from '../catalog';
 import {
   AwsConfig,
+  checkLoggedInOrg,
   ConfigError,
   EnvironmentSelectionError,
   ObjectConfig,
   ObjectSelectionError,
+  OrgMismatchError,
   selectEnvironment,
   selectObjects,
   SfetlConfig,
@@ -127,6 +129,11 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     httpAttempts: config.limits.httpAttempts,
   });
   await guard(() => api.login());
+  // The org you named (DESIGN.md §2.5): the token's org must be the configured one before any lease or job.
+  const org = api.identity!;
+  await guard(async () =>
+    checkLoggedInOrg({ config, env: environment, confirmEnv: args['confirm-env'], org, secret: secretSource }),
+  );
 
   const json =
     args.output === 'json' ||
@@ -153,6 +160,7 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
           runId: args['run-id'] ?? newRunId(),
           dryRun: args['dry-run'] ?? false,
           api,
+          org,
           s3: aws.s3,
           catalog: new LogCatalog({
             glue: aws.glue,
@@ -199,6 +207,7 @@ function toCliError(e: unknown, aws: AwsConfig | undefined, doing: string | unde
   if (e instanceof CliError) return e;
   if (e instanceof ConfigError) return new CliError(`${e.message}\n${messages.fixConfig(e.source)}`);
   if (e instanceof EnvironmentSelectionError || e instanceof ObjectSelectionError) return new CliError(e.message);
+  if (e instanceof OrgMismatchError) return new CliError(e.message);
   if (
     e instanceof SecretNotFoundError ||
     e instanceof SecretAccessDeniedError ||

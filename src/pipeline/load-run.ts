@@ -6,7 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { LogCatalog } from '../catalog';
 import { EnvironmentConfig, ObjectConfig, SfetlConfig } from '../config';
 import { listSourceFiles, openSourceStream, putJsonObject, SourceFile } from '../s3';
-import { SalesforceApi } from '../salesforce';
+import { OrgIdentity, SalesforceApi } from '../salesforce';
 import { readCsvHeader, splitCsv } from './csv-splitter';
 import { LeaseLock } from './lease-lock';
 import { LoadEventSink } from './load-events';
@@ -58,6 +58,11 @@ export interface LoadRunProps {
   readonly runId: string;
   readonly dryRun: boolean;
   readonly api: SalesforceApi;
+  /**
+   * The org the session logged in to, as checked after login (checkLoggedInOrg); the manifest records it.
+   * @default the configured instanceUrl, org id unknown
+   */
+  readonly org?: OrgIdentity;
   readonly s3: S3Client;
   readonly catalog: LogCatalog;
   /** Created on demand (not needed for a dry run). */
@@ -241,7 +246,8 @@ async function loadObjects(
       await putJsonObject(props.s3, config.logs.bucket, key, {
         runId,
         env: env.name,
-        instanceUrl: env.instanceUrl,
+        instanceUrl: props.org?.instanceUrl ?? env.instanceUrl,
+        orgId: props.org?.orgId ?? null,
         ...result,
         reconciled,
         writtenAt: (props.clock?.() ?? new Date()).toISOString(),

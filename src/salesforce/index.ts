@@ -1,2 +1,3 @@
 export * from './salesforce-credentials';
 export * from './salesforce-api';
+export * from './org-identity';

@@ -5,6 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { identityFromToken, OrgIdentity } from './org-identity';
 import { SalesforceCredentials, tokenRequest } from './salesforce-credentials';
 
 /** An API answer that is not success: the HTTP status and Salesforce's error code and message. */
@@ -107,6 +108,7 @@ interface RequestOptions {
 export class SalesforceApi {
   private accessToken?: string;
   private instanceUrl: string;
+  private loggedInAs?: OrgIdentity;
   private readonly fetch: typeof fetch;
   private readonly sendFile: FileSender;
   private readonly httpAttempts: number;
@@ -120,6 +122,14 @@ export class SalesforceApi {
     this.httpAttempts = props.httpAttempts ?? 6;
     this.sleep = props.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.sendFile = props.sendFile ?? sendFile;
+  }
+
+  /**
+   * The org of the current session, as its token response named it; undefined before the first login. The
+   * caller checks it against the configuration (the token may belong to another org than the one configured).
+   */
+  get identity(): OrgIdentity | undefined {
+    return this.loggedInAs;
   }
 
   private get base(): string {
@@ -148,7 +158,9 @@ export class SalesforceApi {
       );
     }
     this.accessToken = body.access_token;
-    if (body.instance_url) this.instanceUrl = body.instance_url.replace(/\/$/, '');
+    this.loggedInAs = identityFromToken(body, this.props.instanceUrl.replace(/\/$/, ''));
+    // Calls go where the token says its org is; the caller has checked that this is the configured org.
+    this.instanceUrl = this.loggedInAs.instanceUrl;
     this.sessions++;
   }
 
