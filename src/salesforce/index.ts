@@ -1,3 +1,5 @@
 export * from './salesforce-credentials';
 export * from './salesforce-api';
 export * from './org-identity';
+export * from './login-unreachable-error';
+export * from './token-response-error';
