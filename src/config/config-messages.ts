@@ -111,7 +111,7 @@ export const configMessages = {
   notWholeNumber: (value: number) => `${value} is not a whole number; use an integer`,
   failureRate: (value: number) => `${value} is out of range; use a fraction from 0 to 1 (0.05 stops at 5% failed rows)`,
   maxJobBytes: (value: number) =>
-    `${value} is out of range; use 1 to 100000000 (Salesforce accepts at most 100 MB of CSV per ingest job)`,
+    `${value} is out of range; use 1000 to 100000000 (a job holds the header line and at least one row; Salesforce accepts at most 100 MB of CSV per ingest job)`,
   pollMaxBelowInterval: (max: number, interval: number, which: 'pollIntervalMs' | 'pollMaxIntervalMs') =>
     which === 'pollMaxIntervalMs'
       ? `${max} is below pollIntervalMs (${interval}); make it at least pollIntervalMs`

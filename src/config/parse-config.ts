@@ -37,11 +37,24 @@ interface LimitRule {
   readonly outOfRange?: (value: number) => string;
 }
 
+/**
+ * The smallest job size: every job repeats the header line, so a few bytes (limits.maxJobBytes: 10) left
+ * room for no row and rejected every row. 1,000 bytes hold a header and a row of a small object; a wider
+ * header still fails each row with a message saying the header takes the room (csv-messages.ts).
+ */
+const MIN_JOB_BYTES = 1000;
+
 /** Why each bound: Salesforce's own limits (maxJobBytes), or what keeps a run sane (concurrency). */
 const LIMIT_RULES: { readonly [K in keyof LoadLimits]: LimitRule } = {
   failureRateThreshold: { default: 0.05, integer: false, min: 0, max: 1, outOfRange: m.failureRate },
   concurrency: { default: 4, integer: true, min: 1, max: 25 },
-  maxJobBytes: { default: 100_000_000, integer: true, min: 1, max: 100_000_000, outOfRange: m.maxJobBytes },
+  maxJobBytes: {
+    default: 100_000_000,
+    integer: true,
+    min: MIN_JOB_BYTES,
+    max: 100_000_000,
+    outOfRange: m.maxJobBytes,
+  },
   maxJobRows: { default: 10_000_000, integer: true, min: 1 },
   pollIntervalMs: { default: 1000, integer: true, min: 1 },
   pollMaxIntervalMs: { default: 30_000, integer: true, min: 1 },

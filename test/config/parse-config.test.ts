@@ -575,13 +575,19 @@ describe('a mistake is reported with its path and what to do', () => {
       'maxJobBytes over Salesforce’s 100 MB',
       (d) => (d.limits = { maxJobBytes: 150_000_000 }),
       'limits.maxJobBytes',
-      '150000000 is out of range; use 1 to 100000000 (Salesforce accepts at most 100 MB of CSV per ingest job)',
+      '150000000 is out of range; use 1000 to 100000000 (a job holds the header line and at least one row; Salesforce accepts at most 100 MB of CSV per ingest job)',
     ],
     [
       'maxJobBytes 0',
       (d) => (d.limits = { maxJobBytes: 0 }),
       'limits.maxJobBytes',
-      '0 is out of range; use 1 to 100000000 (Salesforce accepts at most 100 MB of CSV per ingest job)',
+      '0 is out of range; use 1000 to 100000000 (a job holds the header line and at least one row; Salesforce accepts at most 100 MB of CSV per ingest job)',
+    ],
+    [
+      'maxJobBytes 10: no room for a header and a row',
+      (d) => (d.limits = { maxJobBytes: 10 }),
+      'limits.maxJobBytes',
+      '10 is out of range; use 1000 to 100000000 (a job holds the header line and at least one row; Salesforce accepts at most 100 MB of CSV per ingest job)',
     ],
     ['maxJobRows 0', (d) => (d.limits = { maxJobRows: 0 }), 'limits.maxJobRows', '0 is out of range; use 1 or more'],
     [
@@ -719,7 +725,7 @@ describe('several mistakes', () => {
       {
         path: 'limits.maxJobBytes',
         message:
-          '150000000 is out of range; use 1 to 100000000 (Salesforce accepts at most 100 MB of CSV per ingest job)',
+          '150000000 is out of range; use 1000 to 100000000 (a job holds the header line and at least one row; Salesforce accepts at most 100 MB of CSV per ingest job)',
       },
       { path: 'limits.pollIntervalMs', message: '2.5 is not a whole number; use an integer' },
     ]);
