@@ -8,3 +8,4 @@ export * from './parquet-log-writer';
 export * from './lease-lock';
 export * from './source-ledger';
 export * from './failure-sorter';
+export * from './run-manifest';
