@@ -16,6 +16,7 @@ import {
   ObjectConfig,
   ObjectSelectionError,
   OrgMismatchError,
+  s3UriProblem,
   selectEnvironment,
   selectObjects,
   SfetlConfig,
@@ -102,6 +103,9 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
   let objects = await guard(async () => selectObjects(config, args.object ?? []));
   if (args.source !== undefined) {
     if ((args.object ?? []).length !== 1) throw new CliError(messages.sourceNeedsOneObject);
+    // The same checks as objects[].source: a bare bucket would load all of it, and S3 expands no wildcard.
+    const problem = s3UriProblem(args.source);
+    if (problem !== undefined) throw new CliError(messages.badSourceFlag(problem));
     objects = [{ ...objects[0]!, source: args.source } as ObjectConfig];
   }
 

@@ -206,6 +206,7 @@ export const messages = {
   noConfig: 'no configuration given; pass --config <path or s3://bucket/key> or set SFETL_CONFIG',
   badRunId: (id: string) =>
     `run id "${printable(id)}" is not usable in S3 paths; use letters, digits, ".", "_" and "-" (at most 128 characters)`,
+  badSourceFlag: (problem: string) => `--source ${problem}`,
   sourceNeedsOneObject: '--source replaces the source of one object; name exactly one --object with it',
   fixConfig: (source: string) => `fix ${source} and run again`,
   authRefused: (loginUrl: string, error: string, description: string) =>

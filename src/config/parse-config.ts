@@ -419,8 +419,11 @@ function readHttpUrl(
   return value.replace(/\/+$/, '');
 }
 
-/** The problem with an object's source URI, or undefined when it is a usable s3://bucket/key-or-prefix. */
-function s3UriProblem(value: string): string | undefined {
+/**
+ * The problem with an object's source URI, or undefined when it is a usable s3://bucket/key-or-prefix. The
+ * one rule for `objects[].source` and for `sfetl load --source`, which replaces it.
+ */
+export function s3UriProblem(value: string): string | undefined {
   const match = /^s3:\/\/([^/]*)(\/.*)?$/.exec(value);
   if (!match) return m.notS3Uri(value);
   const [, bucket, key] = match;
