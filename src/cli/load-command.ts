@@ -10,10 +10,13 @@ import {
 import { CatalogError, LogCatalog } from '../catalog';
 import {
   AwsConfig,
+  checkLoggedInOrg,
   ConfigError,
   EnvironmentSelectionError,
   ObjectConfig,
   ObjectSelectionError,
+  OrgMismatchError,
+  s3UriProblem,
   selectEnvironment,
   selectObjects,
   SfetlConfig,
@@ -44,10 +47,13 @@ import {
 } from '../s3';
 import {
   CredentialsFormatError,
+  LoginUnreachableError,
   parseCredentials,
   SalesforceApi,
   SalesforceApiError,
   SalesforceAuthError,
+  SessionOrgChangedError,
+  TokenResponseError,
 } from '../salesforce';
 import { awsRequestError, oneLine, parseCommandArgs, readCommandConfig } from './command-args';
 import { CliError, ExitCode } from './exit-codes';
@@ -101,6 +107,9 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
   let objects = await guard(async () => selectObjects(config, args.object ?? []));
   if (args.source !== undefined) {
     if ((args.object ?? []).length !== 1) throw new CliError(messages.sourceNeedsOneObject);
+    // The same checks as objects[].source: a bare bucket would load all of it, and S3 expands no wildcard.
+    const problem = s3UriProblem(args.source);
+    if (problem !== undefined) throw new CliError(messages.badSourceFlag(problem));
     objects = [{ ...objects[0]!, source: args.source } as ObjectConfig];
   }
 
@@ -118,8 +127,7 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
       secretFile === undefined
         ? readSecretJson(aws.secrets, environment.auth.secretId)
         : readSecretJsonFile(secretFile),
-    config.aws,
-    `reading the secret ${environment.auth.secretId}`,
+    { aws: config.aws, doing: `reading the secret ${environment.auth.secretId}` },
   );
   const credentials = await guard(async () => parseCredentials(environment.auth.type, secret, secretSource));
   const api = new SalesforceApi({
@@ -129,7 +137,12 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     credentials,
     httpAttempts: config.limits.httpAttempts,
   });
-  await guard(() => api.login());
+  await guard(() => api.login(), { env: environment.name });
+  // The org you named (DESIGN.md §2.5): the token's org must be the configured one before any lease or job.
+  const org = api.identity!;
+  await guard(async () =>
+    checkLoggedInOrg({ config, env: environment, confirmEnv: args['confirm-env'], org, secret: secretSource }),
+  );
 
   const json =
     args.output === 'json' ||
@@ -156,6 +169,7 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
           runId: args['run-id'] ?? newRunId(),
           dryRun: args['dry-run'] ?? false,
           api,
+          org,
           s3: aws.s3,
           catalog: new LogCatalog({
             glue: aws.glue,
@@ -169,7 +183,8 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
           skipLoadedRows: args['skip-loaded-rows'] ?? false,
           stop,
         }),
-      config.aws,
+      // A session renewed mid-run logs in again: a login problem then names the env's loginUrl too.
+      { aws: config.aws, env: environment.name },
     );
     reporter.summary(result);
     if (!result.dryRun && result.failureRate > config.limits.failureRateThreshold) {
@@ -192,22 +207,30 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
   }
 }
 
-/**
- * Runs a step and turns the errors an operator can fix into one-line CLI errors with their exit code;
- * `aws` (and what the step was `doing`) let a failed AWS call say which endpoint to check.
- */
-async function guard<T>(step: () => Promise<T>, aws?: AwsConfig, doing?: string): Promise<T> {
+/** What a failed step was about, so that its message can name what to check. */
+interface StepContext {
+  /** The AWS settings: a failed AWS call names the endpoint and region to check. */
+  readonly aws?: AwsConfig;
+  /** What the step was doing, e.g. "reading the secret sfetl/dev". */
+  readonly doing?: string;
+  /** The environment: a login problem names its loginUrl key. */
+  readonly env?: string;
+}
+
+/** Runs a step and turns the errors an operator can fix into one-line CLI errors with their exit code. */
+async function guard<T>(step: () => Promise<T>, context: StepContext = {}): Promise<T> {
   try {
     return await step();
   } catch (e) {
-    throw toCliError(e, aws, doing);
+    throw toCliError(e, context);
   }
 }
 
-function toCliError(e: unknown, aws: AwsConfig | undefined, doing: string | undefined): unknown {
+function toCliError(e: unknown, { aws, doing, env }: StepContext): unknown {
   if (e instanceof CliError) return e;
   if (e instanceof ConfigError) return new CliError(`${e.message}\n${messages.fixConfig(e.source)}`);
   if (e instanceof EnvironmentSelectionError || e instanceof ObjectSelectionError) return new CliError(e.message);
+  if (e instanceof OrgMismatchError) return new CliError(e.message);
   if (
     e instanceof SecretNotFoundError ||
     e instanceof SecretAccessDeniedError ||
@@ -218,6 +241,11 @@ function toCliError(e: unknown, aws: AwsConfig | undefined, doing: string | unde
   }
   if (e instanceof CredentialsFormatError) return new CliError(e.message);
   if (e instanceof SalesforceAuthError) return new CliError(messages.authRefused(e.loginUrl, e.error, e.description));
+  if (e instanceof SessionOrgChangedError) return new CliError(e.message);
+  if (e instanceof LoginUnreachableError) return new CliError(messages.loginUnreachable(e.loginUrl, e.reason, env));
+  if (e instanceof TokenResponseError) {
+    return new CliError(messages.loginNotTokenEndpoint(e.loginUrl, e.status, e.contentType, env));
+  }
   if (e instanceof PreflightError) return new CliError(messages.preflightFailed(e.object, e.source, e.problems));
   if (e instanceof BadHeaderError || e instanceof EmptySourceError) return new CliError(messages.badSource(e.message));
   if (e instanceof NoSourceFilesError || e instanceof InvalidS3UriError || e instanceof SourceChangedError) {

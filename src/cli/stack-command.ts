@@ -25,7 +25,14 @@ export const STACK = {
 export interface StackDescription {
   readonly orgs: Record<
     string,
-    { instanceUrl: string; loginUrl: string; clientId: string; clientSecret: string; controlUrl: string }
+    {
+      instanceUrl: string;
+      orgId: string;
+      loginUrl: string;
+      clientId: string;
+      clientSecret: string;
+      controlUrl: string;
+    }
   >;
   readonly aws: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
   readonly buckets: { source: string; logs: string };
@@ -61,6 +68,8 @@ export async function startStack(dir: string): Promise<{ parts: LocalParts; desc
           env,
           {
             instanceUrl: parts.orgs[env]!.instanceUrl,
+            // Pinned, as docs/configuration.md recommends for every org: a load checks the token's org against it.
+            orgId: parts.orgs[env]!.orgId,
             loginUrl: parts.orgs[env]!.loginUrl,
             apiVersion: '66.0',
             auth: { type: 'client_credentials', secretId: STACK.secretId(env) },
@@ -109,6 +118,7 @@ export async function startStack(dir: string): Promise<{ parts: LocalParts; desc
             env,
             {
               instanceUrl: o.instanceUrl,
+              orgId: o.orgId,
               loginUrl: o.loginUrl,
               clientId: o.clientId,
               clientSecret: o.clientSecret,

@@ -1,3 +1,6 @@
+import type { OrgMismatchErrorProps } from './org-mismatch-error';
+import type { ProtectedOrgErrorProps } from './protected-org-error';
+
 /** Longest value a message repeats in full; a longer one is cut and its length given. */
 const MAX_SHOWN_CHARS = 80;
 
@@ -58,6 +61,8 @@ export const configMessages = {
   missingEnvironment: (env: string) =>
     `missing; every configuration defines dev, qa, uat and prod: add ${env}: { instanceUrl, loginUrl, apiVersion, auth }`,
   notHttpUrl: (value: string) => `"${value}" is not an http(s) URL; use e.g. https://acme.my.salesforce.com`,
+  badOrgId: (value: string) =>
+    `"${printable(value)}" is not an org id; use the org's 15- or 18-character id that starts with 00D (Setup → Company Information → Salesforce.com Organization ID), e.g. 00D5g000004XyZaEAK`,
   apiVersionNumber: (value: number) =>
     `must be a string like "66.0", not the number ${value}; quote it: apiVersion: "${Number.isInteger(value) ? value.toFixed(1) : String(value)}"`,
   apiVersionFormat: (value: string) => `"${value}" is not an API version; use the form "66.0"`,
@@ -106,7 +111,7 @@ export const configMessages = {
   notWholeNumber: (value: number) => `${value} is not a whole number; use an integer`,
   failureRate: (value: number) => `${value} is out of range; use a fraction from 0 to 1 (0.05 stops at 5% failed rows)`,
   maxJobBytes: (value: number) =>
-    `${value} is out of range; use 1 to 100000000 (Salesforce accepts at most 100 MB of CSV per ingest job)`,
+    `${value} is out of range; use 1000 to 100000000 (a job holds the header line and at least one row; Salesforce accepts at most 100 MB of CSV per ingest job)`,
   pollMaxBelowInterval: (max: number, interval: number, which: 'pollIntervalMs' | 'pollMaxIntervalMs') =>
     which === 'pollMaxIntervalMs'
       ? `${max} is below pollIntervalMs (${interval}); make it at least pollIntervalMs`
@@ -143,6 +148,21 @@ export const configMessages = {
     `--confirm-env ${printable(confirmEnv)} does not match --env ${env}; ${env} is protected: run again with --confirm-env ${env}`,
   envConfirmMismatch: (env: string, confirmEnv: string) =>
     `--confirm-env ${printable(confirmEnv)} does not match --env ${env}; run again with --confirm-env ${env}, or without --confirm-env`,
+  protectedOrg: ({ env, confirmEnv, protectedEnv: p, evidence }: ProtectedOrgErrorProps) => {
+    const given = confirmEnv === undefined ? '' : `--confirm-env ${printable(confirmEnv)} does not confirm it: `;
+    if (evidence.found === 'configured') {
+      return `${given}${env} is configured with the org of ${p} (the same ${evidence.by} ${evidence.value}), and ${p} is protected: run again with --confirm-env ${p}`;
+    }
+    const org = `${printable(evidence.instanceUrl)}, org ${evidence.orgId ?? 'unknown'}`;
+    return (
+      `${given}the credentials of ${env} (secret ${evidence.secret}) log in to ${org}, which is the configured org of ${p}, and ${p} is protected; ` +
+      (evidence.confirmable
+        ? `run again with --confirm-env ${p}`
+        : `nothing was loaded: fix environments.${env}.loginUrl / auth.secretId, or run with --env ${p} --confirm-env ${p} ` +
+          `(if ${env} is meant to load that org, set environments.${env}.orgId: ${evidence.orgId} and run with --confirm-env ${p})`)
+    );
+  },
+
   objectUnknown: (names: readonly { name: string; suggestion: string | undefined }[], configured: readonly string[]) =>
     `${names
       .map(
@@ -150,4 +170,31 @@ export const configMessages = {
           `--object ${printable(name)} is not configured${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`,
       )
       .join('; ')}; configured objects: ${configured.join(', ')}`,
+
+  // --- the org the credentials log in to (checked after login, before anything is loaded) --------------------
+  orgMismatch: ({
+    problem,
+    env,
+    secret,
+    instanceUrl,
+    orgId,
+    expected,
+    configuredOrgOf: other,
+  }: OrgMismatchErrorProps) => {
+    if (problem === 'no-identity') {
+      return (
+        `the token response for ${env} (secret ${secret}, ${printable(instanceUrl)}) carries no identity URL (id) naming an org, ` +
+        `so it cannot be checked against environments.${env}.orgId ${expected}; nothing was loaded: ` +
+        `check environments.${env}.loginUrl and auth.secretId, or remove environments.${env}.orgId`
+      );
+    }
+    const configured = problem === 'instance' ? expected : `org ${expected}`;
+    const where = `the credentials of ${env} (secret ${secret}) log in to ${printable(instanceUrl)}, org ${orgId ?? 'unknown (no identity URL)'}`;
+    return other === undefined
+      ? `${where}, not ${env}'s configured org (${configured}) nor any other environment's; nothing was loaded: ` +
+          `fix environments.${env}.loginUrl / auth.secretId, or environments.${env}.instanceUrl / orgId if the org moved`
+      : `${where}, which is the configured org of ${other.name}, not ${env}'s (${configured}); nothing was loaded: ` +
+          `fix environments.${env}.loginUrl / auth.secretId, or run with --env ${other.name}` +
+          (other.protected ? ` --confirm-env ${other.name}` : '');
+  },
 } as const;

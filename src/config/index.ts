@@ -1,11 +1,15 @@
+export * from './check-logged-in-org';
 export * from './closest-match';
 export * from './config-error';
 export { printable } from './config-messages';
 export * from './environment-selection-error';
 export * from './load-config';
 export * from './object-selection-error';
+export * from './org-match';
+export * from './org-mismatch-error';
 export * from './parse-config';
 export * from './protected-environment-error';
+export * from './protected-org-error';
 export * from './select-environment';
 export * from './select-objects';
 export * from './sfetl-config';

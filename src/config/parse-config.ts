@@ -21,7 +21,7 @@ export interface ParseConfigOptions {
 }
 
 const TOP_KEYS = ['environments', 'objects', 'logs', 'limits', 'retryErrorCodes', 'aws'] as const;
-const ENV_KEYS = ['instanceUrl', 'loginUrl', 'apiVersion', 'auth', 'protected'] as const;
+const ENV_KEYS = ['instanceUrl', 'orgId', 'loginUrl', 'apiVersion', 'auth', 'protected'] as const;
 const AUTH_KEYS = ['type', 'secretId'] as const;
 const AUTH_TYPES: readonly AuthType[] = ['client_credentials', 'jwt'];
 const OBJECT_KEYS = ['name', 'source', 'operation', 'externalIdField', 'loadOrder', 'columnMapping'] as const;
@@ -37,11 +37,24 @@ interface LimitRule {
   readonly outOfRange?: (value: number) => string;
 }
 
+/**
+ * The smallest job size: every job repeats the header line, so a few bytes (limits.maxJobBytes: 10) left
+ * room for no row and rejected every row. 1,000 bytes hold a header and a row of a small object; a wider
+ * header still fails each row with a message saying the header takes the room (csv-messages.ts).
+ */
+const MIN_JOB_BYTES = 1000;
+
 /** Why each bound: Salesforce's own limits (maxJobBytes), or what keeps a run sane (concurrency). */
 const LIMIT_RULES: { readonly [K in keyof LoadLimits]: LimitRule } = {
   failureRateThreshold: { default: 0.05, integer: false, min: 0, max: 1, outOfRange: m.failureRate },
   concurrency: { default: 4, integer: true, min: 1, max: 25 },
-  maxJobBytes: { default: 100_000_000, integer: true, min: 1, max: 100_000_000, outOfRange: m.maxJobBytes },
+  maxJobBytes: {
+    default: 100_000_000,
+    integer: true,
+    min: MIN_JOB_BYTES,
+    max: 100_000_000,
+    outOfRange: m.maxJobBytes,
+  },
   maxJobRows: { default: 10_000_000, integer: true, min: 1 },
   pollIntervalMs: { default: 1000, integer: true, min: 1 },
   pollMaxIntervalMs: { default: 30_000, integer: true, min: 1 },
@@ -65,6 +78,12 @@ const MAX_OBJECT_NAME_CHARS = 80;
  */
 const FIELD_REFERENCE = /^(?:[A-Za-z][A-Za-z0-9_]*:)?[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?$/;
 const API_VERSION = /^(\d{2,3})\.0$/;
+/**
+ * An org id: key prefix 00D, then 12 characters (the 15-character, case-sensitive id), optionally the 3
+ * characters of the case-insensitive 18-character form (Salesforce Help: "Find Your Salesforce
+ * Organization ID"; the 18-character id is the 15-character one plus a case-safe suffix).
+ */
+const ORG_ID = /^00D[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$/;
 /** Bulk API 2.0 ingest exists from API version 41.0. */
 const MIN_API_VERSION = 41;
 const BUCKET_NAME = /^(?=.{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
@@ -163,6 +182,8 @@ function readEnvironment(c: Checker, value: unknown, name: EnvName, path: string
   const node = c.mapping(value, path, ENV_KEYS, 'a mapping with instanceUrl, loginUrl, apiVersion and auth');
   if (node === undefined) return undefined;
   const instanceUrl = readHttpUrl(c, node, 'instanceUrl', 'https://acme.my.salesforce.com', m.notHttpUrl);
+  const orgId = c.string(node, 'orgId');
+  if (orgId !== undefined && !ORG_ID.test(orgId)) c.report(at(path, 'orgId'), m.badOrgId(orgId));
   const loginUrl = readHttpUrl(c, node, 'loginUrl', 'https://login.salesforce.com', m.notHttpUrl);
   const apiVersion = readApiVersion(c, node);
   const auth = c.required(node, 'auth', `{ type: client_credentials, secretId: sfetl/${name} }`)
@@ -170,7 +191,15 @@ function readEnvironment(c: Checker, value: unknown, name: EnvName, path: string
     : undefined;
   const isProtected = c.boolean(node, 'protected') ?? name === 'prod';
   if (c.problems.length > before || !instanceUrl || !loginUrl || !apiVersion || !auth) return undefined;
-  return { name, instanceUrl, loginUrl, apiVersion, auth, protected: isProtected };
+  return {
+    name,
+    instanceUrl,
+    ...(orgId === undefined ? {} : { orgId }),
+    loginUrl,
+    apiVersion,
+    auth,
+    protected: isProtected,
+  };
 }
 
 function readApiVersion(c: Checker, node: Node): string | undefined {
@@ -390,8 +419,11 @@ function readHttpUrl(
   return value.replace(/\/+$/, '');
 }
 
-/** The problem with an object's source URI, or undefined when it is a usable s3://bucket/key-or-prefix. */
-function s3UriProblem(value: string): string | undefined {
+/**
+ * The problem with an object's source URI, or undefined when it is a usable s3://bucket/key-or-prefix. The
+ * one rule for `objects[].source` and for `sfetl load --source`, which replaces it.
+ */
+export function s3UriProblem(value: string): string | undefined {
   const match = /^s3:\/\/([^/]*)(\/.*)?$/.exec(value);
   if (!match) return m.notS3Uri(value);
   const [, bucket, key] = match;

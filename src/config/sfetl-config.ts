@@ -14,8 +14,13 @@ export type AuthType = 'client_credentials' | 'jwt';
 /** One Salesforce environment (org). */
 export interface EnvironmentConfig {
   readonly name: EnvName;
-  /** e.g. https://acme.my.salesforce.com */
+  /** e.g. https://acme.my.salesforce.com; after login the token's instance URL must be this one. */
   readonly instanceUrl: string;
+  /**
+   * The org's id (`00D…`, 15 or 18 characters), pinned: after login the token's identity URL must name this
+   * org, compared on the first 15 characters. @default not pinned (only the instance URL is checked)
+   */
+  readonly orgId?: string;
   /** Token endpoint base and JWT audience, e.g. https://login.salesforce.com or the My Domain URL. */
   readonly loginUrl: string;
   /** e.g. "66.0" */

@@ -7,7 +7,10 @@ import { BUILTIN_OBJECTS_DIR, SchemaRegistry } from './sobject-schema';
 /** How to reach one emulated org, as `sfetl emulator` prints it. */
 export interface OrgEndpoint {
   readonly name: string;
+  /** Where API calls go; the token response's `instance_url` is this URL. */
   readonly instanceUrl: string;
+  /** The org's 18-character id (`00D…`), as the token response's identity URL (`id`) names it. */
+  readonly orgId: string;
   /** The token endpoint's base (`<loginUrl>/services/oauth2/token`); also the JWT audience. */
   readonly loginUrl: string;
   readonly clientId: string;
@@ -89,6 +92,7 @@ export class OrgEmulator {
       result[org.name] = {
         name: org.name,
         instanceUrl: org.instanceUrl,
+        orgId: org.settings.orgId,
         loginUrl: org.instanceUrl,
         clientId: org.settings.clientId,
         clientSecret: org.settings.clientSecret,

@@ -84,6 +84,10 @@ export const csvMessages = {
     `row has ${n(chars)} characters, Salesforce accepts at most ${n(max)} per record ${at(source, line)}; shorten the row`,
   rowTooLongTruncated: (source: string, line: LineSpan, bytes: number, max: number, kept: number) =>
     `row is ${n(bytes)} bytes, more than Salesforce's ${n(max)} characters per record ${at(source, line)}; shorten the row (the logged value holds its first ${n(kept)} bytes)`,
+  // `room` is the job size limit less the header line; when the header fills it (limits.maxJobBytes: 10 once
+  // gave "at most -31 bytes"), no row fits and only a larger limit helps.
   rowTooLongBytes: (source: string, line: LineSpan, bytes: number, room: number) =>
-    `row is ${n(bytes)} bytes but a job holds at most ${n(room)} bytes of rows after the header ${at(source, line)}; shorten the row or raise the job size limit (maxJobBytes)`,
+    room < 2
+      ? `row is ${n(bytes)} bytes but a job has no room for rows: the header line alone fills the job size limit ${at(source, line)}; raise the job size limit (maxJobBytes) well above the header's length`
+      : `row is ${n(bytes)} bytes but a job holds at most ${n(room)} bytes of rows after the header ${at(source, line)}; shorten the row or raise the job size limit (maxJobBytes)`,
 } as const;

@@ -16,3 +16,4 @@ export * from './part-attempt';
 export * from './part-loader';
 export * from './serial-queue';
 export * from './salesforce-limits';
+export * from './run-manifest';

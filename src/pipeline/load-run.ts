@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LogCatalog, StateLayout } from '../catalog';
 import { EnvironmentConfig, ObjectConfig, SfetlConfig } from '../config';
-import { listSourceFiles, openSourceStream, putJsonObject, SourceFile } from '../s3';
-import { SalesforceApi } from '../salesforce';
+import { listSourceFiles, openSourceStream, SourceFile } from '../s3';
+import { OrgIdentity, SalesforceApi } from '../salesforce';
 import { csvMessages } from './csv-messages';
 import { readCsvHeader, splitCsv } from './csv-splitter';
 import { PreparedFile } from './file-loader';
@@ -16,6 +16,7 @@ import { LoadEventSink } from './load-events';
 import { ObjectLoader, ObjectLoadResult } from './object-loader';
 import { ParquetLogWriter } from './parquet-log-writer';
 import { preflight } from './preflight';
+import { writeRunManifest } from './run-manifest';
 
 /** The run was asked to stop (SIGTERM) or lost its lease; its state is saved and a rerun continues it. */
 export class RunStoppedError extends Error {
@@ -61,6 +62,11 @@ export interface LoadRunProps {
   readonly runId: string;
   readonly dryRun: boolean;
   readonly api: SalesforceApi;
+  /**
+   * The org the session logged in to, as checked after login (checkLoggedInOrg); the manifest records it.
+   * @default the configured instanceUrl, org id unknown
+   */
+  readonly org?: OrgIdentity;
   readonly s3: S3Client;
   readonly catalog: LogCatalog;
   /** Created on demand (not needed for a dry run). */
@@ -277,15 +283,23 @@ async function loadObjects(
       // success and failure are the rows the log writers wrote, so a lost or doubled log row shows here.
       const reconciled = result.rowsRead === result.success + result.failure;
       const key = new StateLayout(config.logs.statePrefix).manifest(runId, env.name, object.name);
-      await putJsonObject(props.s3, config.logs.bucket, key, {
-        runId,
-        env: env.name,
-        instanceUrl: env.instanceUrl,
-        ...result,
-        reconciled,
-        writtenAt: (props.clock?.() ?? new Date()).toISOString(),
+      // Never overwrites: a reused run id gets <Object>.2.json, … (writeRunManifest).
+      const manifest = await writeRunManifest({
+        s3: props.s3,
+        bucket: config.logs.bucket,
+        key,
+        object: object.name,
+        emit: props.emit,
+        manifest: {
+          runId,
+          env: env.name,
+          instanceUrl: props.org?.instanceUrl ?? env.instanceUrl,
+          orgId: props.org?.orgId ?? null,
+          ...result,
+          reconciled,
+          writtenAt: (props.clock?.() ?? new Date()).toISOString(),
+        },
       });
-      const manifest = `s3://${config.logs.bucket}/${key}`;
       manifests.push(manifest);
       if (!reconciled) {
         throw new ReconciliationError(object.name, result.rowsRead, result.success, result.failure, manifest);

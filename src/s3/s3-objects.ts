@@ -70,6 +70,34 @@ export async function putJsonObject(s3: S3Client, bucket: string, key: string, v
   }
 }
 
+/**
+ * Writes `value` as a JSON object only if the key is free (PutObject with `If-None-Match: *`); undefined when
+ * an object is already there (S3 answers 412, or 409 when a conditional write to the key raced this one).
+ */
+export async function putJsonObjectIfAbsent(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  value: unknown,
+): Promise<WrittenObject | undefined> {
+  try {
+    const out = await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: JSON.stringify(value),
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
+      }),
+    );
+    return { bucket, key, etag: out.ETag };
+  } catch (error) {
+    const status = s3HttpStatus(error);
+    if (status === 412 || status === 409) return undefined;
+    throw translate(error, formatS3Uri(bucket, key), 's3:PutObject');
+  }
+}
+
 /** The object's body as text, or undefined when there is no such key. */
 async function readOptionalText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
   try {

@@ -5,7 +5,11 @@ import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { LoginUnreachableError } from './login-unreachable-error';
+import { identityFromToken, OrgIdentity } from './org-identity';
 import { SalesforceCredentials, tokenRequest } from './salesforce-credentials';
+import { SessionOrgChangedError } from './session-org-changed-error';
+import { TokenResponseError } from './token-response-error';
 
 /** An API answer that is not success: the HTTP status and Salesforce's error code and message. */
 export class SalesforceApiError extends Error {
@@ -82,6 +86,8 @@ export interface SalesforceApiProps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Sends a request whose body is a local file (job uploads). @default {@link sendFile} */
   readonly sendFile?: FileSender;
+  /** How long the token endpoint may take to answer before the login URL counts as unreachable. @default 60000 */
+  readonly loginTimeoutMs?: number;
 }
 
 /** Sends `file` as the body of a request and answers as fetch does. */
@@ -107,6 +113,7 @@ interface RequestOptions {
 export class SalesforceApi {
   private accessToken?: string;
   private instanceUrl: string;
+  private loggedInAs?: OrgIdentity;
   private readonly fetch: typeof fetch;
   private readonly sendFile: FileSender;
   private readonly httpAttempts: number;
@@ -122,33 +129,73 @@ export class SalesforceApi {
     this.sendFile = props.sendFile ?? sendFile;
   }
 
+  /**
+   * The org of the current session, as its token response named it; undefined before the first login. The
+   * caller checks it against the configuration (the token may belong to another org than the one configured).
+   */
+  get identity(): OrgIdentity | undefined {
+    return this.loggedInAs;
+  }
+
   private get base(): string {
     return `/services/data/v${this.props.apiVersion}`;
   }
 
-  /** Gets a new session with the configured credentials. */
+  /**
+   * Gets a new session with the configured credentials.
+   *
+   * @throws LoginUnreachableError when the token endpoint cannot be reached or does not answer in time
+   * @throws TokenResponseError when it answers with something else than a JSON object (an HTML page)
+   * @throws SalesforceAuthError when the org refuses the credentials
+   */
   async login(): Promise<void> {
     const loginUrl = this.props.loginUrl.replace(/\/$/, '');
+    const timeoutMs = this.props.loginTimeoutMs ?? 60_000;
+    // Our own timer rather than AbortSignal.timeout: whether it fired is then known without reading error names.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
     let res: Response;
+    let text: string;
     try {
       res = await this.fetch(`${loginUrl}/services/oauth2/token`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         body: tokenRequest(this.props.credentials, loginUrl).toString(),
+        signal: controller.signal,
       });
+      text = await res.text();
     } catch (err) {
-      throw new SalesforceAuthError(loginUrl, 'unreachable', (err as Error).message);
+      throw new LoginUnreachableError(
+        loginUrl,
+        timedOut ? `no answer within ${timeoutMs / 1000} s` : networkReason(err),
+      );
+    } finally {
+      clearTimeout(timer);
     }
-    const body = (await res.json().catch(() => ({}))) as Record<string, string>;
-    if (!res.ok || !body.access_token) {
+    const body = jsonObject(text);
+    if (body === undefined) {
+      throw new TokenResponseError(loginUrl, res.status, res.headers.get('content-type') ?? undefined);
+    }
+    if (!res.ok || typeof body.access_token !== 'string' || body.access_token === '') {
       throw new SalesforceAuthError(
         loginUrl,
-        body.error ?? `HTTP ${res.status}`,
-        body.error_description ?? 'no access token',
+        typeof body.error === 'string' ? body.error : `HTTP ${res.status}`,
+        typeof body.error_description === 'string' ? body.error_description : 'no access token',
       );
     }
+    const identity = identityFromToken(body, this.props.instanceUrl.replace(/\/$/, ''));
+    // A renewal (the session expired mid-run) must lead to the org the caller checked after the first login.
+    if (this.loggedInAs && !sameOrg(this.loggedInAs, identity)) {
+      throw new SessionOrgChangedError(loginUrl, this.loggedInAs, identity);
+    }
     this.accessToken = body.access_token;
-    if (body.instance_url) this.instanceUrl = body.instance_url.replace(/\/$/, '');
+    this.loggedInAs = identity;
+    // Calls go where the token says its org is; the caller has checked that this is the configured org.
+    this.instanceUrl = this.loggedInAs.instanceUrl;
     this.sessions++;
   }
 
@@ -296,6 +343,32 @@ export class SalesforceApi {
   }
 }
 
+/** The parsed text when it is a JSON object (as every OAuth token response is), else undefined. */
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the network said about a failed request: fetch only says "fetch failed", its cause names the
+ * problem (`connect ECONNREFUSED 127.0.0.1:1`, `getaddrinfo ENOTFOUND …`, a connect timeout). Read by shape,
+ * not instanceof: undici's errors may come from another realm (a test runner's VM context) than ours.
+ */
+function networkReason(err: unknown): string {
+  const message = (value: unknown) =>
+    typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string'
+      ? (value as { message: string }).message
+      : undefined;
+  const cause = typeof err === 'object' && err !== null ? (err as { cause?: unknown }).cause : undefined;
+  return message(cause) || message(err) || String(err);
+}
+
 /** Answers worth another try: throttling and server-side trouble. */
 const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
 const BASE_BACKOFF_MS = 200;
@@ -356,4 +429,17 @@ async function apiError(res: Response, method: string, path: string): Promise<Sa
     // not JSON: keep the text
   }
   return new SalesforceApiError(res.status, errorCode, message, method, path.replace(/\?.*$/, ''));
+}
+
+/** Same host (and port) of the instance URL and, where both are known, the same org id (15-character form). */
+function sameOrg(a: OrgIdentity, b: OrgIdentity): boolean {
+  const host = (url: string) => {
+    try {
+      return new URL(url).host.toLowerCase();
+    } catch {
+      return url.toLowerCase();
+    }
+  };
+  if (host(a.instanceUrl) !== host(b.instanceUrl)) return false;
+  return a.orgId === undefined || b.orgId === undefined || a.orgId.slice(0, 15) === b.orgId.slice(0, 15);
 }

@@ -618,6 +618,8 @@ describe('sfetl load against the embedded default', () => {
         c.environments.dev = {
           ...c.environments.dev,
           instanceUrl: org.instanceUrl,
+          // dev is now this org: the stack pins dev's own org id, which its credentials no longer lead to.
+          orgId: org.orgId,
           loginUrl: org.loginUrl,
           auth: { type: 'client_credentials', secretId: 'sfetl/readonly' },
         };

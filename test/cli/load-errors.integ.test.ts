@@ -171,6 +171,58 @@ describe('sfetl load: infrastructure errors are one line saying what to check (e
   });
 });
 
+describe('sfetl load: a login URL that is not a working token endpoint is not "refused credentials" (exit 1)', () => {
+  test('a login URL nothing listens on', async () => {
+    const loginUrl = await closedEndpoint();
+    const config = stack.configWith('login-closed.yaml', (c) => (c.environments.dev.loginUrl = loginUrl));
+    const result = await load(config, '--object', 'Contact');
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(
+      new RegExp(
+        `^sfetl load: cannot reach the login URL ${loginUrl} \\(connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+\\): ` +
+          'check environments\\.dev\\.loginUrl and the network\n$',
+      ),
+    );
+    expect(result.err).not.toContain('refused the credentials');
+    expectOneLine(result.err);
+  });
+
+  test('a login URL whose host name does not resolve', async () => {
+    const config = stack.configWith(
+      'login-dns.yaml',
+      (c) => (c.environments.dev.loginUrl = 'https://sfetl-login-test.invalid'),
+    );
+    const result = await load(config, '--object', 'Contact');
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(
+      /^sfetl load: cannot reach the login URL https:\/\/sfetl-login-test\.invalid \(getaddrinfo (ENOTFOUND|EAI_AGAIN) sfetl-login-test\.invalid\): check environments\.dev\.loginUrl and the network\n$/,
+    );
+    expectOneLine(result.err);
+  });
+
+  test('a login URL that answers with a web page', async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end('<!DOCTYPE html><html><body>Intranet portal</body></html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const loginUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const config = stack.configWith('login-html.yaml', (c) => (c.environments.dev.loginUrl = loginUrl));
+      const result = await load(config, '--object', 'Contact');
+      expect(result.code).toBe(1);
+      expect(result.err).toBe(
+        `sfetl load: the login URL ${loginUrl} answered HTTP 200 (text/html; charset=utf-8), not an OAuth token response; ` +
+          "check environments.dev.loginUrl: the org's My Domain URL, or https://login.salesforce.com (https://test.salesforce.com for a sandbox) for JWT\n",
+      );
+      expectOneLine(result.err);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('sfetl load --config s3://… reads the configuration from the endpoint in AWS_ENDPOINT_URL(_S3)', () => {
   /** `sfetl load` in process with its own environment variables. */
   async function loadWithEnv(

@@ -1,9 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { parse as parseYaml } from 'yaml';
 import { createAwsClients } from '../../src/aws';
 import { SAMPLE_DATA, StackDescription } from '../../src/cli/stack-command';
 import { generateSampleData } from '../../src/demo';
@@ -67,6 +68,27 @@ describe('sfetl stack, then sfetl load from another process', () => {
     );
     expect(description.buckets).toEqual({ source: 'sfetl-source', logs: 'sfetl-logs' });
     expect(existsSync(description.config)).toBe(true);
+  });
+
+  test("the config pins each env to its org: instanceUrl and orgId are what that org's token response names", async () => {
+    const config = parseYaml(readFileSync(description.config, 'utf8')) as {
+      environments: Record<string, { instanceUrl: string; orgId: string }>;
+    };
+    for (const [env, org] of Object.entries(description.orgs)) {
+      const res = await fetch(`${org.loginUrl}/services/oauth2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: org.clientId,
+          client_secret: org.clientSecret,
+        }),
+      });
+      const token = (await res.json()) as { instance_url: string; id: string };
+      expect(config.environments[env]).toMatchObject({ instanceUrl: org.instanceUrl, orgId: org.orgId });
+      expect(token.instance_url).toBe(org.instanceUrl);
+      expect(new URL(token.id).pathname).toMatch(new RegExp(`^/id/${org.orgId}/005\\w{15}$`));
+    }
+    expect(new Set(Object.values(description.orgs).map((o) => o.orgId)).size).toBe(4);
   });
 
   test('a load in JSON mode prints one JSON line per event and CloudWatch embedded metrics', async () => {

@@ -48,7 +48,7 @@ describe('a local file', () => {
     expect(err.source).toBe(fixture('many-mistakes.yaml'));
     expect(err.problems).toHaveLength(24);
     expect(err.message.split('\n')[0]).toBe(
-      `${fixture('many-mistakes.yaml')}: environments.dev.instanceURL: unknown key "instanceURL"; did you mean "instanceUrl"? (keys here: instanceUrl, loginUrl, apiVersion, auth, protected)`,
+      `${fixture('many-mistakes.yaml')}: environments.dev.instanceURL: unknown key "instanceURL"; did you mean "instanceUrl"? (keys here: instanceUrl, orgId, loginUrl, apiVersion, auth, protected)`,
     );
   });
 

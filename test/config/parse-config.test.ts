@@ -67,6 +67,7 @@ describe('a valid configuration', () => {
         uat: {
           name: 'uat',
           instanceUrl: 'https://acme--uat.sandbox.my.salesforce.com',
+          orgId: '00D8E000000AbCd',
           loginUrl: 'https://test.salesforce.com',
           apiVersion: '66.0',
           auth: { type: 'jwt', secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sfetl/uat-AbCdEf' },
@@ -75,6 +76,7 @@ describe('a valid configuration', () => {
         prod: {
           name: 'prod',
           instanceUrl: 'https://acme.my.salesforce.com',
+          orgId: '00D5g000004XyZaEAK',
           loginUrl: 'https://login.salesforce.com',
           apiVersion: '66.0',
           auth: { type: 'jwt', secretId: 'sfetl/prod' },
@@ -280,13 +282,19 @@ describe('a mistake is reported with its path and what to do', () => {
         delete d.environments.dev.loginUrl;
       },
       'environments.dev.loginURL',
-      'unknown key "loginURL"; did you mean "loginUrl"? (keys here: instanceUrl, loginUrl, apiVersion, auth, protected)',
+      'unknown key "loginURL"; did you mean "loginUrl"? (keys here: instanceUrl, orgId, loginUrl, apiVersion, auth, protected)',
     ],
     [
       'an unknown key near no known one',
       (d) => (d.version = 2),
       'version',
       'unknown key "version"; remove it (keys here: environments, objects, logs, limits, retryErrorCodes, aws)',
+    ],
+    [
+      'orgId spelled with a capital D',
+      (d) => (d.environments.prod.orgID = '00D5g000004XyZaEAK'),
+      'environments.prod.orgID',
+      'unknown key "orgID"; did you mean "orgId"? (keys here: instanceUrl, orgId, loginUrl, apiVersion, auth, protected)',
     ],
     [
       'an unknown limit',
@@ -351,6 +359,24 @@ describe('a mistake is reported with its path and what to do', () => {
       (d) => (d.environments.prod.instanceUrl = 'ftp://acme.my.salesforce.com'),
       'environments.prod.instanceUrl',
       '"ftp://acme.my.salesforce.com" is not an http(s) URL; use e.g. https://acme.my.salesforce.com',
+    ],
+    [
+      'an org id that is not one',
+      (d) => (d.environments.prod.orgId = '005xx000001Sv6A'),
+      'environments.prod.orgId',
+      '"005xx000001Sv6A" is not an org id; use the org\'s 15- or 18-character id that starts with 00D (Setup → Company Information → Salesforce.com Organization ID), e.g. 00D5g000004XyZaEAK',
+    ],
+    [
+      'an org id of 16 characters',
+      (d) => (d.environments.prod.orgId = '00D5g000004XyZaE'),
+      'environments.prod.orgId',
+      '"00D5g000004XyZaE" is not an org id; use the org\'s 15- or 18-character id that starts with 00D (Setup → Company Information → Salesforce.com Organization ID), e.g. 00D5g000004XyZaEAK',
+    ],
+    [
+      'an org id given as a number',
+      (d) => (d.environments.dev.orgId = 42),
+      'environments.dev.orgId',
+      'must be a string, not the number 42',
     ],
     [
       'an auth type in the wrong case',
@@ -549,13 +575,19 @@ describe('a mistake is reported with its path and what to do', () => {
       'maxJobBytes over Salesforce’s 100 MB',
       (d) => (d.limits = { maxJobBytes: 150_000_000 }),
       'limits.maxJobBytes',
-      '150000000 is out of range; use 1 to 100000000 (Salesforce accepts at most 100 MB of CSV per ingest job)',
+      '150000000 is out of range; use 1000 to 100000000 (a job holds the header line and at least one row; Salesforce accepts at most 100 MB of CSV per ingest job)',
     ],
     [
       'maxJobBytes 0',
       (d) => (d.limits = { maxJobBytes: 0 }),
       'limits.maxJobBytes',
-      '0 is out of range; use 1 to 100000000 (Salesforce accepts at most 100 MB of CSV per ingest job)',
+      '0 is out of range; use 1000 to 100000000 (a job holds the header line and at least one row; Salesforce accepts at most 100 MB of CSV per ingest job)',
+    ],
+    [
+      'maxJobBytes 10: no room for a header and a row',
+      (d) => (d.limits = { maxJobBytes: 10 }),
+      'limits.maxJobBytes',
+      '10 is out of range; use 1000 to 100000000 (a job holds the header line and at least one row; Salesforce accepts at most 100 MB of CSV per ingest job)',
     ],
     ['maxJobRows 0', (d) => (d.limits = { maxJobRows: 0 }), 'limits.maxJobRows', '0 is out of range; use 1 or more'],
     [
@@ -611,7 +643,7 @@ describe('several mistakes', () => {
       {
         path: 'environments.dev.instanceURL',
         message:
-          'unknown key "instanceURL"; did you mean "instanceUrl"? (keys here: instanceUrl, loginUrl, apiVersion, auth, protected)',
+          'unknown key "instanceURL"; did you mean "instanceUrl"? (keys here: instanceUrl, orgId, loginUrl, apiVersion, auth, protected)',
       },
       {
         path: 'environments.dev.loginUrl',
@@ -693,7 +725,7 @@ describe('several mistakes', () => {
       {
         path: 'limits.maxJobBytes',
         message:
-          '150000000 is out of range; use 1 to 100000000 (Salesforce accepts at most 100 MB of CSV per ingest job)',
+          '150000000 is out of range; use 1000 to 100000000 (a job holds the header line and at least one row; Salesforce accepts at most 100 MB of CSV per ingest job)',
       },
       { path: 'limits.pollIntervalMs', message: '2.5 is not a whole number; use an integer' },
     ]);

@@ -417,6 +417,18 @@ describe('splitCsv: rejected rows', () => {
       );
       expect(result.rejects[0]!.values).toEqual(['2', 'z'.repeat(100)]);
     });
+
+    test('a header that fills the whole part: every row is rejected, and the message says the header takes the room', async () => {
+      const input = Buffer.from(`${header}1,short\n2,other\n`);
+      // header 8 bytes, parts of at most 5: the room for rows would be negative.
+      const result = await split(input, { maxPartBytes: 5 });
+      expect(rowsOf(result)).toBe('');
+      expect(result.rejects.map((r) => r.message)).toEqual([
+        `row is 8 bytes but a job has no room for rows: the header line alone fills the job size limit (${SOURCE} line 2); raise the job size limit (maxJobBytes) well above the header's length`,
+        `row is 8 bytes but a job has no room for rows: the header line alone fills the job size limit (${SOURCE} line 3); raise the job size limit (maxJobBytes) well above the header's length`,
+      ]);
+      expect(result.rejects.map((r) => r.message).join()).not.toMatch(/-\d/);
+    });
   });
 });
 
