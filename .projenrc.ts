@@ -154,6 +154,13 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
+// The randomized end-to-end test (test/chaos/): `npm test` runs a 3-minute seeded version; this runs it longer.
+project.addTask('test:chaos', {
+  description: 'Randomized end-to-end test of sfetl load (test/chaos/): --minutes N (default 3), --seed S, --steps K',
+  exec: 'node --import tsx test/chaos/run-chaos.ts',
+  receiveArgs: true,
+});
+
 // The Glue runner bundle (docs/glue.md): esbuild bundle + Node 22 + DuckDB binding + glibc loader → dist/runner-bundle.zip.
 project.addTask('bundle:runner', {
   description: 'Build the Glue runner bundle: dist/runner-bundle.zip and its .sha256 (no-op when up to date)',
