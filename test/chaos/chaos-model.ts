@@ -28,16 +28,15 @@ import { TestStack } from '../support/stack';
  * timing is not seeded, so a replay takes the same steps but may kill at slightly different moments.
  */
 
-/** mulberry32: a small seeded generator. */
+/** Park–Miller: a small seeded generator (as the splitter's tests use), so a failure can be replayed. */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  let state = (Math.abs(Math.floor(seed)) % 2_147_483_646) + 1;
+  const next = () => {
+    state = (state * 48_271) % 2_147_483_647;
+    return (state - 1) / 2_147_483_646;
   };
+  for (let i = 0; i < 10; i++) next(); // small seeds start with small numbers
+  return next;
 }
 
 const ENV = 'dev';
