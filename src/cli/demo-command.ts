@@ -350,10 +350,12 @@ async function readLogs(
       );
       for (const r of failed.rows) {
         const error = String(r.sf__error ?? '');
-        const fields: Record<string, string> = {};
-        for (const column of failed.columns) {
-          if (!META_COLUMN.test(column) && r[column] !== null && r[column] !== '') fields[column] = String(r[column]);
-        }
+        // fromEntries: each column an own key whatever its name (an assigned `__proto__` would be lost).
+        const fields = Object.fromEntries(
+          failed.columns
+            .filter((column) => !META_COLUMN.test(column) && r[column] !== null && r[column] !== '')
+            .map((column) => [column, String(r[column])]),
+        );
         failures.push({
           env: String(r.env),
           object,

@@ -9,14 +9,15 @@ import { stackCommand } from './stack-command';
 
 type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
 
-const commands: Record<string, Command> = {
-  demo: demoCommand,
-  emulator: emulatorCommand,
-  load: loadCommand,
-  logs: logsCommand,
-  publish: publishCommand,
-  stack: stackCommand,
-};
+/** A Map, not an object: `sfetl constructor` must be an unknown command, not Object's constructor. */
+const commands = new Map<string, Command>([
+  ['demo', demoCommand],
+  ['emulator', emulatorCommand],
+  ['load', loadCommand],
+  ['logs', logsCommand],
+  ['publish', publishCommand],
+  ['stack', stackCommand],
+]);
 
 /** Runs one `sfetl` command line; returns the exit code. */
 export async function run(argv: readonly string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
@@ -25,7 +26,7 @@ export async function run(argv: readonly string[], out: NodeJS.WritableStream = 
     out.write(`${messages.usage}\n`);
     return name === undefined ? ExitCode.FATAL : ExitCode.OK;
   }
-  const command = commands[name];
+  const command = commands.get(name);
   try {
     if (!command) throw new CliError(messages.unknownCommand(name));
     return await command(rest, out);

@@ -267,7 +267,7 @@ function readColumnMapping(c: Checker, value: unknown, path: string): Record<str
   const before = c.problems.length;
   const node = c.mapping(value, path, undefined, 'a mapping of source columns to field API names');
   if (node === undefined) return undefined;
-  const result: Record<string, string> = {};
+  const entries: [string, string][] = [];
   const columnByField = new Map<string, string>();
   for (const column of Object.keys(node.value)) {
     if (column.trim() === '') {
@@ -281,9 +281,11 @@ function readColumnMapping(c: Checker, value: unknown, path: string): Record<str
     if (!FIELD_REFERENCE.test(field)) c.report(at(path, column), m.notFieldReference(field));
     else if (first !== undefined) c.report(at(path, column), m.fieldMappedTwice(field, first));
     else columnByField.set(field.toLowerCase(), column);
-    result[column] = field;
+    entries.push([column, field]);
   }
-  return c.problems.length > before ? undefined : result;
+  // fromEntries defines each column as an own key: assigning `result["__proto__"] = field` would set the
+  // object's prototype instead and lose the mapping.
+  return c.problems.length > before ? undefined : Object.fromEntries(entries);
 }
 
 function readLogs(c: Checker, value: unknown): LogsConfig | undefined {

@@ -16,25 +16,26 @@ export class EmulatorConfigError extends Error {
   }
 }
 
-const ORG_KEYS: Record<string, 'string' | 'number' | 'boolean' | 'object' | 'array'> = {
-  port: 'number',
-  clientId: 'string',
-  clientSecret: 'string',
-  username: 'string',
-  password: 'string',
-  allowUsernamePassword: 'boolean',
-  jwtCertificate: 'string',
-  jwtCertificateFile: 'string',
-  jwtAudiences: 'array',
-  refreshToken: 'string',
-  sessionSeconds: 'number',
-  faults: 'object',
-  recordsPerSecond: 'number',
-  dailyRecordLimit: 'number',
-  hardDeleteAllowed: 'boolean',
-  minApiVersion: 'number',
-  maxApiVersion: 'number',
-};
+/** An org's settings and their JSON types; a Map, so that a key such as `constructor` is an unknown setting. */
+const ORG_KEYS: ReadonlyMap<string, 'string' | 'number' | 'boolean' | 'object' | 'array'> = new Map([
+  ['port', 'number'],
+  ['clientId', 'string'],
+  ['clientSecret', 'string'],
+  ['username', 'string'],
+  ['password', 'string'],
+  ['allowUsernamePassword', 'boolean'],
+  ['jwtCertificate', 'string'],
+  ['jwtCertificateFile', 'string'],
+  ['jwtAudiences', 'array'],
+  ['refreshToken', 'string'],
+  ['sessionSeconds', 'number'],
+  ['faults', 'object'],
+  ['recordsPerSecond', 'number'],
+  ['dailyRecordLimit', 'number'],
+  ['hardDeleteAllowed', 'boolean'],
+  ['minApiVersion', 'number'],
+  ['maxApiVersion', 'number'],
+] as const);
 
 /**
  * Reads an emulator configuration (JSON or YAML):
@@ -75,11 +76,11 @@ export function loadEmulatorConfig(file: string): OrgEmulatorOptions {
       throw new EmulatorConfigError(file, `orgs.${name} must be an object`);
     }
     for (const [key, v] of Object.entries(org)) {
-      const type = ORG_KEYS[key];
+      const type = ORG_KEYS.get(key);
       if (!type) {
         throw new EmulatorConfigError(
           file,
-          `orgs.${name}.${key} is not a setting; allowed: ${Object.keys(ORG_KEYS).join(', ')}`,
+          `orgs.${name}.${key} is not a setting; allowed: ${[...ORG_KEYS.keys()].join(', ')}`,
         );
       }
       const actual = Array.isArray(v) ? 'array' : typeof v;

@@ -84,7 +84,8 @@ export class OrgEmulator {
   }
 
   get orgs(): Readonly<Record<string, OrgEndpoint>> {
-    const result: Record<string, OrgEndpoint> = {};
+    // Org names are the operator's (--orgs, the config file): on an object without a prototype, `__proto__` is a key too.
+    const result: Record<string, OrgEndpoint> = Object.create(null) as Record<string, OrgEndpoint>;
     for (const { org } of this.servers) {
       result[org.name] = {
         name: org.name,

@@ -215,6 +215,15 @@ function resolveField(spec: FieldSpec, file: string): FieldSchema {
   if (!spec || typeof spec !== 'object' || !spec.name || typeof spec.name !== 'string') {
     throw new SObjectSchemaError(file, 'every field needs a "name"');
   }
+  // Records are objects keyed by field name: a field that every object already has (toString, constructor)
+  // would read as Object's method wherever a record lacks a value. No Salesforce field is named so (standard
+  // fields start with a capital letter, custom ones end in __c), so it is refused rather than emulated.
+  if (spec.name in Object.prototype) {
+    throw new SObjectSchemaError(
+      file,
+      `field ${spec.name}: the name is taken by every JavaScript object, which the emulator stores records as; no Salesforce field has it: rename the field (custom fields end in __c)`,
+    );
+  }
   if (!FIELD_TYPES.includes(spec.type)) {
     throw new SObjectSchemaError(
       file,

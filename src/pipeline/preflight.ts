@@ -76,7 +76,11 @@ export async function preflight(
   const seen = new Set<string>();
   const columnProblems: string[] = [];
   for (const sourceColumn of sourceHeader) {
-    const column = config.columnMapping[sourceColumn] ?? sourceColumn;
+    // The mapping comes from the user's file: only its own keys map, so a header such as `constructor` or
+    // `toString` is looked up like any other name instead of finding what every JavaScript object carries.
+    const column = Object.hasOwn(config.columnMapping, sourceColumn)
+      ? config.columnMapping[sourceColumn]!
+      : sourceColumn;
     const mapped = column !== sourceColumn ? ` (mapped from ${sourceColumn})` : '';
     let canonical: string | undefined;
     const dot = column.indexOf('.');

@@ -52,6 +52,18 @@ describe('a local file', () => {
     );
   });
 
+  test('columnMapping keys named like members of every JavaScript object are columns like any other', async () => {
+    const config = await loadConfig(fixture('prototype-keys.yaml'), NO_ENV);
+    const mapping = config.objects[0]!.columnMapping;
+    expect(Object.entries(mapping)).toEqual([
+      ['constructor', 'LastName'],
+      ['__proto__', 'Email'],
+      ['toString', 'Title'],
+      ['hasOwnProperty', 'Phone'],
+    ]);
+    expect(Object.getPrototypeOf(mapping)).toBe(Object.prototype);
+  });
+
   test('a file that does not exist', async () => {
     const path = fixture('no-such-config.yaml');
     const err = await loadError(path);

@@ -80,6 +80,15 @@ describe('a configuration with a mistake', () => {
     );
   });
 
+  test('an org key named like a member of every JavaScript object is an unknown setting too', () => {
+    const file = fixture('prototype-org-key.json');
+    expect(configError(file).message).toMatch(
+      new RegExp(
+        `^${escape(file)}: orgs\\.dev\\.constructor is not a setting; allowed: port, clientId, .*, maxApiVersion$`,
+      ),
+    );
+  });
+
   test('a value of the wrong type is named with the type it must have', () => {
     const file = fixture('wrong-type.yaml');
     expect(configError(file).message).toBe(`${file}: orgs.prod.port must be a number`);

@@ -107,4 +107,29 @@ describe('preflight', () => {
       'a delete file must carry only the Id column (found: Id, FirstName, LastName, Title, Department, Email, Phone, Fax, Birthdate, MobilePhone and 2 more)',
     ]);
   });
+
+  describe('names every JavaScript object carries (constructor, __proto__, toString, hasOwnProperty)', () => {
+    const NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+
+    test('as header columns they are columns like any other: not fields of Contact', async () => {
+      const listed = await problems(object({}), ['LastName', ...NAMES]);
+      expect(listed).toHaveLength(NAMES.length);
+      NAMES.forEach((name, i) => expect(listed[i]).toMatch(new RegExp(`^column ${name} is not a field of Contact\\b`)));
+    });
+
+    test('as keys of columnMapping they map their column, and only theirs', async () => {
+      // As a configuration file gives them: own keys, `__proto__` included (an object literal would set the prototype).
+      const columnMapping = JSON.parse(
+        '{"constructor": "LastName", "__proto__": "Email", "toString": "Title", "hasOwnProperty": "Phone"}',
+      ) as Record<string, string>;
+      const result = await preflight(org, object({ columnMapping }), NAMES, 's3://b/k.csv');
+      expect(result.uploadHeader).toEqual(['LastName', 'Email', 'Title', 'Phone']);
+    });
+
+    test('a mapping without them leaves such a column unmapped', async () => {
+      const listed = await problems(object({ columnMapping: { last: 'LastName' } }), ['last', 'toString']);
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatch(/^column toString is not a field of Contact\b/);
+    });
+  });
 });
