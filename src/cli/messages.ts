@@ -1,4 +1,4 @@
-import { printable } from '../config';
+import { printable, redactUrl } from '../config';
 
 /** Every message `sfetl` shows a person, in one place; each says what to do next. */
 export const messages = {
@@ -207,9 +207,9 @@ export const messages = {
   badRunId: (id: string) =>
     `run id "${printable(id)}" is not usable in S3 paths; use letters, digits, ".", "_" and "-" (at most 128 characters)`,
   sourceNeedsOneObject: '--source replaces the source of one object; name exactly one --object with it',
-  fixConfig: (source: string) => `fix ${source} and run again`,
+  fixConfig: (source: string) => `fix ${redactUrl(source)} and run again`,
   authRefused: (loginUrl: string, error: string, description: string) =>
-    `the org at ${loginUrl} refused the credentials (${error}: ${description}); check the environment's secret and its connected app`,
+    `the org at ${redactUrl(loginUrl)} refused the credentials (${error}: ${description}); check the environment's secret and its connected app`,
   preflightFailed: (object: string, source: string, problems: readonly string[]) =>
     `preflight of ${object} (${source}) failed, no job was created:\n${problems.map((p) => `  - ${p}`).join('\n')}\nfix the file or the configuration and run again`,
   badSource: (detail: string) => `${detail}; no job was created: fix the file and run again`,

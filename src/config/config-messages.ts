@@ -1,3 +1,5 @@
+import { redactUrl } from './redaction';
+
 /** Longest value a message repeats in full; a longer one is cut and its length given. */
 const MAX_SHOWN_CHARS = 80;
 
@@ -31,6 +33,11 @@ export function printable(value: string): string {
   return chars.length <= MAX_SHOWN_CHARS ? shown : `${shown}… (${chars.length.toLocaleString('en-US')} characters)`;
 }
 
+/** A URL-valued setting as a message repeats it: its user info redacted, then made printable. */
+export function shownUrl(value: string): string {
+  return printable(redactUrl(value));
+}
+
 /** Every message the configuration part shows a person, in one place; each says what to do next. */
 export const configMessages = {
   retryErrorCodes:
@@ -49,6 +56,12 @@ export const configMessages = {
       : `unknown key "${printable(key)}"; did you mean "${suggestion}"? (keys here: ${known.join(', ')})`,
   credentialInConfig: (key: string) =>
     `"${printable(key)}" looks like a credential, which never goes in this file; put it in the Secrets Manager secret named by auth.secretId (see docs/configuration.md)`,
+  urlWithCredentials: (shown: string, where: string) =>
+    `must not contain a user name or password (found \`${shown}\`); ${where}`,
+  credentialsInSecret: "put credentials in the env's secret (auth.secretId)",
+  credentialsForAws:
+    'AWS credentials come from this role, or from the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY variables on a laptop',
+  credentialsForS3: 'S3 reads with the AWS credentials of this role; give s3://<bucket>/<prefix>/',
   notOneOf: (value: string, what: string, suggestion: string | undefined, allowed: readonly string[]) =>
     suggestion === undefined
       ? `"${printable(value)}" is not ${what}; use one of ${allowed.join(', ')}`
@@ -74,14 +87,14 @@ export const configMessages = {
   duplicateObject: (name: string, firstPath: string) =>
     `"${name}" is already listed at ${firstPath}; list each object once (one source prefix can hold many files)`,
   notS3Uri: (value: string) =>
-    `"${value}" is not an S3 URI; use s3://<bucket>/<prefix>/ (every .csv under it) or s3://<bucket>/<key>.csv`,
+    `"${shownUrl(value)}" is not an S3 URI; use s3://<bucket>/<prefix>/ (every .csv under it) or s3://<bucket>/<key>.csv`,
   s3UriWithoutKey: (value: string) =>
-    `"${value}" names no prefix or key; add "/" to load every .csv in the bucket (${value}/) or name a key`,
-  bucketNotUri: (value: string) => `"${value}" is a URI; give the bucket name only, e.g. my-log-bucket`,
+    `"${shownUrl(value)}" names no prefix or key; add "/" to load every .csv in the bucket (${shownUrl(value)}/) or name a key`,
+  bucketNotUri: (value: string) => `"${shownUrl(value)}" is a URI; give the bucket name only, e.g. my-log-bucket`,
   badBucketName: (bucket: string) =>
     `"${bucket}" is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens`,
   s3Wildcard: (value: string) =>
-    `"${value}" contains a wildcard, which S3 does not expand; give the prefix, ending with "/", and every .csv under it loads`,
+    `"${shownUrl(value)}" contains a wildcard, which S3 does not expand; give the prefix, ending with "/", and every .csv under it loads`,
   upsertWithoutExternalId: 'missing; upsert matches records by an external id: add externalIdField: Ext_Id__c (or Id)',
   externalIdWithoutUpsert: (operation: string) =>
     `only upsert uses an external id field, ${operation} does not; remove externalIdField or change operation to upsert`,

@@ -6,6 +6,7 @@ export * from './load-config';
 export * from './object-selection-error';
 export * from './parse-config';
 export * from './protected-environment-error';
+export * from './redaction';
 export * from './select-environment';
 export * from './select-objects';
 export * from './sfetl-config';

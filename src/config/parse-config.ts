@@ -1,6 +1,6 @@
 import { closestMatch } from './closest-match';
 import { ConfigError, ConfigProblem } from './config-error';
-import { configMessages as m } from './config-messages';
+import { configMessages as m, printable, shownUrl } from './config-messages';
 import {
   AuthType,
   AwsConfig,
@@ -364,18 +364,23 @@ function readAws(c: Checker, value: unknown, env: Readonly<Record<string, string
   if (node === undefined) return undefined;
   const region = c.string(node, 'region');
   if (region !== undefined && !AWS_REGION.test(region)) c.report('aws.region', m.badRegion(region));
-  const endpoint = readHttpUrl(c, node, 'endpoint', undefined, m.badEndpoint);
+  const endpoint = readHttpUrl(c, node, 'endpoint', undefined, m.badEndpoint, m.credentialsForAws);
   if (c.problems.length > before) return undefined;
   return { region: region ?? defaultRegion, ...(endpoint === undefined ? {} : { endpoint }) };
 }
 
-/** An http(s) URL without its trailing slashes, so that `${url}/services/…` never doubles one. */
+/**
+ * An http(s) URL without its trailing slashes, so that `${url}/services/…` never doubles one. A URL with a
+ * user name or password is refused: it would be repeated in messages and manifests, and the credentials
+ * have their own place (`credentialsAdvice` says where; an environment's go in its secret).
+ */
 function readHttpUrl(
   c: Checker,
   node: Node,
   key: string,
   example: string | undefined,
   message: (value: string) => string,
+  credentialsAdvice: string = m.credentialsInSecret,
 ): string | undefined {
   const value = c.string(node, key, example);
   if (value === undefined) return undefined;
@@ -386,7 +391,15 @@ function readHttpUrl(
     url = undefined;
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-    c.report(at(node.path, key), message(value));
+    c.report(at(node.path, key), message(shownUrl(value)));
+    return undefined;
+  }
+  if (url.username !== '' || url.password !== '') {
+    // Shown from the parsed URL: the value as written may hide its user info in forms the parser accepts.
+    c.report(
+      at(node.path, key),
+      m.urlWithCredentials(printable(`${url.protocol}//***@${url.host}`), credentialsAdvice),
+    );
     return undefined;
   }
   return value.replace(/\/+$/, '');
@@ -397,6 +410,10 @@ function s3UriProblem(value: string): string | undefined {
   const match = /^s3:\/\/([^/]*)(\/.*)?$/.exec(value);
   if (!match) return m.notS3Uri(value);
   const [, bucket, key] = match;
+  const userInfoEnd = bucket.lastIndexOf('@');
+  if (userInfoEnd >= 0) {
+    return m.urlWithCredentials(printable(`s3://***@${bucket.slice(userInfoEnd + 1)}`), m.credentialsForS3);
+  }
   if (!BUCKET_NAME.test(bucket)) return m.badBucketName(bucket);
   if (key === undefined) return m.s3UriWithoutKey(value);
   if (/[*?]/.test(key)) return m.s3Wildcard(value);

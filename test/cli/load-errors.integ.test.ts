@@ -121,7 +121,7 @@ describe('sfetl load: infrastructure errors are one line saying what to check (e
     const { endpoint, server } = await refusingS3(400, 'InvalidArgument', 'Invalid argument from the test server');
     try {
       const config = stack.configWith('odd-s3.yaml', (c) => {
-        c.aws.endpoint = `${endpoint.replace('http://', 'http://user:pass@')}/`;
+        c.aws.endpoint = `${endpoint}/`;
       });
       const result = await load(
         config,
@@ -139,10 +139,50 @@ describe('sfetl load: infrastructure errors are one line saying what to check (e
           "and this role's credentials and permissions; then run again (a rerun resumes)\n",
       );
       expectOneLine(result.err);
-      expect(result.err).not.toContain('user:pass');
     } finally {
       server.close();
     }
+  });
+
+  test('an aws.endpoint with a user name and password is refused before any AWS call, the password not repeated', async () => {
+    const { endpoint, server } = await refusingS3(400, 'InvalidArgument', 'Invalid argument from the test server');
+    let requests = 0;
+    server.on('request', () => requests++);
+    try {
+      const config = stack.configWith('userinfo-endpoint.yaml', (c) => {
+        c.aws.endpoint = `${endpoint.replace('http://', 'http://user:pass-4e2a@')}/`;
+      });
+      const result = await sfetlInProcess(['load', '--config', config, '--env', 'dev', '--output', 'json']);
+      expect(result.code).toBe(1);
+      expect(result.err).toBe(
+        `sfetl load: ${config}: aws.endpoint: must not contain a user name or password (found \`${endpoint.replace('http://', 'http://***@')}\`); ` +
+          'AWS credentials come from this role, or from the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY variables on a laptop\n' +
+          `fix ${config} and run again\n`,
+      );
+      expect(result.err).not.toContain('pass-4e2a');
+      expect(result.err).not.toMatch(/unexpected error|\n\s+at /);
+      expect(requests).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('an --source with a user name and password is refused naming it without them', async () => {
+    const result = await load(
+      stack.config,
+      '--secret-file',
+      secretFile,
+      '--object',
+      'Contact',
+      '--source',
+      's3://admin:pass-4e2a@sfetl-source/contacts.csv',
+    );
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(
+      'sfetl load: "s3://***@sfetl-source/contacts.csv" is not an S3 URI; write it as s3://<bucket>/<key or prefix>.\n',
+    );
+    expectOneLine(result.err);
+    expect(result.err).not.toContain('pass-4e2a');
   });
 
   test('an AWS endpoint that does not answer, when reading the secret and when listing the sources', async () => {
