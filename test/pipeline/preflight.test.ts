@@ -45,13 +45,38 @@ describe('preflight', () => {
 
   test('a near-miss column gets "did you mean"', async () => {
     expect(await problems(object({}), ['LastName', 'Emial'])).toEqual([
-      'column Emial is not a field of Contact; did you mean Email? Rename the column or map it with columnMapping',
+      'column Emial is not a field of Contact (did you mean Email?); rename the column or map it with columnMapping',
+    ]);
+  });
+
+  test('each problem is one sentence: the problem, a guess in parentheses, then after "; " what to do', async () => {
+    expect(await problems(object({}), ['LastName', 'Xyzzy'])).toEqual([
+      'column Xyzzy is not a field of Contact; rename the column or map it with columnMapping',
+    ]);
+    expect(await problems(object({ columnMapping: { mail: 'Emial' } }), ['LastName', 'mail'])).toEqual([
+      'column Emial (mapped from mail) is not a field of Contact (did you mean Email?); rename the column or map it with columnMapping',
+    ]);
+    expect(await problems(object({}), ['LastName', 'Acount.Ext_Id__c', 'Xyzzy.Ext_Id__c'])).toEqual([
+      'column Acount.Ext_Id__c: Acount is not a relationship of Contact (did you mean Account.Ext_Id__c?); use <Relationship>.<ExternalIdField>',
+      'column Xyzzy.Ext_Id__c: Xyzzy is not a relationship of Contact; use <Relationship>.<ExternalIdField>',
+    ]);
+    expect(await problems(object({ name: 'Contcat' }), ['LastName'])).toEqual([
+      'the org has no object Contcat (did you mean Contact?); fix objects[].name in the configuration',
+    ]);
+    expect(await problems(object({ name: 'Xyzzy__c' }), ['LastName'])).toEqual([
+      'the org has no object Xyzzy__c; fix objects[].name in the configuration',
     ]);
   });
 
   test('a relationship column must end in an External ID field of the parent', async () => {
     expect(await problems(object({}), ['LastName', 'Account.Phone'])).toEqual([
       'column Account.Phone: Phone is not an External ID field of Account; use Account.Ext_Id__c',
+    ]);
+  });
+
+  test('a relationship to a parent without External ID fields says to load the parent Id instead', async () => {
+    expect(await problems(object({}), ['LastName', 'Owner.Username'])).toEqual([
+      "column Owner.Username: Username is not an External ID field of User; User has no External ID field: load the parent's record Id into the OwnerId column instead",
     ]);
   });
 
@@ -78,10 +103,10 @@ describe('preflight', () => {
 
   test('delete files carry only Id; update files need Id', async () => {
     expect(await problems(object({ operation: 'delete' }), ['Id', 'LastName'])).toEqual([
-      'a delete file must carry only the Id column (found: Id, LastName)',
+      'a delete file must carry only the Id column (found: Id, LastName); remove the other columns',
     ]);
     expect(await problems(object({ operation: 'update' }), ['LastName'])).toEqual([
-      'an update file needs an Id column',
+      'an update file needs an Id column; add the Id of each record to update',
     ]);
   });
 
@@ -104,7 +129,7 @@ describe('preflight', () => {
     expect(
       await problems(object({ operation: 'delete' }), [...fields, 'MobilePhone', 'HomePhone', 'OtherPhone']),
     ).toEqual([
-      'a delete file must carry only the Id column (found: Id, FirstName, LastName, Title, Department, Email, Phone, Fax, Birthdate, MobilePhone and 2 more)',
+      'a delete file must carry only the Id column (found: Id, FirstName, LastName, Title, Department, Email, Phone, Fax, Birthdate, MobilePhone and 2 more); remove the other columns',
     ]);
   });
 
