@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createAwsClients } from '../aws';
 import { LocalLogQuery } from '../catalog';
-import { ENV_NAMES } from '../config';
+import { ENV_NAMES, escapeUnprintable } from '../config';
 import {
   buildDemoReport,
   DemoFailure,
@@ -192,7 +192,9 @@ export async function runDemoCommand(argv: readonly string[], deps: DemoCommandD
     const reportPath = join(outDir, 'report.html');
     writeFileSync(summaryPath, `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(reportPath, renderReportHtml(report));
-    deps.out.write(formatDemoSummary(report, { reportPath, summaryPath, seconds: (Date.now() - started) / 1000 }));
+    // The summary repeats error texts read back from the logs: their control characters stay off the terminal.
+    const summary = formatDemoSummary(report, { reportPath, summaryPath, seconds: (Date.now() - started) / 1000 });
+    deps.out.write(escapeUnprintable(summary, true));
 
     if (args.keep) {
       deps.out.write(keepInstructions(description, { envs, hiveDir, database: HIVE_DATABASE, prefix }));

@@ -1,4 +1,4 @@
-import { printable, redactUrl } from '../config';
+import { escapeUnprintable, printable, redactUrl } from '../config';
 
 /** Every message `sfetl` shows a person, in one place; each says what to do next. */
 export const messages = {
@@ -211,8 +211,9 @@ export const messages = {
   authRefused: (loginUrl: string, error: string, description: string) =>
     `the org at ${redactUrl(loginUrl)} refused the credentials (${error}: ${description}); check the environment's secret and its connected app`,
   preflightFailed: (object: string, source: string, problems: readonly string[]) =>
-    `preflight of ${object} (${source}) failed, no job was created:\n${problems.map((p) => `  - ${p}`).join('\n')}\nfix the file or the configuration and run again`,
-  badSource: (detail: string) => `${detail}; no job was created: fix the file and run again`,
+    `preflight of ${printable(object)} (${escapeUnprintable(source)}) failed, no job was created:\n${problems.map((p) => `  - ${p}`).join('\n')}\nfix the file or the configuration and run again`,
+  // The file's own words (a header name with a line break in it) must not break the line.
+  badSource: (detail: string) => `${escapeUnprintable(detail)}; no job was created: fix the file and run again`,
   reconciliation: (detail: string) =>
     `reconciliation failed: ${detail}; do not rerun blindly: compare the manifest with the logs and the org first`,
   apiFailed: (detail: string) => `Salesforce API call failed: ${detail}; check the org and run again (a rerun resumes)`,

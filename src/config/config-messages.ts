@@ -20,17 +20,42 @@ function unprintable(code: number): boolean {
   );
 }
 
+/** `\uXXXX`, the form in which a message shows an unprintable character (and JSON escapes one). */
+function escaped(code: number): string {
+  return `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Text on its way to a terminal or a log line, made safe: control and invisible characters written as
+ * `\uXXXX`, except the line feeds that end the lines of a multi-line message when `keepLineFeeds`. Never
+ * cut (see {@link printable} for a value repeated inside a message).
+ */
+export function escapeUnprintable(text: string, keepLineFeeds = false): string {
+  let out = '';
+  for (const c of text) {
+    const code = c.codePointAt(0)!;
+    out += unprintable(code) && !(keepLineFeeds && code === 0x0a) ? escaped(code) : c;
+  }
+  return out;
+}
+
 /**
  * A value someone typed (a flag, a name in the file), made safe to repeat in a one-line message: control
  * and invisible characters written as `\uXXXX`, a long value cut, with its length.
  */
 export function printable(value: string): string {
   const chars = [...value];
-  const shown = chars
-    .slice(0, MAX_SHOWN_CHARS)
-    .map((c) => (unprintable(c.codePointAt(0)!) ? `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}` : c))
-    .join('');
+  const shown = escapeUnprintable(chars.slice(0, MAX_SHOWN_CHARS).join(''));
   return chars.length <= MAX_SHOWN_CHARS ? shown : `${shown}… (${chars.length.toLocaleString('en-US')} characters)`;
+}
+
+/**
+ * One line of JSON. JSON.stringify escapes the C0 controls but leaves DEL, the C1 controls (U+009B is a
+ * terminal's CSI), U+2028/U+2029 and the bidi marks as they are; here they are `\uXXXX` too, which is the
+ * same JSON, so a JSON line read on a terminal cannot act on it.
+ */
+export function printableJson(value: unknown): string {
+  return escapeUnprintable(JSON.stringify(value) ?? 'null');
 }
 
 /** A URL-valued setting as a message repeats it: its user info redacted, then made printable. */
@@ -73,9 +98,9 @@ export const configMessages = {
   notHttpUrl: (value: string) => `"${value}" is not an http(s) URL; use e.g. https://acme.my.salesforce.com`,
   apiVersionNumber: (value: number) =>
     `must be a string like "66.0", not the number ${value}; quote it: apiVersion: "${Number.isInteger(value) ? value.toFixed(1) : String(value)}"`,
-  apiVersionFormat: (value: string) => `"${value}" is not an API version; use the form "66.0"`,
+  apiVersionFormat: (value: string) => `"${printable(value)}" is not an API version; use the form "66.0"`,
   apiVersionTooOld: (value: string) =>
-    `"${value}" is too old for Bulk API 2.0, which needs "41.0" or later; use e.g. "66.0"`,
+    `"${printable(value)}" is too old for Bulk API 2.0, which needs "41.0" or later; use e.g. "66.0"`,
 
   // --- objects -------------------------------------------------------------------------------------------
   noObjects:
@@ -92,27 +117,28 @@ export const configMessages = {
     `"${shownUrl(value)}" names no prefix or key; add "/" to load every .csv in the bucket (${shownUrl(value)}/) or name a key`,
   bucketNotUri: (value: string) => `"${shownUrl(value)}" is a URI; give the bucket name only, e.g. my-log-bucket`,
   badBucketName: (bucket: string) =>
-    `"${bucket}" is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens`,
+    `"${printable(bucket)}" is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens`,
   s3Wildcard: (value: string) =>
     `"${shownUrl(value)}" contains a wildcard, which S3 does not expand; give the prefix, ending with "/", and every .csv under it loads`,
   upsertWithoutExternalId: 'missing; upsert matches records by an external id: add externalIdField: Ext_Id__c (or Id)',
   externalIdWithoutUpsert: (operation: string) =>
     `only upsert uses an external id field, ${operation} does not; remove externalIdField or change operation to upsert`,
   notFieldReference: (value: string) =>
-    `"${value}" is not a field API name; map to a field (Email), or a relationship by external id (Account.Ext_Id__c)`,
+    `"${printable(value)}" is not a field API name; map to a field (Email), or a relationship by external id (Account.Ext_Id__c)`,
   emptyColumnName: 'a source column name is empty; name the column as in the CSV header',
   fieldMappedTwice: (field: string, firstColumn: string) =>
-    `"${field}" is already mapped from column "${firstColumn}"; map each field from one column only`,
+    `"${printable(field)}" is already mapped from column "${printable(firstColumn)}"; map each field from one column only`,
 
   // --- logs ----------------------------------------------------------------------------------------------
-  badPrefix: (value: string) => `"${value}" must be "" or end with "/" and not start with "/", e.g. "sfetl/"`,
-  badStatePrefix: (value: string) => `"${value}" must end with "/" and not start with "/", e.g. "_sfetl/"`,
+  badPrefix: (value: string) =>
+    `"${printable(value)}" must be "" or end with "/" and not start with "/", e.g. "sfetl/"`,
+  badStatePrefix: (value: string) => `"${printable(value)}" must end with "/" and not start with "/", e.g. "_sfetl/"`,
   stateInsideLogs: (value: string, tree: string) =>
-    `"${value}" is inside the log tree "${tree}", where only log rows may live; use a prefix of its own, e.g. "_sfetl/"`,
+    `"${printable(value)}" is inside the log tree "${printable(tree)}", where only log rows may live; use a prefix of its own, e.g. "_sfetl/"`,
   stateAroundLogs: (value: string, trees: string) =>
-    `"${value}" contains the log trees ${trees}; use a prefix of its own, e.g. "_sfetl/"`,
+    `"${printable(value)}" contains the log trees ${escapeUnprintable(trees)}; use a prefix of its own, e.g. "_sfetl/"`,
   badGlueDatabase: (value: string) =>
-    `"${value}" is not a database name Athena can query; use lowercase letters, digits and underscores, e.g. sfetl_logs`,
+    `"${printable(value)}" is not a database name Athena can query; use lowercase letters, digits and underscores, e.g. sfetl_logs`,
 
   // --- limits --------------------------------------------------------------------------------------------
   outOfRange: (value: number, range: string) => `${value} is out of range; use ${range}`,
@@ -126,7 +152,7 @@ export const configMessages = {
       : `${interval} is above pollMaxIntervalMs (${max}); lower it or raise pollMaxIntervalMs`,
 
   // --- aws -----------------------------------------------------------------------------------------------
-  badRegion: (value: string) => `"${value}" is not an AWS region; use e.g. us-east-1`,
+  badRegion: (value: string) => `"${printable(value)}" is not an AWS region; use e.g. us-east-1`,
   badEndpoint: (value: string) =>
     `"${value}" is not an http(s) URL; use e.g. http://127.0.0.1:5000 for moto, or remove it in AWS`,
 

@@ -1,6 +1,6 @@
 export * from './closest-match';
 export * from './config-error';
-export { printable } from './config-messages';
+export { escapeUnprintable, printable, printableJson } from './config-messages';
 export * from './environment-selection-error';
 export * from './load-config';
 export * from './object-selection-error';

@@ -1,6 +1,6 @@
 import { closestMatch } from './closest-match';
 import { ConfigError, ConfigProblem } from './config-error';
-import { configMessages as m, printable, shownUrl } from './config-messages';
+import { configMessages as m, printable, printableJson, shownUrl } from './config-messages';
 import {
   AuthType,
   AwsConfig,
@@ -541,7 +541,7 @@ function isEnvName(name: string): name is EnvName {
 
 /** `parent.key`, or `parent["odd key"]` for keys that are not plain identifiers (CSV column names). */
 function at(parent: string, key: string): string {
-  if (!PLAIN_KEY.test(key)) return `${parent}[${JSON.stringify(key)}]`;
+  if (!PLAIN_KEY.test(key)) return `${parent}[${printableJson(key)}]`;
   return parent === '' ? key : `${parent}.${key}`;
 }
 
@@ -551,7 +551,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   switch (typeof value) {
     case 'string':
-      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+      return `the string ${printableJson(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
     case 'number':
       return `the number ${value}`;
     case 'boolean':

@@ -68,6 +68,12 @@ describe('preflight', () => {
     ]);
   });
 
+  test('a name with a line break or a terminal escape stays in its one line, shown escaped', async () => {
+    expect(await problems(object({}), ['LastName', 'Bad\nName\u001b[2J'])).toEqual([
+      'column Bad\\u000aName\\u001b[2J is not a field of Contact; rename the column or map it with columnMapping',
+    ]);
+  });
+
   test('a relationship column must end in an External ID field of the parent', async () => {
     expect(await problems(object({}), ['LastName', 'Account.Phone'])).toEqual([
       'column Account.Phone: Phone is not an External ID field of Account; use Account.Ext_Id__c',
