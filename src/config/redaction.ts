@@ -16,3 +16,50 @@ const URL_USER_INFO = /\b([a-z][a-z0-9+.-]*:[\\/]*)[^\s/\\?#@]*(?:@[^\s/\\?#@]*)
 export function redactUrl(text: string): string {
   return text.replace(URL_USER_INFO, '$1***@');
 }
+
+/** Authorization header values, scheme and all: `Authorization: Bearer …`, `"authorization":"OAuth …"`. */
+const AUTHORIZATION = /(?<![A-Za-z0-9])(authorization)(\\?["']?\s*[:=]\s*\\?["']?)[^"'\r\n,;}<\\]+/gi;
+/**
+ * A bearer token wherever it stands (`Bearer …`, Salesforce's older `OAuth …`): six or more token characters
+ * with a digit among them, so that prose such as "OAuth configuration" is left alone.
+ */
+const BEARER = /\b(Bearer|OAuth)(\s+)(?=[^\s"',;<\\]*\d)[^\s"',;<\\]{6,}/gi;
+/** Values that stand under their name in JSON, a form or a header: `"access_token":"…"`, `assertion=…`. */
+const NAMED_SECRET =
+  /(?<![A-Za-z0-9])(access_token|refresh_token|id_token|client_secret|assertion|password)(\\?["']?\s*[:=]\s*\\?["']?)[^\s"'&,;}<\\]+/gi;
+/** A Salesforce session id: the org id (`00D…`, 15 or 18 characters), `!`, then the secret part. */
+const SESSION_ID = /\b00D[0-9A-Za-z]{12,15}![0-9A-Za-z._-]+/g;
+/** A JSON Web Token (a JWT bearer assertion, an id token): three base64url parts, the first `{"…`. */
+const JWT = /\beyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+/** A line of a multi-line secret (a PEM key's base64 body) long enough to be a leak on its own. */
+const MIN_SECRET_LINE_CHARS = 16;
+
+/**
+ * Text that came from outside (an error body an org or a proxy sent back) with every credential in it
+ * replaced by `***`: bearer tokens, Authorization header values, Salesforce session ids, JWTs, the values of
+ * access_token, refresh_token, id_token, client_secret, assertion and password, URL user info, and the given
+ * secret values themselves (a client secret, a private key: the whole value and each long line of it, since
+ * an echo may join or escape its lines).
+ */
+export function redactSecrets(text: string, secrets: readonly string[] = []): string {
+  const values = secrets.flatMap((secret) => [
+    secret.trim(),
+    ...secret
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line.length >= MIN_SECRET_LINE_CHARS),
+  ]);
+  // The given values first, while they are whole; longest first, so a whole key goes before its lines.
+  let out = text;
+  for (const value of [...new Set(values)].filter((v) => v !== '').sort((a, b) => b.length - a.length)) {
+    out = out.split(value).join('***');
+  }
+  return redactUrl(
+    out
+      .replace(AUTHORIZATION, '$1$2***')
+      .replace(BEARER, '$1$2***')
+      .replace(SESSION_ID, '***')
+      .replace(JWT, '***')
+      .replace(NAMED_SECRET, '$1$2***'),
+  );
+}

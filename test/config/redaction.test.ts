@@ -1,4 +1,4 @@
-import { redactUrl } from '../../src/config';
+import { redactSecrets, redactUrl } from '../../src/config';
 
 describe('redactUrl', () => {
   test.each([
@@ -26,5 +26,53 @@ describe('redactUrl', () => {
     'a path: /tmp/sfetl/config.yaml',
   ])('leaves text without user info as it is: %s', (text) => {
     expect(redactUrl(text)).toBe(text);
+  });
+});
+
+describe('redactSecrets', () => {
+  const SESSION = '00D5g000004XyZa!AR8AQJXg5oj8jXSgxJfA0lBog.39AsX.LVpxezPwuX5VAIrrbbHMuol7GQxnMeYMN7cj8Eo';
+  const KEY = [
+    '-----BEGIN PRIVATE KEY-----',
+    'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7',
+    'x9Yb',
+    '-----END PRIVATE KEY-----',
+  ].join('\n');
+
+  test.each([
+    [
+      'an Authorization header, scheme and all',
+      `Authorization: Bearer ${SESSION}\nAccept: */*`,
+      'Authorization: ***\nAccept: */*',
+    ],
+    ['an Authorization header in JSON', '{"authorization":"OAuth abc123def"}', '{"authorization":"***"}'],
+    ['a server variable', 'HTTP_AUTHORIZATION=Bearer t0ken-value; next=1', 'HTTP_AUTHORIZATION=***; next=1'],
+    ['a bearer token alone', '<td>Bearer tok123456</td>', '<td>Bearer ***</td>'],
+    ['a Salesforce session id', `session ${SESSION} ended`, 'session *** ended'],
+    ['a JWT', 'assertion eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln was refused', 'assertion *** was refused'],
+    [
+      'OAuth parameters in a form',
+      'grant_type=x&access_token=a1&refresh_token=r1&client_secret=s1&assertion=j1&password=p1',
+      'grant_type=x&access_token=***&refresh_token=***&client_secret=***&assertion=***&password=***',
+    ],
+    ['OAuth parameters in escaped JSON', '{\\"access_token\\":\\"a1\\"}', '{\\"access_token\\":\\"***\\"}'],
+    ['URL user info', 'from http://admin:pw@proxy:3128/', 'from http://***@proxy:3128/'],
+  ])('%s', (_, text, redacted) => {
+    expect(redactSecrets(text)).toBe(redacted);
+  });
+
+  test('the given secrets: a whole value, and each long line of a multi-line one however it is joined', () => {
+    const echoed = `secret=plain-s3cret-value key ${KEY} escaped ${KEY.replace(/\n/g, '\\n')}`;
+    const redacted = redactSecrets(echoed, ['plain-s3cret-value', KEY]);
+    expect(redacted).not.toContain('plain-s3cret-value');
+    expect(redacted).not.toContain('MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7');
+    expect(redacted).toBe(
+      // The armour lines are long enough to count as lines of the secret too; a short last line is left.
+      'secret=*** key *** escaped ***\\n***\\nx9Yb\\n***',
+    );
+  });
+
+  test('prose about OAuth and tokens is left as it is', () => {
+    const text = 'the OAuth configuration of the connected app refused the token request (grant_type unsupported)';
+    expect(redactSecrets(text)).toBe(text);
   });
 });
