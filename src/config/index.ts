@@ -10,3 +10,4 @@ export * from './redaction';
 export * from './select-environment';
 export * from './select-objects';
 export * from './sfetl-config';
+export * from './syntax-error';

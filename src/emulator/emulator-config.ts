@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { jsonSyntaxError, yamlSyntaxError } from '../config';
 import { OrgConfig } from './emulated-org';
 import { FaultConfigError, parseFaultConfig } from './fault-injector';
 import { OrgEmulatorOptions } from './org-emulator';
@@ -43,14 +44,22 @@ const ORG_KEYS: ReadonlyMap<string, 'string' | 'number' | 'boolean' | 'object' |
  * Relative paths are relative to the file.
  */
 export function loadEmulatorConfig(file: string): OrgEmulatorOptions {
+  const yaml = /\.ya?ml$/i.test(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new EmulatorConfigError(file, `cannot be read as ${yaml ? 'YAML' : 'JSON'} (${(err as Error).message})`);
+  }
   let raw: unknown;
   try {
-    const text = readFileSync(file, 'utf8');
-    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+    // Parser messages quote the text around a mistake, and this file holds client secrets and passwords: the
+    // place and kind of the mistake are told instead, and YAML warnings (which print the line) are off.
+    raw = yaml ? parseYaml(text, { logLevel: 'error' }) : JSON.parse(text);
   } catch (err) {
     throw new EmulatorConfigError(
       file,
-      `cannot be read as ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'} (${(err as Error).message})`,
+      `cannot be read as ${yaml ? 'YAML' : 'JSON'} (${yaml ? yamlSyntaxError(err) : jsonSyntaxError(text)})`,
     );
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jsonSyntaxError } from '../config';
 
 /** Salesforce field types the emulator validates (the `type` of a field describe). */
 export type FieldType =
@@ -327,10 +328,17 @@ export class SchemaRegistry {
       for (const entry of entries.filter((f) => f.endsWith('.json')).sort()) {
         const file = join(directory, entry);
         let spec: SObjectSpec;
+        let text: string;
         try {
-          spec = JSON.parse(readFileSync(file, 'utf8')) as SObjectSpec;
+          text = readFileSync(file, 'utf8');
         } catch (err) {
-          throw new SObjectSchemaError(file, `not valid JSON (${(err as Error).message})`);
+          throw new SObjectSchemaError(file, `cannot be read (${(err as Error).message})`);
+        }
+        try {
+          spec = JSON.parse(text) as SObjectSpec;
+        } catch {
+          // Where and what, not V8's message, which quotes the text around the mistake.
+          throw new SObjectSchemaError(file, `not valid JSON (${jsonSyntaxError(text)})`);
         }
         const object = resolveSObject(spec, file);
         objects.set(object.name.toLowerCase(), { object, file });

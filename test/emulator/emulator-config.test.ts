@@ -111,6 +111,13 @@ describe('a configuration with a mistake', () => {
     expect(configError(file).message).toMatch(new RegExp(`^${escape(file)}: cannot be read as YAML \\(`));
   });
 
+  test('a JSON syntax error gives the line and column, never the text around it (client secrets live here)', () => {
+    const file = fixture('broken-secret.json');
+    expect(configError(file).message).toBe(
+      `${file}: cannot be read as JSON (at line 3, column 51, ',' or '}' is expected after the value)`,
+    );
+  });
+
   test('a missing file is reported as unreadable', () => {
     const file = fixture('no-such-file.json');
     expect(configError(file).message).toMatch(new RegExp(`^${escape(file)}: cannot be read as JSON \\(.*ENOENT`));
