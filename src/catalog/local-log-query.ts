@@ -267,11 +267,11 @@ export class LocalLogQuery {
       throw this.sqlError(error);
     }
     const columns = reader.deduplicatedColumnNames();
-    const rows = reader.getRows().map((row) => {
-      const record: Record<string, LogQueryValue> = {};
-      columns.forEach((column, i) => (record[column] = jsonValue(row[i] ?? null)));
-      return record;
-    });
+    // Column names are the SQL's own (`SELECT 1 AS "__proto__"`): fromEntries makes each an own key, where an
+    // assignment would set the row's prototype instead and drop the column.
+    const rows = reader
+      .getRows()
+      .map((row) => Object.fromEntries(columns.map((column, i) => [column, jsonValue(row[i] ?? null)])));
     return { columns, rows };
   }
 

@@ -1,6 +1,6 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { createAwsClients } from '../aws';
-import { AwsConfig, ConfigError, loadConfig, SfetlConfig } from '../config';
+import { AwsConfig, ConfigError, loadConfig, redactUrl, SfetlConfig } from '../config';
 import { readTextObject } from '../s3';
 import { CliError } from './exit-codes';
 import { messages } from './messages';
@@ -75,7 +75,8 @@ export function awsRequestError(e: unknown, aws: AwsConfig, doing?: string): Cli
   if (typeof metadata !== 'object' || metadata === null) return undefined;
   const code = errno ?? (name !== undefined && name !== 'Error' ? name : undefined);
   const status = metadata.httpStatusCode === undefined ? '' : `, HTTP ${metadata.httpStatusCode}`;
-  const text = code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
+  // The SDK's message may name the endpoint as configured, user info and all.
+  const text = redactUrl(code !== undefined && !message.includes(code) ? `${code}: ${message}` : message);
   return new CliError(
     messages.awsRequestFailed(oneLine(`${text}${status}`), endpointText(aws.endpoint), aws.region, doing),
   );

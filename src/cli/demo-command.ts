@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createAwsClients } from '../aws';
 import { LocalLogQuery } from '../catalog';
-import { ENV_NAMES } from '../config';
+import { ENV_NAMES, escapeUnprintable } from '../config';
 import {
   buildDemoReport,
   DemoFailure,
@@ -192,7 +192,9 @@ export async function runDemoCommand(argv: readonly string[], deps: DemoCommandD
     const reportPath = join(outDir, 'report.html');
     writeFileSync(summaryPath, `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(reportPath, renderReportHtml(report));
-    deps.out.write(formatDemoSummary(report, { reportPath, summaryPath, seconds: (Date.now() - started) / 1000 }));
+    // The summary repeats error texts read back from the logs: their control characters stay off the terminal.
+    const summary = formatDemoSummary(report, { reportPath, summaryPath, seconds: (Date.now() - started) / 1000 });
+    deps.out.write(escapeUnprintable(summary, true));
 
     if (args.keep) {
       deps.out.write(keepInstructions(description, { envs, hiveDir, database: HIVE_DATABASE, prefix }));
@@ -350,10 +352,12 @@ async function readLogs(
       );
       for (const r of failed.rows) {
         const error = String(r.sf__error ?? '');
-        const fields: Record<string, string> = {};
-        for (const column of failed.columns) {
-          if (!META_COLUMN.test(column) && r[column] !== null && r[column] !== '') fields[column] = String(r[column]);
-        }
+        // fromEntries: each column an own key whatever its name (an assigned `__proto__` would be lost).
+        const fields = Object.fromEntries(
+          failed.columns
+            .filter((column) => !META_COLUMN.test(column) && r[column] !== null && r[column] !== '')
+            .map((column) => [column, String(r[column])]),
+        );
         failures.push({
           env: String(r.env),
           object,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { printableJson } from '../config';
 import {
   EmulatorConfigError,
   EmulatorStartError,
@@ -66,7 +67,7 @@ export async function emulatorCommand(argv: readonly string[], out: NodeJS.Writa
     dataDir: args['data-dir'] ?? options.dataDir,
     objectDirs: [...(options.objectDirs ?? []), ...(args.objects ?? [])],
   });
-  out.write(`${JSON.stringify({ orgs: emulator.orgs })}\n`);
+  out.write(`${printableJson({ orgs: emulator.orgs })}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -1,3 +1,4 @@
+import { escapeUnprintable, printableJson } from '../config';
 import { LoadEvent, LoadRunResult } from '../pipeline';
 
 /** Where a load's output goes: a person at a terminal, or a log collector (Glue, CloudWatch). */
@@ -17,7 +18,7 @@ export class JsonLoadReporter implements LoadReporter {
   ) {}
 
   private line(value: Record<string, unknown>): void {
-    this.out.write(`${JSON.stringify(value)}\n`);
+    this.out.write(`${printableJson(value)}\n`);
   }
 
   event(event: LoadEvent): void {
@@ -164,12 +165,12 @@ export class TerminalLoadReporter implements LoadReporter {
   event(event: LoadEvent): void {
     switch (event.type) {
       case 'run-started':
-        this.err.write(
-          `sfetl load: run ${event.runId} into ${event.env}${event.dryRun ? ' (dry run)' : ''}: ${event.objects.join(', ')}\n`,
+        this.say(
+          `sfetl load: run ${event.runId} into ${event.env}${event.dryRun ? ' (dry run)' : ''}: ${event.objects.join(', ')}`,
         );
         return;
       case 'preflight-passed':
-        this.err.write(`  preflight ${event.object}: ${event.files} file(s), columns ${event.columns.join(', ')}\n`);
+        this.say(`  preflight ${event.object}: ${event.files} file(s), columns ${event.columns.join(', ')}`);
         return;
       case 'object-started':
         this.object = event.object;
@@ -207,13 +208,13 @@ export class TerminalLoadReporter implements LoadReporter {
         break;
       case 'warning':
         this.clearLine();
-        this.err.write(`  warning: ${event.object}: ${event.message}\n`);
+        this.say(`  warning: ${event.object}: ${event.message}`);
         return;
       case 'object-finished':
         this.stop();
         this.clearLine();
-        this.err.write(
-          `  ${event.object}: ${fmt(event.rowsRead)} rows, ${fmt(event.success)} loaded, ${fmt(event.failure)} failed (${fmt(event.rejected)} rejected before upload), ${event.jobs} job(s), ${event.seconds.toFixed(1)} s\n`,
+        this.say(
+          `  ${event.object}: ${fmt(event.rowsRead)} rows, ${fmt(event.success)} loaded, ${fmt(event.failure)} failed (${fmt(event.rejected)} rejected before upload), ${event.jobs} job(s), ${event.seconds.toFixed(1)} s`,
         );
         return;
       default:
@@ -255,9 +256,18 @@ export class TerminalLoadReporter implements LoadReporter {
   private draw(): void {
     this.lastDraw = this.now();
     this.clearLine();
-    this.err.write(this.progressLine());
+    this.err.write(escapeUnprintable(this.progressLine()));
   }
 
+  /**
+   * One line on the terminal. Names and messages in it come from files, the org and S3 (a column, a key, a
+   * rejected row's message): their control characters are shown as `\uXXXX`, never sent to the terminal.
+   */
+  private say(line: string): void {
+    this.err.write(`${escapeUnprintable(line)}\n`);
+  }
+
+  /** The reporter's own control sequence: back to the start of the line, and erase it. */
   private clearLine(): void {
     this.err.write('\r\u001b[2K');
   }
@@ -298,7 +308,7 @@ export class TerminalLoadReporter implements LoadReporter {
       );
       for (const m of result.manifests) lines.push(`manifest: ${m}`);
     }
-    this.out.write(`${lines.join('\n')}\n`);
+    this.out.write(lines.map((line) => `${escapeUnprintable(line)}\n`).join(''));
   }
 
   close(): void {

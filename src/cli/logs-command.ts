@@ -10,7 +10,7 @@ import {
   NamedQueryNameError,
   NoLogTablesError,
 } from '../catalog';
-import { SfetlConfig } from '../config';
+import { escapeUnprintable, printableJson, SfetlConfig } from '../config';
 import { parseCommandArgs, parseCommandLine, readCommandConfig } from './command-args';
 import { CliError, ExitCode } from './exit-codes';
 import { messages } from './messages';
@@ -114,7 +114,7 @@ async function queries(argv: readonly string[], deps: LogsCommandDeps): Promise<
   }
   const saved = savedQueries(database, objects);
   if (output === 'json') {
-    for (const q of saved) deps.out.write(`${JSON.stringify(q)}\n`);
+    for (const q of saved) deps.out.write(`${printableJson(q)}\n`);
   } else {
     if (note !== undefined) deps.out.write(`${note}\n\n`);
     deps.out.write(saved.map((q) => `${q.id} — ${q.name}\n  ${q.description}\n\n${indent(q.sql)}\n`).join('\n'));
@@ -158,7 +158,7 @@ function toCliError(e: unknown): unknown {
 
 /** One JSON object per row, keys in column order (JSON Lines); nothing for no rows. */
 function jsonLines(result: LogQueryResult): string {
-  return result.rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+  return result.rows.map((row) => `${printableJson(row)}\n`).join('');
 }
 
 /** A table for a person: a header, a rule, one line per row (numbers right-aligned), then the row count. */
@@ -168,21 +168,26 @@ function textTable(result: LogQueryResult): string {
     (column) =>
       result.rows.length > 0 && result.rows.every((row) => row[column] === null || typeof row[column] === 'number'),
   );
-  const widths = result.columns.map((column, i) => Math.max(column.length, ...cells.map((line) => line[i]!.length)));
+  const header = result.columns.map((column) => cell(column));
+  const widths = header.map((column, i) => Math.max(column.length, ...cells.map((line) => line[i]!.length)));
   const format = (line: readonly string[]) =>
     line
       .map((text, i) => (numeric[i] ? text.padStart(widths[i]!) : text.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
-  const lines = [format(result.columns), format(widths.map((w) => '-'.repeat(w))), ...cells.map(format)];
+  const lines = [format(header), format(widths.map((w) => '-'.repeat(w))), ...cells.map(format)];
   const count = result.rows.length;
   return `${lines.join('\n')}\n(${count} row${count === 1 ? '' : 's'})\n`;
 }
 
-/** A value on one line: NULL spelled out (an empty string stays empty), line breaks and tabs escaped. */
+/**
+ * A value (or a column name) on one line: NULL spelled out (an empty string stays empty), line breaks and tabs
+ * escaped as \r \n \t, and every other control or invisible character (a terminal escape in a logged value)
+ * as \uXXXX.
+ */
 function cell(value: LogQueryValue): string {
   if (value === null) return 'NULL';
-  return String(value).replace(/\r/g, '\\r').replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+  return escapeUnprintable(String(value).replace(/\r/g, '\\r').replace(/\n/g, '\\n').replace(/\t/g, '\\t'));
 }
 
 function indent(text: string): string {

@@ -1,3 +1,4 @@
+import { escapeUnprintable, printable } from '../config';
 import { demoCommand } from './demo-command';
 import { emulatorCommand } from './emulator-command';
 import { CliError, ExitCode } from './exit-codes';
@@ -9,14 +10,15 @@ import { stackCommand } from './stack-command';
 
 type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
 
-const commands: Record<string, Command> = {
-  demo: demoCommand,
-  emulator: emulatorCommand,
-  load: loadCommand,
-  logs: logsCommand,
-  publish: publishCommand,
-  stack: stackCommand,
-};
+/** A Map, not an object: `sfetl constructor` must be an unknown command, not Object's constructor. */
+const commands = new Map<string, Command>([
+  ['demo', demoCommand],
+  ['emulator', emulatorCommand],
+  ['load', loadCommand],
+  ['logs', logsCommand],
+  ['publish', publishCommand],
+  ['stack', stackCommand],
+]);
 
 /** Runs one `sfetl` command line; returns the exit code. */
 export async function run(argv: readonly string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
@@ -25,16 +27,19 @@ export async function run(argv: readonly string[], out: NodeJS.WritableStream = 
     out.write(`${messages.usage}\n`);
     return name === undefined ? ExitCode.FATAL : ExitCode.OK;
   }
-  const command = commands[name];
+  const command = commands.get(name);
   try {
     if (!command) throw new CliError(messages.unknownCommand(name));
     return await command(rest, out);
   } catch (err) {
+    // A message may repeat what a file, the org or S3 said (a column name, a key): whatever part built it, no
+    // control character reaches the terminal but the line feeds between the lines of the message.
     if (err instanceof CliError) {
-      process.stderr.write(`sfetl ${name}: ${err.message}\n`);
+      process.stderr.write(`sfetl ${printable(name)}: ${escapeUnprintable(err.message, true)}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`sfetl ${name}: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    const detail = (err as Error).stack ?? String(err);
+    process.stderr.write(`sfetl ${printable(name)}: unexpected error: ${escapeUnprintable(detail, true)}\n`);
     return ExitCode.FATAL;
   }
 }

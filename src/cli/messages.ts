@@ -1,4 +1,4 @@
-import { printable } from '../config';
+import { escapeUnprintable, printable, redactUrl } from '../config';
 
 /** Every message `sfetl` shows a person, in one place; each says what to do next. */
 export const messages = {
@@ -212,19 +212,20 @@ export const messages = {
     `run id "${printable(id)}" is not usable in S3 paths; use letters, digits, ".", "_" and "-" (at most 128 characters)`,
   badSourceFlag: (problem: string) => `--source ${problem}`,
   sourceNeedsOneObject: '--source replaces the source of one object; name exactly one --object with it',
-  fixConfig: (source: string) => `fix ${source} and run again`,
+  fixConfig: (source: string) => `fix ${redactUrl(source)} and run again`,
   authRefused: (loginUrl: string, error: string, description: string) =>
-    `the org at ${loginUrl} refused the credentials (${error}: ${description}); check the environment's secret and its connected app`,
+    `the org at ${redactUrl(loginUrl)} refused the credentials (${error}: ${description}); check the environment's secret and its connected app`,
   loginUnreachable: (loginUrl: string, reason: string, env: string | undefined) =>
-    `cannot reach the login URL ${loginUrl} (${printable(reason)}): check environments.${env ?? '<env>'}.loginUrl and the network`,
+    `cannot reach the login URL ${redactUrl(loginUrl)} (${printable(reason)}): check environments.${env ?? '<env>'}.loginUrl and the network`,
   loginNotTokenEndpoint: (loginUrl: string, status: number, contentType: string | undefined, env: string | undefined) =>
-    `the login URL ${loginUrl} answered HTTP ${status}${contentType ? ` (${printable(contentType)})` : ''}, not an OAuth token response; ` +
+    `the login URL ${redactUrl(loginUrl)} answered HTTP ${status}${contentType ? ` (${printable(contentType)})` : ''}, not an OAuth token response; ` +
     (status >= 500
       ? `the login service or a proxy in front of it has trouble: run again later, and check environments.${env ?? '<env>'}.loginUrl if it persists`
       : `check environments.${env ?? '<env>'}.loginUrl: the org's My Domain URL, or https://login.salesforce.com (https://test.salesforce.com for a sandbox) for JWT`),
   preflightFailed: (object: string, source: string, problems: readonly string[]) =>
-    `preflight of ${object} (${source}) failed, no job was created:\n${problems.map((p) => `  - ${p}`).join('\n')}\nfix the file or the configuration and run again`,
-  badSource: (detail: string) => `${detail}; no job was created: fix the file and run again`,
+    `preflight of ${printable(object)} (${escapeUnprintable(source)}) failed, no job was created:\n${problems.map((p) => `  - ${p}`).join('\n')}\nfix the file or the configuration and run again`,
+  // The file's own words (a header name with a line break in it) must not break the line.
+  badSource: (detail: string) => `${escapeUnprintable(detail)}; no job was created: fix the file and run again`,
   reconciliation: (detail: string) =>
     `reconciliation failed: ${detail}; do not rerun blindly: compare the manifest with the logs and the org first`,
   apiFailed: (detail: string) => `Salesforce API call failed: ${detail}; check the org and run again (a rerun resumes)`,

@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from '
 import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { localEmulatorCredentials } from '../aws';
+import { escapeUnprintable, printableJson } from '../config';
 import { parseCommandArgs, readCommandConfig } from './command-args';
 import { CliError, ExitCode } from './exit-codes';
 import { messages } from './messages';
@@ -119,11 +120,14 @@ export async function runPublishCommand(argv: readonly string[], deps: PublishCo
 
   const json = args.output === 'json';
   const result = await runJob(python, jobArgs, childEnv, sparkLog, (line) => {
-    if (!line.startsWith(`${JOB_LINE}error: `)) err.write(`sfetl publish: ${line.slice(JOB_LINE.length)}\n`);
+    // The job's lines name tables and columns from the logs: shown with their control characters escaped.
+    if (!line.startsWith(`${JOB_LINE}error: `)) {
+      err.write(`sfetl publish: ${escapeUnprintable(line.slice(JOB_LINE.length))}\n`);
+    }
   });
   if (result.code !== 0 || !existsSync(reportFile)) throw new CliError(failureMessage(result, hiveDir, sparkLog));
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as PublishReport;
-  deps.out.write(json ? `${JSON.stringify({ event: 'publish-finished', ...report })}\n` : formatReport(report));
+  deps.out.write(json ? `${printableJson({ event: 'publish-finished', ...report })}\n` : formatReport(report));
   return ExitCode.OK;
 }
 
@@ -229,5 +233,5 @@ export function formatReport(report: PublishReport): string {
   for (const row of rows) {
     lines.push(row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
   }
-  return `${lines.join('\n')}\n`;
+  return lines.map((line) => `${escapeUnprintable(line)}\n`).join('');
 }

@@ -1,3 +1,5 @@
+import { redactUrl } from './redaction';
+
 /** One mistake in a configuration: where it is and what to do about it. */
 export interface ConfigProblem {
   /** Where in the document, e.g. `environments.qa.apiVersion` or `objects[2].operation`; "" for the whole file. */
@@ -16,7 +18,8 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly problems: readonly ConfigProblem[],
   ) {
-    super(problems.map((p) => `${source}: ${p.path === '' ? '' : `${p.path}: `}${p.message}`).join('\n'));
+    // An s3:// or other URI given to --config may carry user info; the message never repeats it.
+    super(problems.map((p) => `${redactUrl(source)}: ${p.path === '' ? '' : `${p.path}: `}${p.message}`).join('\n'));
     this.name = 'ConfigError';
   }
 }

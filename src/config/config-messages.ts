@@ -1,5 +1,6 @@
 import type { OrgMismatchErrorProps } from './org-mismatch-error';
 import type { ProtectedOrgErrorProps } from './protected-org-error';
+import { redactUrl } from './redaction';
 
 /** Longest value a message repeats in full; a longer one is cut and its length given. */
 const MAX_SHOWN_CHARS = 80;
@@ -21,17 +22,47 @@ function unprintable(code: number): boolean {
   );
 }
 
+/** `\uXXXX`, the form in which a message shows an unprintable character (and JSON escapes one). */
+function escaped(code: number): string {
+  return `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Text on its way to a terminal or a log line, made safe: control and invisible characters written as
+ * `\uXXXX`, except the line feeds that end the lines of a multi-line message when `keepLineFeeds`. Never
+ * cut (see {@link printable} for a value repeated inside a message).
+ */
+export function escapeUnprintable(text: string, keepLineFeeds = false): string {
+  let out = '';
+  for (const c of text) {
+    const code = c.codePointAt(0)!;
+    out += unprintable(code) && !(keepLineFeeds && code === 0x0a) ? escaped(code) : c;
+  }
+  return out;
+}
+
 /**
  * A value someone typed (a flag, a name in the file), made safe to repeat in a one-line message: control
  * and invisible characters written as `\uXXXX`, a long value cut, with its length.
  */
 export function printable(value: string): string {
   const chars = [...value];
-  const shown = chars
-    .slice(0, MAX_SHOWN_CHARS)
-    .map((c) => (unprintable(c.codePointAt(0)!) ? `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}` : c))
-    .join('');
+  const shown = escapeUnprintable(chars.slice(0, MAX_SHOWN_CHARS).join(''));
   return chars.length <= MAX_SHOWN_CHARS ? shown : `${shown}… (${chars.length.toLocaleString('en-US')} characters)`;
+}
+
+/**
+ * One line of JSON. JSON.stringify escapes the C0 controls but leaves DEL, the C1 controls (U+009B is a
+ * terminal's CSI), U+2028/U+2029 and the bidi marks as they are; here they are `\uXXXX` too, which is the
+ * same JSON, so a JSON line read on a terminal cannot act on it.
+ */
+export function printableJson(value: unknown): string {
+  return escapeUnprintable(JSON.stringify(value) ?? 'null');
+}
+
+/** A URL-valued setting as a message repeats it: its user info redacted, then made printable. */
+export function shownUrl(value: string): string {
+  return printable(redactUrl(value));
 }
 
 /** Every message the configuration part shows a person, in one place; each says what to do next. */
@@ -52,6 +83,12 @@ export const configMessages = {
       : `unknown key "${printable(key)}"; did you mean "${suggestion}"? (keys here: ${known.join(', ')})`,
   credentialInConfig: (key: string) =>
     `"${printable(key)}" looks like a credential, which never goes in this file; put it in the Secrets Manager secret named by auth.secretId (see docs/configuration.md)`,
+  urlWithCredentials: (shown: string, where: string) =>
+    `must not contain a user name or password (found \`${shown}\`); ${where}`,
+  credentialsInSecret: "put credentials in the env's secret (auth.secretId)",
+  credentialsForAws:
+    'AWS credentials come from this role, or from the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY variables on a laptop',
+  credentialsForS3: 'S3 reads with the AWS credentials of this role; give s3://<bucket>/<prefix>/',
   notOneOf: (value: string, what: string, suggestion: string | undefined, allowed: readonly string[]) =>
     suggestion === undefined
       ? `"${printable(value)}" is not ${what}; use one of ${allowed.join(', ')}`
@@ -65,9 +102,9 @@ export const configMessages = {
     `"${printable(value)}" is not an org id; use the org's 15- or 18-character id that starts with 00D (Setup → Company Information → Salesforce.com Organization ID), e.g. 00D5g000004XyZaEAK`,
   apiVersionNumber: (value: number) =>
     `must be a string like "66.0", not the number ${value}; quote it: apiVersion: "${Number.isInteger(value) ? value.toFixed(1) : String(value)}"`,
-  apiVersionFormat: (value: string) => `"${value}" is not an API version; use the form "66.0"`,
+  apiVersionFormat: (value: string) => `"${printable(value)}" is not an API version; use the form "66.0"`,
   apiVersionTooOld: (value: string) =>
-    `"${value}" is too old for Bulk API 2.0, which needs "41.0" or later; use e.g. "66.0"`,
+    `"${printable(value)}" is too old for Bulk API 2.0, which needs "41.0" or later; use e.g. "66.0"`,
 
   // --- objects -------------------------------------------------------------------------------------------
   noObjects:
@@ -79,32 +116,33 @@ export const configMessages = {
   duplicateObject: (name: string, firstPath: string) =>
     `"${name}" is already listed at ${firstPath}; list each object once (one source prefix can hold many files)`,
   notS3Uri: (value: string) =>
-    `"${value}" is not an S3 URI; use s3://<bucket>/<prefix>/ (every .csv under it) or s3://<bucket>/<key>.csv`,
+    `"${shownUrl(value)}" is not an S3 URI; use s3://<bucket>/<prefix>/ (every .csv under it) or s3://<bucket>/<key>.csv`,
   s3UriWithoutKey: (value: string) =>
-    `"${value}" names no prefix or key; add "/" to load every .csv in the bucket (${value}/) or name a key`,
-  bucketNotUri: (value: string) => `"${value}" is a URI; give the bucket name only, e.g. my-log-bucket`,
+    `"${shownUrl(value)}" names no prefix or key; add "/" to load every .csv in the bucket (${shownUrl(value)}/) or name a key`,
+  bucketNotUri: (value: string) => `"${shownUrl(value)}" is a URI; give the bucket name only, e.g. my-log-bucket`,
   badBucketName: (bucket: string) =>
-    `"${bucket}" is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens`,
+    `"${printable(bucket)}" is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens`,
   s3Wildcard: (value: string) =>
-    `"${value}" contains a wildcard, which S3 does not expand; give the prefix, ending with "/", and every .csv under it loads`,
+    `"${shownUrl(value)}" contains a wildcard, which S3 does not expand; give the prefix, ending with "/", and every .csv under it loads`,
   upsertWithoutExternalId: 'missing; upsert matches records by an external id: add externalIdField: Ext_Id__c (or Id)',
   externalIdWithoutUpsert: (operation: string) =>
     `only upsert uses an external id field, ${operation} does not; remove externalIdField or change operation to upsert`,
   notFieldReference: (value: string) =>
-    `"${value}" is not a field API name; map to a field (Email), or a relationship by external id (Account.Ext_Id__c)`,
+    `"${printable(value)}" is not a field API name; map to a field (Email), or a relationship by external id (Account.Ext_Id__c)`,
   emptyColumnName: 'a source column name is empty; name the column as in the CSV header',
   fieldMappedTwice: (field: string, firstColumn: string) =>
-    `"${field}" is already mapped from column "${firstColumn}"; map each field from one column only`,
+    `"${printable(field)}" is already mapped from column "${printable(firstColumn)}"; map each field from one column only`,
 
   // --- logs ----------------------------------------------------------------------------------------------
-  badPrefix: (value: string) => `"${value}" must be "" or end with "/" and not start with "/", e.g. "sfetl/"`,
-  badStatePrefix: (value: string) => `"${value}" must end with "/" and not start with "/", e.g. "_sfetl/"`,
+  badPrefix: (value: string) =>
+    `"${printable(value)}" must be "" or end with "/" and not start with "/", e.g. "sfetl/"`,
+  badStatePrefix: (value: string) => `"${printable(value)}" must end with "/" and not start with "/", e.g. "_sfetl/"`,
   stateInsideLogs: (value: string, tree: string) =>
-    `"${value}" is inside the log tree "${tree}", where only log rows may live; use a prefix of its own, e.g. "_sfetl/"`,
+    `"${printable(value)}" is inside the log tree "${printable(tree)}", where only log rows may live; use a prefix of its own, e.g. "_sfetl/"`,
   stateAroundLogs: (value: string, trees: string) =>
-    `"${value}" contains the log trees ${trees}; use a prefix of its own, e.g. "_sfetl/"`,
+    `"${printable(value)}" contains the log trees ${escapeUnprintable(trees)}; use a prefix of its own, e.g. "_sfetl/"`,
   badGlueDatabase: (value: string) =>
-    `"${value}" is not a database name Athena can query; use lowercase letters, digits and underscores, e.g. sfetl_logs`,
+    `"${printable(value)}" is not a database name Athena can query; use lowercase letters, digits and underscores, e.g. sfetl_logs`,
 
   // --- limits --------------------------------------------------------------------------------------------
   outOfRange: (value: number, range: string) => `${value} is out of range; use ${range}`,
@@ -118,7 +156,7 @@ export const configMessages = {
       : `${interval} is above pollMaxIntervalMs (${max}); lower it or raise pollMaxIntervalMs`,
 
   // --- aws -----------------------------------------------------------------------------------------------
-  badRegion: (value: string) => `"${value}" is not an AWS region; use e.g. us-east-1`,
+  badRegion: (value: string) => `"${printable(value)}" is not an AWS region; use e.g. us-east-1`,
   badEndpoint: (value: string) =>
     `"${value}" is not an http(s) URL; use e.g. http://127.0.0.1:5000 for moto, or remove it in AWS`,
 
@@ -131,9 +169,9 @@ export const configMessages = {
     'names no object; give the key of the configuration file, e.g. s3://my-bucket/sfetl/config.yaml',
   s3Unreadable: (reason: string) =>
     `cannot read the object (${reason}); check the bucket and key, and that this role may s3:GetObject it`,
-  yamlError: (detail: string) => `not valid YAML: ${detail}; fix the syntax at that line`,
+  yamlError: (detail: string) => `not valid YAML: ${detail}`,
   yamlMultipleDocuments: 'holds several YAML documents (separated by ---); keep one',
-  jsonError: (detail: string) => `not valid JSON: ${detail}; fix the syntax there`,
+  jsonError: (detail: string) => `not valid JSON: ${detail}`,
   neitherJsonNorYaml: (json: string, yaml: string) =>
     `neither valid JSON (${json}) nor valid YAML (${yaml}); fix the syntax, and name the file .json, .yaml or .yml`,
 
@@ -196,5 +234,53 @@ export const configMessages = {
       : `${where}, which is the configured org of ${other.name}, not ${env}'s (${configured}); nothing was loaded: ` +
           `fix environments.${env}.loginUrl / auth.secretId, or run with --env ${other.name}` +
           (other.protected ? ` --confirm-env ${other.name}` : '');
+  },
+} as const;
+
+/**
+ * Where and how a JSON or YAML text breaks the syntax, for "not valid JSON: at line 4, column 25, …". Each says
+ * what is wrong and what to do, and none repeats the text: a parser's own message quotes the text around
+ * the mistake, which may be a secret someone pasted.
+ */
+export const syntaxMessages = {
+  at: (line: number, column: number, problem: string) => `at line ${line}, column ${column}, ${problem}`,
+  json: {
+    end: 'the text ends inside the document; close every {, [ and " that is open',
+    value: 'a value is expected here: a string in double quotes, a number, true, false, null, an object or a list',
+    key: 'a property name in double quotes is expected here',
+    colon: "':' is expected after the property name",
+    objectSeparator: "',' or '}' is expected after the value",
+    arraySeparator: "',' or ']' is expected after the value",
+    trailingComma: "a ',' stands before the closing bracket; JSON allows none there: remove it",
+    unterminatedString: 'the string that starts here is never closed; end it with a double quote',
+    controlInString: 'a string holds a line break, tab or other control character; write it escaped (\\n, \\t)',
+    badEscape:
+      'a string holds an escape JSON does not have; a backslash starts \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX (write \\\\ for a backslash)',
+    number:
+      'a number is written as JSON does not allow; write digits without leading zeros or +, and digits after a point',
+    trailing: 'more text follows the end of the document; remove it, or put everything in one object',
+    tooDeep: 'objects and lists are nested more than 1,000 deep; flatten the document',
+  },
+  yaml: {
+    BAD_INDENT:
+      'the indentation does not line up, or a [ or { is not closed; indent with spaces and close every bracket',
+    MISSING_CHAR: 'a closing quote, bracket or separator is missing; add it',
+    BLOCK_AS_IMPLICIT_KEY:
+      'a mapping is nested on one line (a: b: c); put the inner mapping on its own lines, or quote the value',
+    TAB_AS_INDENT: 'a tab indents the line; YAML indents with spaces only',
+    DUPLICATE_KEY: 'a key is given twice in the same mapping; keep one',
+    MULTILINE_IMPLICIT_KEY: 'a key runs over several lines; keep each key on one line, or quote it',
+    KEY_OVER_1024_CHARS: 'a key is longer than 1,024 characters; shorten it',
+    UNEXPECTED_TOKEN:
+      'something stands here that YAML does not expect there (a list item beside mapping keys, a stray comma or bracket); check the indentation and punctuation',
+    BAD_SCALAR_START: 'a value starts with a character YAML reserves (such as @ or `); quote the value',
+    BAD_DQ_ESCAPE:
+      'a double-quoted string holds an escape YAML does not have; write \\\\ for a backslash, or use single quotes',
+    TAG_RESOLVE_FAILED: 'a tag (!name) YAML does not know; remove it, or quote the value',
+    BAD_ALIAS: 'an alias (*name) is not usable here; write the value out',
+    other: 'the syntax is broken here; check quotes, brackets, colons and indentation',
+    unresolvedAlias:
+      'an alias (*name) refers to no anchor (&name) set before it; set the anchor first, or write the value out',
+    noPosition: 'the syntax is broken; check quotes, brackets, colons and indentation',
   },
 } as const;

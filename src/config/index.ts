@@ -1,7 +1,7 @@
 export * from './check-logged-in-org';
 export * from './closest-match';
 export * from './config-error';
-export { printable } from './config-messages';
+export { escapeUnprintable, printable, printableJson } from './config-messages';
 export * from './environment-selection-error';
 export * from './load-config';
 export * from './object-selection-error';
@@ -10,6 +10,8 @@ export * from './org-mismatch-error';
 export * from './parse-config';
 export * from './protected-environment-error';
 export * from './protected-org-error';
+export * from './redaction';
 export * from './select-environment';
 export * from './select-objects';
 export * from './sfetl-config';
+export * from './syntax-error';

@@ -4,6 +4,10 @@ import { ConfigError } from './config-error';
 import { configMessages as m } from './config-messages';
 import { parseConfig } from './parse-config';
 import { SfetlConfig } from './sfetl-config';
+import { jsonSyntaxError, yamlSyntaxError } from './syntax-error';
+
+/** Parser warnings (an unknown tag) would print the line they are about: only errors, which are ours to word. */
+const YAML_OPTIONS = { logLevel: 'error' } as const;
 
 /** What loadConfig needs from outside; the caller wires the real clients. */
 export interface LoadConfigDeps {
@@ -55,12 +59,12 @@ function parseText(text: string, location: string): unknown {
   if (extension === 'json') return parseAsJson(body, location);
   try {
     return JSON.parse(body);
-  } catch (jsonError) {
+  } catch {
     try {
-      return parseYaml(body);
+      return parseYaml(body, YAML_OPTIONS);
     } catch (yamlError) {
       throw new ConfigError(location, [
-        { path: '', message: m.neitherJsonNorYaml(firstLine(jsonError), yamlDetail(yamlError)) },
+        { path: '', message: m.neitherJsonNorYaml(jsonSyntaxError(body), yamlSyntaxError(yamlError)) },
       ]);
     }
   }
@@ -68,32 +72,24 @@ function parseText(text: string, location: string): unknown {
 
 function parseAsYaml(text: string, location: string): unknown {
   try {
-    return parseYaml(text);
+    return parseYaml(text, YAML_OPTIONS);
   } catch (err) {
     const message =
       err instanceof YAMLParseError && err.code === 'MULTIPLE_DOCS'
         ? m.yamlMultipleDocuments
-        : m.yamlError(yamlDetail(err));
+        : m.yamlError(yamlSyntaxError(err));
     throw new ConfigError(location, [{ path: '', message }]);
   }
 }
 
 function parseAsJson(text: string, location: string): unknown {
+  // An empty file is the same mistake in either syntax (parseConfig says so), not a JSON syntax error.
+  if (text.trim() === '') return null;
   try {
     return JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(location, [{ path: '', message: m.jsonError(firstLine(err)) }]);
+  } catch {
+    throw new ConfigError(location, [{ path: '', message: m.jsonError(jsonSyntaxError(text)) }]);
   }
-}
-
-/** The YAML parser's message without its multi-line code excerpt and trailing colon. */
-function yamlDetail(err: unknown): string {
-  return firstLine(err).replace(/:$/, '');
-}
-
-/** A parser's own message (its code or class adds nothing a person can act on), first line only. */
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
 
 /** A read error with its code, which says most (ENOENT, EACCES, NoSuchKey, AccessDenied). */

@@ -1,6 +1,6 @@
 import { closestMatch } from './closest-match';
 import { ConfigError, ConfigProblem } from './config-error';
-import { configMessages as m } from './config-messages';
+import { configMessages as m, printable, printableJson, shownUrl } from './config-messages';
 import {
   AuthType,
   AwsConfig,
@@ -296,7 +296,7 @@ function readColumnMapping(c: Checker, value: unknown, path: string): Record<str
   const before = c.problems.length;
   const node = c.mapping(value, path, undefined, 'a mapping of source columns to field API names');
   if (node === undefined) return undefined;
-  const result: Record<string, string> = {};
+  const entries: [string, string][] = [];
   const columnByField = new Map<string, string>();
   for (const column of Object.keys(node.value)) {
     if (column.trim() === '') {
@@ -310,9 +310,11 @@ function readColumnMapping(c: Checker, value: unknown, path: string): Record<str
     if (!FIELD_REFERENCE.test(field)) c.report(at(path, column), m.notFieldReference(field));
     else if (first !== undefined) c.report(at(path, column), m.fieldMappedTwice(field, first));
     else columnByField.set(field.toLowerCase(), column);
-    result[column] = field;
+    entries.push([column, field]);
   }
-  return c.problems.length > before ? undefined : result;
+  // fromEntries defines each column as an own key: assigning `result["__proto__"] = field` would set the
+  // object's prototype instead and lose the mapping.
+  return c.problems.length > before ? undefined : Object.fromEntries(entries);
 }
 
 function readLogs(c: Checker, value: unknown): LogsConfig | undefined {
@@ -391,18 +393,23 @@ function readAws(c: Checker, value: unknown, env: Readonly<Record<string, string
   if (node === undefined) return undefined;
   const region = c.string(node, 'region');
   if (region !== undefined && !AWS_REGION.test(region)) c.report('aws.region', m.badRegion(region));
-  const endpoint = readHttpUrl(c, node, 'endpoint', undefined, m.badEndpoint);
+  const endpoint = readHttpUrl(c, node, 'endpoint', undefined, m.badEndpoint, m.credentialsForAws);
   if (c.problems.length > before) return undefined;
   return { region: region ?? defaultRegion, ...(endpoint === undefined ? {} : { endpoint }) };
 }
 
-/** An http(s) URL without its trailing slashes, so that `${url}/services/…` never doubles one. */
+/**
+ * An http(s) URL without its trailing slashes, so that `${url}/services/…` never doubles one. A URL with a
+ * user name or password is refused: it would be repeated in messages and manifests, and the credentials
+ * have their own place (`credentialsAdvice` says where; an environment's go in its secret).
+ */
 function readHttpUrl(
   c: Checker,
   node: Node,
   key: string,
   example: string | undefined,
   message: (value: string) => string,
+  credentialsAdvice: string = m.credentialsInSecret,
 ): string | undefined {
   const value = c.string(node, key, example);
   if (value === undefined) return undefined;
@@ -413,7 +420,15 @@ function readHttpUrl(
     url = undefined;
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-    c.report(at(node.path, key), message(value));
+    c.report(at(node.path, key), message(shownUrl(value)));
+    return undefined;
+  }
+  if (url.username !== '' || url.password !== '') {
+    // Shown from the parsed URL: the value as written may hide its user info in forms the parser accepts.
+    c.report(
+      at(node.path, key),
+      m.urlWithCredentials(printable(`${url.protocol}//***@${url.host}`), credentialsAdvice),
+    );
     return undefined;
   }
   return value.replace(/\/+$/, '');
@@ -427,6 +442,10 @@ export function s3UriProblem(value: string): string | undefined {
   const match = /^s3:\/\/([^/]*)(\/.*)?$/.exec(value);
   if (!match) return m.notS3Uri(value);
   const [, bucket, key] = match;
+  const userInfoEnd = bucket.lastIndexOf('@');
+  if (userInfoEnd >= 0) {
+    return m.urlWithCredentials(printable(`s3://***@${bucket.slice(userInfoEnd + 1)}`), m.credentialsForS3);
+  }
   if (!BUCKET_NAME.test(bucket)) return m.badBucketName(bucket);
   if (key === undefined) return m.s3UriWithoutKey(value);
   if (/[*?]/.test(key)) return m.s3Wildcard(value);
@@ -554,7 +573,7 @@ function isEnvName(name: string): name is EnvName {
 
 /** `parent.key`, or `parent["odd key"]` for keys that are not plain identifiers (CSV column names). */
 function at(parent: string, key: string): string {
-  if (!PLAIN_KEY.test(key)) return `${parent}[${JSON.stringify(key)}]`;
+  if (!PLAIN_KEY.test(key)) return `${parent}[${printableJson(key)}]`;
   return parent === '' ? key : `${parent}.${key}`;
 }
 
@@ -564,7 +583,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   switch (typeof value) {
     case 'string':
-      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+      return `the string ${printableJson(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
     case 'number':
       return `the number ${value}`;
     case 'boolean':

@@ -177,10 +177,10 @@ export class BulkIngest {
     if (lineEnding !== 'LF' && lineEnding !== 'CRLF') {
       throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid lineEnding: ${String(lineEnding)}`);
     }
-    const delimiterName = (body.columnDelimiter ?? 'COMMA') as string;
-    const columnDelimiter = COLUMN_DELIMITERS[delimiterName];
+    const delimiterName = body.columnDelimiter ?? 'COMMA';
+    const columnDelimiter = typeof delimiterName === 'string' ? COLUMN_DELIMITERS.get(delimiterName) : undefined;
     if (!columnDelimiter) {
-      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid columnDelimiter: ${delimiterName}`);
+      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid columnDelimiter: ${String(delimiterName)}`);
     }
     if (this.recordsInLast24h() >= this.dailyLimit()) {
       throw new ApiError(
@@ -373,7 +373,7 @@ export class BulkIngest {
       jobType: 'V2Ingest',
       contentUrl: `services/data/v${job.apiVersion.toFixed(1)}/jobs/ingest/${job.id}/batches`,
       lineEnding: job.lineEnding,
-      columnDelimiter: Object.entries(COLUMN_DELIMITERS).find(([, v]) => v === job.columnDelimiter)![0],
+      columnDelimiter: [...COLUMN_DELIMITERS].find(([, v]) => v === job.columnDelimiter)![0],
     };
     if (!full) return base;
     return {

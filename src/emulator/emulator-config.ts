@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { jsonSyntaxError, yamlSyntaxError } from '../config';
 import { OrgConfig } from './emulated-org';
 import { FaultConfigError, parseFaultConfig } from './fault-injector';
 import { OrgEmulatorOptions } from './org-emulator';
@@ -16,25 +17,26 @@ export class EmulatorConfigError extends Error {
   }
 }
 
-const ORG_KEYS: Record<string, 'string' | 'number' | 'boolean' | 'object' | 'array'> = {
-  port: 'number',
-  clientId: 'string',
-  clientSecret: 'string',
-  username: 'string',
-  password: 'string',
-  allowUsernamePassword: 'boolean',
-  jwtCertificate: 'string',
-  jwtCertificateFile: 'string',
-  jwtAudiences: 'array',
-  refreshToken: 'string',
-  sessionSeconds: 'number',
-  faults: 'object',
-  recordsPerSecond: 'number',
-  dailyRecordLimit: 'number',
-  hardDeleteAllowed: 'boolean',
-  minApiVersion: 'number',
-  maxApiVersion: 'number',
-};
+/** An org's settings and their JSON types; a Map, so that a key such as `constructor` is an unknown setting. */
+const ORG_KEYS: ReadonlyMap<string, 'string' | 'number' | 'boolean' | 'object' | 'array'> = new Map([
+  ['port', 'number'],
+  ['clientId', 'string'],
+  ['clientSecret', 'string'],
+  ['username', 'string'],
+  ['password', 'string'],
+  ['allowUsernamePassword', 'boolean'],
+  ['jwtCertificate', 'string'],
+  ['jwtCertificateFile', 'string'],
+  ['jwtAudiences', 'array'],
+  ['refreshToken', 'string'],
+  ['sessionSeconds', 'number'],
+  ['faults', 'object'],
+  ['recordsPerSecond', 'number'],
+  ['dailyRecordLimit', 'number'],
+  ['hardDeleteAllowed', 'boolean'],
+  ['minApiVersion', 'number'],
+  ['maxApiVersion', 'number'],
+] as const);
 
 /**
  * Reads an emulator configuration (JSON or YAML):
@@ -42,14 +44,22 @@ const ORG_KEYS: Record<string, 'string' | 'number' | 'boolean' | 'object' | 'arr
  * Relative paths are relative to the file.
  */
 export function loadEmulatorConfig(file: string): OrgEmulatorOptions {
+  const yaml = /\.ya?ml$/i.test(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new EmulatorConfigError(file, `cannot be read as ${yaml ? 'YAML' : 'JSON'} (${(err as Error).message})`);
+  }
   let raw: unknown;
   try {
-    const text = readFileSync(file, 'utf8');
-    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+    // Parser messages quote the text around a mistake, and this file holds client secrets and passwords: the
+    // place and kind of the mistake are told instead, and YAML warnings (which print the line) are off.
+    raw = yaml ? parseYaml(text, { logLevel: 'error' }) : JSON.parse(text);
   } catch (err) {
     throw new EmulatorConfigError(
       file,
-      `cannot be read as ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'} (${(err as Error).message})`,
+      `cannot be read as ${yaml ? 'YAML' : 'JSON'} (${yaml ? yamlSyntaxError(err) : jsonSyntaxError(text)})`,
     );
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -75,11 +85,11 @@ export function loadEmulatorConfig(file: string): OrgEmulatorOptions {
       throw new EmulatorConfigError(file, `orgs.${name} must be an object`);
     }
     for (const [key, v] of Object.entries(org)) {
-      const type = ORG_KEYS[key];
+      const type = ORG_KEYS.get(key);
       if (!type) {
         throw new EmulatorConfigError(
           file,
-          `orgs.${name}.${key} is not a setting; allowed: ${Object.keys(ORG_KEYS).join(', ')}`,
+          `orgs.${name}.${key} is not a setting; allowed: ${[...ORG_KEYS.keys()].join(', ')}`,
         );
       }
       const actual = Array.isArray(v) ? 'array' : typeof v;

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { jsonSyntaxError } from '../config';
 import { EmulatedOrg, OrgConfig, OrgSnapshot } from './emulated-org';
 import { OrgHttpServer, TlsOptions } from './org-http-server';
 import { BUILTIN_OBJECTS_DIR, SchemaRegistry } from './sobject-schema';
@@ -87,7 +88,8 @@ export class OrgEmulator {
   }
 
   get orgs(): Readonly<Record<string, OrgEndpoint>> {
-    const result: Record<string, OrgEndpoint> = {};
+    // Org names are the operator's (--orgs, the config file): on an object without a prototype, `__proto__` is a key too.
+    const result: Record<string, OrgEndpoint> = Object.create(null) as Record<string, OrgEndpoint>;
     for (const { org } of this.servers) {
       result[org.name] = {
         name: org.name,
@@ -146,11 +148,20 @@ function snapshotFile(dataDir: string, org: string): string {
 function loadSnapshot(dataDir: string, org: string): OrgSnapshot | undefined {
   const file = snapshotFile(dataDir, org);
   if (!existsSync(file)) return undefined;
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as OrgSnapshot;
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new Error(
       `${file} is not a readable emulator snapshot (${(err as Error).message}); move it away to start this org empty`,
+    );
+  }
+  try {
+    return JSON.parse(text) as OrgSnapshot;
+  } catch {
+    // A snapshot holds records and credentials: V8's message would quote them around the mistake.
+    throw new Error(
+      `${file} is not a readable emulator snapshot (not valid JSON: ${jsonSyntaxError(text)}); move it away to start this org empty`,
     );
   }
 }

@@ -27,6 +27,13 @@ export function releaseLabel(version: number): string {
 
 const QUERY_PAGE_MAX = 2000;
 
+/** A job's result sets by their path segment; a Map, since the segment is whatever the client asks for. */
+const RESULT_KINDS: ReadonlyMap<string, 'successful' | 'failed' | 'unprocessed'> = new Map([
+  ['successfulresults', 'successful'],
+  ['failedresults', 'failed'],
+  ['unprocessedrecords', 'unprocessed'],
+] as const);
+
 interface QueryCursor {
   readonly records: Record<string, unknown>[];
   readonly totalSize: number;
@@ -289,12 +296,7 @@ export class OrgHttpServer {
       ingest.upload(id, body);
       return reply(201, undefined);
     }
-    const kinds: Record<string, 'successful' | 'failed' | 'unprocessed'> = {
-      successfulresults: 'successful',
-      failedresults: 'failed',
-      unprocessedrecords: 'unprocessed',
-    };
-    const kind = segments.length === 2 && method === 'GET' ? kinds[segments[1]!.toLowerCase()] : undefined;
+    const kind = segments.length === 2 && method === 'GET' ? RESULT_KINDS.get(segments[1]!.toLowerCase()) : undefined;
     if (kind) {
       const lines = await ingest.results(id, kind);
       // A fault "after effect" on a read is the same as losing the answer.

@@ -1,12 +1,15 @@
-/** Bulk API 2.0 column delimiters by their job setting name. */
-export const COLUMN_DELIMITERS: Readonly<Record<string, string>> = {
-  COMMA: ',',
-  TAB: '\t',
-  PIPE: '|',
-  SEMICOLON: ';',
-  CARET: '^',
-  BACKQUOTE: '`',
-};
+/**
+ * Bulk API 2.0 column delimiters by their job setting name. A Map: the name comes from the client's job
+ * request, and `"columnDelimiter": "constructor"` must be refused like any other unknown name.
+ */
+export const COLUMN_DELIMITERS: ReadonlyMap<string, string> = new Map([
+  ['COMMA', ','],
+  ['TAB', '\t'],
+  ['PIPE', '|'],
+  ['SEMICOLON', ';'],
+  ['CARET', '^'],
+  ['BACKQUOTE', '`'],
+]);
 
 /** A value quoted as Salesforce quotes every value in result CSVs. */
 export function quoted(value: string): string {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jsonSyntaxError } from '../config';
 
 /** Salesforce field types the emulator validates (the `type` of a field describe). */
 export type FieldType =
@@ -215,6 +216,15 @@ function resolveField(spec: FieldSpec, file: string): FieldSchema {
   if (!spec || typeof spec !== 'object' || !spec.name || typeof spec.name !== 'string') {
     throw new SObjectSchemaError(file, 'every field needs a "name"');
   }
+  // Records are objects keyed by field name: a field that every object already has (toString, constructor)
+  // would read as Object's method wherever a record lacks a value. No Salesforce field is named so (standard
+  // fields start with a capital letter, custom ones end in __c), so it is refused rather than emulated.
+  if (spec.name in Object.prototype) {
+    throw new SObjectSchemaError(
+      file,
+      `field ${spec.name}: the name is taken by every JavaScript object, which the emulator stores records as; no Salesforce field has it: rename the field (custom fields end in __c)`,
+    );
+  }
   if (!FIELD_TYPES.includes(spec.type)) {
     throw new SObjectSchemaError(
       file,
@@ -318,10 +328,17 @@ export class SchemaRegistry {
       for (const entry of entries.filter((f) => f.endsWith('.json')).sort()) {
         const file = join(directory, entry);
         let spec: SObjectSpec;
+        let text: string;
         try {
-          spec = JSON.parse(readFileSync(file, 'utf8')) as SObjectSpec;
+          text = readFileSync(file, 'utf8');
         } catch (err) {
-          throw new SObjectSchemaError(file, `not valid JSON (${(err as Error).message})`);
+          throw new SObjectSchemaError(file, `cannot be read (${(err as Error).message})`);
+        }
+        try {
+          spec = JSON.parse(text) as SObjectSpec;
+        } catch {
+          // Where and what, not V8's message, which quotes the text around the mistake.
+          throw new SObjectSchemaError(file, `not valid JSON (${jsonSyntaxError(text)})`);
         }
         const object = resolveSObject(spec, file);
         objects.set(object.name.toLowerCase(), { object, file });

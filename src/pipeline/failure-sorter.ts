@@ -89,7 +89,7 @@ export async function sortFailures(props: SortFailuresProps): Promise<SortedFail
   };
   try {
     for await (const record of readCsv<Record<string, string>>(props.failedCsv, { columns: true, bom: true })) {
-      const values = header.map((c) => record[c] ?? '');
+      const values = header.map((c) => ownValue(record, c));
       if (props.retryCodes.has(errorCode(record.sf__Error ?? ''))) {
         await sendAgain(values);
       } else {
@@ -99,7 +99,7 @@ export async function sortFailures(props: SortFailuresProps): Promise<SortedFail
     }
     await permanentOut.close();
     for await (const record of readCsv<Record<string, string>>(props.unprocessedCsv, { columns: true, bom: true })) {
-      await sendAgain(header.map((c) => record[c] ?? ''));
+      await sendAgain(header.map((c) => ownValue(record, c)));
     }
     if (parent >= 0) await runs.mergeInto(retryOut);
     await retryOut.close();
@@ -111,6 +111,15 @@ export async function sortFailures(props: SortFailuresProps): Promise<SortedFail
     await runs.remove();
   }
   return { permanentCsv: props.permanentCsv, permanent, retryCsv: props.retryCsv, retry, spilledRuns: runs.spilled };
+}
+
+/**
+ * A column's value in a parsed result row, "" when the row lacks it. Column names are field names from the
+ * org's describe: only the row's own keys count, so a missing `toString` column is "" rather than Object's
+ * method.
+ */
+function ownValue(record: Readonly<Record<string, string>>, column: string): string {
+  return Object.hasOwn(record, column) ? (record[column] ?? '') : '';
 }
 
 /** A CSV file written row by row; a write waits while the file is behind. */

@@ -1,5 +1,6 @@
 import { closestMatch, ObjectConfig } from '../config';
 import { FieldDescribe, SObjectDescribe } from '../salesforce';
+import { preflightMessages as m } from './preflight-messages';
 
 /** What the preflight needs from the org: describe calls (cached by the caller if wanted). */
 export interface DescribeSource {
@@ -52,9 +53,7 @@ export async function preflight(
   if (!object) {
     const names = await org.objectNames();
     const guess = closestMatch(config.name, names);
-    throw new PreflightError(config.name, source, [
-      `the org has no object ${config.name}${guess ? `; did you mean ${guess}?` : ''} Fix objects[].name in the configuration`,
-    ]);
+    throw new PreflightError(config.name, source, [m.noSuchObject(config.name, guess)]);
   }
   const problems: string[] = [];
   const op = config.operation;
@@ -66,7 +65,7 @@ export async function preflight(
         : op === 'upsert'
           ? object.createable && object.updateable
           : object.deletable;
-  if (!allowed) problems.push(`the org does not allow ${op} on ${object.name} for this user; choose another operation`);
+  if (!allowed) problems.push(m.operationNotAllowed(op, object.name));
 
   const fields = new Map(object.fields.map((f) => [f.name.toLowerCase(), f]));
   const relationships = new Map(
@@ -76,12 +75,16 @@ export async function preflight(
   const seen = new Set<string>();
   const columnProblems: string[] = [];
   for (const sourceColumn of sourceHeader) {
-    const column = config.columnMapping[sourceColumn] ?? sourceColumn;
-    const mapped = column !== sourceColumn ? ` (mapped from ${sourceColumn})` : '';
+    // The mapping comes from the user's file: only its own keys map, so a header such as `constructor` or
+    // `toString` is looked up like any other name instead of finding what every JavaScript object carries.
+    const column = Object.hasOwn(config.columnMapping, sourceColumn)
+      ? config.columnMapping[sourceColumn]!
+      : sourceColumn;
+    const mappedFrom = column !== sourceColumn ? sourceColumn : undefined;
     let canonical: string | undefined;
     const dot = column.indexOf('.');
     if (dot > 0) {
-      canonical = await relationshipColumn(org, relationships, column, dot, columnProblems, mapped);
+      canonical = await relationshipColumn(org, object.name, relationships, column, dot, columnProblems, mappedFrom);
     } else {
       const field = fields.get(column.toLowerCase());
       if (!field) {
@@ -90,9 +93,7 @@ export async function preflight(
           columnProblems.length < MAX_LISTED_COLUMN_PROBLEMS
             ? closestMatch(column, [...object.fields.map((f) => f.name), ...[...relationships.keys()]])
             : undefined;
-        columnProblems.push(
-          `column ${column}${mapped} is not a field of ${object.name}${guess ? `; did you mean ${guess}?` : ''} Rename the column or map it with columnMapping`,
-        );
+        columnProblems.push(m.notAField(column, mappedFrom, object.name, guess));
       } else {
         canonical = field.name;
         const writable =
@@ -108,15 +109,13 @@ export async function preflight(
                     field.name.toLowerCase() === config.externalIdField?.toLowerCase()
                   : true;
         if (!writable) {
-          columnProblems.push(
-            `column ${field.name}${mapped} cannot be written by ${op} (read-only field); remove the column`,
-          );
+          columnProblems.push(m.readOnly(field.name, mappedFrom, op));
         }
       }
     }
     if (canonical) {
       if (seen.has(canonical.toLowerCase())) {
-        columnProblems.push(`column ${canonical} appears twice after mapping; keep one`);
+        columnProblems.push(m.mappedTwice(canonical));
       }
       seen.add(canonical.toLowerCase());
       uploadHeader.push(canonical);
@@ -126,30 +125,21 @@ export async function preflight(
 
   if (op === 'insert') {
     const missing = object.fields.filter(requiredOnInsert).filter((f) => !seen.has(f.name.toLowerCase()));
-    if (missing.length > 0) {
-      problems.push(
-        `required field${missing.length > 1 ? 's' : ''} ${missing.map((f) => f.name).join(', ')} missing for insert; add the column${missing.length > 1 ? 's' : ''}`,
-      );
-    }
+    if (missing.length > 0) problems.push(m.requiredMissing(missing.map((f) => f.name)));
   }
-  if (op === 'update' && !seen.has('id')) problems.push('an update file needs an Id column');
+  if (op === 'update' && !seen.has('id')) problems.push(m.updateWithoutId);
   if ((op === 'delete' || op === 'hardDelete') && !(uploadHeader.length === 1 && uploadHeader[0] === 'Id')) {
-    const found =
-      sourceHeader.length <= MAX_LISTED_COLUMN_PROBLEMS
-        ? sourceHeader.join(', ')
-        : `${sourceHeader.slice(0, MAX_LISTED_COLUMN_PROBLEMS).join(', ')} and ${(sourceHeader.length - MAX_LISTED_COLUMN_PROBLEMS).toLocaleString('en-US')} more`;
-    problems.push(`a ${op} file must carry only the Id column (found: ${found})`);
+    const found = sourceHeader.slice(0, MAX_LISTED_COLUMN_PROBLEMS);
+    problems.push(m.deleteWithOtherColumns(op, found, sourceHeader.length - found.length));
   }
   if (op === 'upsert') {
     const key = config.externalIdField ?? '';
     const field = fields.get(key.toLowerCase());
     if (!field || !(field.externalId || field.name === 'Id')) {
       const candidates = object.fields.filter((f) => f.externalId).map((f) => f.name);
-      problems.push(
-        `${key} is not an External ID field of ${object.name}; use ${candidates.length > 1 ? `one of ${candidates.join(', ')}` : (candidates[0] ?? 'Id (the object has no External ID field)')} as externalIdField`,
-      );
+      problems.push(m.notAnExternalId(key, object.name, candidates));
     } else if (!seen.has(field.name.toLowerCase())) {
-      problems.push(`the upsert key ${field.name} is not a column of the file; add it`);
+      problems.push(m.upsertKeyNotAColumn(field.name));
     }
   }
   if (problems.length > 0) throw new PreflightError(object.name, source, problems);
@@ -159,30 +149,28 @@ export async function preflight(
 /** The first column problems, then one line counting the rest. */
 function listed(columnProblems: readonly string[], columns: number, objectName: string): string[] {
   if (columnProblems.length <= MAX_LISTED_COLUMN_PROBLEMS) return [...columnProblems];
-  const n = (value: number) => value.toLocaleString('en-US');
   const rest = columnProblems.length - MAX_LISTED_COLUMN_PROBLEMS;
   return [
     ...columnProblems.slice(0, MAX_LISTED_COLUMN_PROBLEMS),
-    `and ${n(rest)} more column problems (${n(columnProblems.length)} in all, in a file of ${n(columns)} columns); check that the file is meant for ${objectName}, fix the columns and run again`,
+    m.moreColumnProblems(rest, columnProblems.length, columns, objectName),
   ];
 }
 
 async function relationshipColumn(
   org: DescribeSource,
+  objectName: string,
   relationships: Map<string, FieldDescribe>,
   column: string,
   dot: number,
   problems: string[],
-  mapped: string,
+  mappedFrom: string | undefined,
 ): Promise<string | undefined> {
   const colon = column.indexOf(':');
   if (colon >= 0 && colon < dot) {
     // Bulk API's polymorphic form (Lead:Who.Email): not supported here, nor by the org emulator, and a
     // log column cannot be named after it (Athena and Hive refuse ":"); the parent's Id works in any org.
     const reference = relationships.get(column.slice(colon + 1, dot).toLowerCase());
-    problems.push(
-      `column ${column}${mapped}: polymorphic references (<Type>:<Relationship>.<Field>) are not supported; load the parent's record Id into ${reference ? `the ${reference.name} column` : 'its lookup field (e.g. WhoId)'} instead`,
-    );
+    problems.push(m.polymorphic(column, mappedFrom, reference?.name));
     return undefined;
   }
   const relationshipName = column.slice(0, dot);
@@ -194,7 +182,13 @@ async function relationshipColumn(
       [...relationships.values()].map((f) => f.relationshipName!),
     );
     problems.push(
-      `column ${column}${mapped}: ${relationshipName} is not a relationship${guess ? `; did you mean ${guess}.${parentFieldName}?` : ''} Use <Relationship>.<ExternalIdField>`,
+      m.notARelationship(
+        column,
+        mappedFrom,
+        relationshipName,
+        objectName,
+        guess === undefined ? undefined : `${guess}.${parentFieldName}`,
+      ),
     );
     return undefined;
   }
@@ -203,7 +197,14 @@ async function relationshipColumn(
   if (!parent || !parentField || !(parentField.externalId || parentField.idLookup)) {
     const candidates = parent?.fields.filter((f) => f.externalId).map((f) => f.name) ?? [];
     problems.push(
-      `column ${column}${mapped}: ${parentFieldName} is not an External ID field of ${parent?.name ?? reference.referenceTo[0]}${candidates.length > 0 ? `; use ${candidates.map((c) => `${reference.relationshipName}.${c}`).join(' or ')}` : ''}`,
+      m.parentFieldNotExternalId(
+        column,
+        mappedFrom,
+        parentFieldName,
+        parent?.name ?? reference.referenceTo[0] ?? reference.name,
+        candidates.map((c) => `${reference.relationshipName}.${c}`),
+        reference.name,
+      ),
     );
     return undefined;
   }

@@ -1,7 +1,9 @@
+import { printable, redactUrl } from '../config';
+
 /** A location that is not an `s3://bucket/key` URI. */
 export class InvalidS3UriError extends Error {
   constructor(readonly uri: string) {
-    super(`"${uri}" is not an S3 URI; write it as s3://<bucket>/<key or prefix>.`);
+    super(`"${printable(redactUrl(uri))}" is not an S3 URI; write it as s3://<bucket>/<key or prefix>.`);
     this.name = 'InvalidS3UriError';
   }
 }

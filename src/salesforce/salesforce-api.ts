@@ -7,20 +7,30 @@ import { pipeline } from 'node:stream/promises';
 import { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { LoginUnreachableError } from './login-unreachable-error';
 import { identityFromToken, OrgIdentity } from './org-identity';
+import { escapeUnprintable, printable, redactSecrets } from '../config';
 import { SalesforceCredentials, tokenRequest } from './salesforce-credentials';
 import { SessionOrgChangedError } from './session-org-changed-error';
 import { TokenResponseError } from './token-response-error';
 
+/** The error code of an answer that is not JSON where the API answers JSON (an HTML page, a proxy's text). */
+export const NOT_JSON_ANSWER = 'SFETL_NOT_JSON';
+
 /** An API answer that is not success: the HTTP status and Salesforce's error code and message. */
 export class SalesforceApiError extends Error {
+  /** What the answer said, with every token and credential in it redacted. */
+  readonly detail: string;
+
   constructor(
     readonly status: number,
     readonly errorCode: string,
-    readonly detail: string,
+    detail: string,
     readonly method: string,
     readonly path: string,
   ) {
-    super(`${method} ${path}: HTTP ${status} ${errorCode}: ${detail}`);
+    // Whoever built it, the error never repeats a token an answer echoed (an Authorization header, a session id).
+    const shown = redactSecrets(detail);
+    super(`${method} ${path}: HTTP ${status} ${printable(errorCode)}: ${shown}`);
+    this.detail = shown;
     this.name = 'SalesforceApiError';
   }
 }
@@ -227,7 +237,7 @@ export class SalesforceApi {
         continue;
       }
       if (res.ok) return res;
-      const error = await apiError(res, method, path);
+      const error = await apiError(res, method, path, secretValues(this.props.credentials, this.accessToken));
       // A session that expired mid-run is renewed; the call did not take effect, so it is safe to repeat.
       if (error.status === 401 && error.errorCode === 'INVALID_SESSION_ID' && !renewed) {
         renewed = true;
@@ -256,7 +266,14 @@ export class SalesforceApi {
       ...(body === undefined ? {} : { body: () => JSON.stringify(body), contentType: 'application/json' }),
     });
     const text = await res.text();
-    return (text === '' ? undefined : JSON.parse(text)) as T;
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      // Answered, but not by the API: a login or maintenance page, a proxy, another server at that address.
+      const detail = answerMessages.notJson(res.headers.get('content-type'), this.instanceUrl);
+      throw new SalesforceApiError(res.status, NOT_JSON_ANSWER, detail, method, path.replace(/\?.*$/, ''));
+    }
   }
 
   /** Object names of the org (global describe). */
@@ -416,19 +433,41 @@ function responseHeaders(headers: IncomingHttpHeaders): Headers {
   return out;
 }
 
-async function apiError(res: Response, method: string, path: string): Promise<SalesforceApiError> {
+/**
+ * An error answer as a SalesforceApiError: Salesforce's error code and message when the body is its JSON, else
+ * what the body says, in short. Either way `secrets` (the credentials' own values, the session's token) and
+ * every other credential the body may echo are redacted.
+ */
+async function apiError(
+  res: Response,
+  method: string,
+  path: string,
+  secrets: readonly string[] = [],
+): Promise<SalesforceApiError> {
   const text = await res.text().catch(() => '');
-  let errorCode = `HTTP_${res.status}`;
-  let message = text.slice(0, 500);
+  const where = path.replace(/\?.*$/, '');
+  let body: unknown;
+  let isJson = true;
   try {
-    const body = JSON.parse(text) as unknown;
-    const first = Array.isArray(body) ? (body[0] as Record<string, string>) : (body as Record<string, string>);
-    errorCode = first.errorCode ?? first.error ?? errorCode;
-    message = first.message ?? first.error_description ?? message;
+    body = JSON.parse(text);
   } catch {
-    // not JSON: keep the text
+    isJson = false;
   }
-  return new SalesforceApiError(res.status, errorCode, message, method, path.replace(/\?.*$/, ''));
+  if (!isJson) {
+    const detail =
+      text.trim() === ''
+        ? answerMessages.empty
+        : answerMessages.notJsonError(res.headers.get('content-type'), excerpt(text, secrets));
+    return new SalesforceApiError(res.status, `HTTP_${res.status}`, detail, method, where);
+  }
+  const first = Array.isArray(body) ? (body[0] as unknown) : body;
+  const field = (name: string): string | undefined => {
+    const value = typeof first === 'object' && first !== null ? (first as Record<string, unknown>)[name] : undefined;
+    return typeof value === 'string' ? value : undefined;
+  };
+  const errorCode = field('errorCode') ?? field('error') ?? `HTTP_${res.status}`;
+  const message = field('message') ?? field('error_description') ?? text;
+  return new SalesforceApiError(res.status, errorCode, excerpt(message, secrets), method, where);
 }
 
 /** Same host (and port) of the instance URL and, where both are known, the same org id (15-character form). */
@@ -443,3 +482,47 @@ function sameOrg(a: OrgIdentity, b: OrgIdentity): boolean {
   if (host(a.instanceUrl) !== host(b.instanceUrl)) return false;
   return a.orgId === undefined || b.orgId === undefined || a.orgId.slice(0, 15) === b.orgId.slice(0, 15);
 }
+/** What an answer may show of itself in a message, at most. */
+const MAX_EXCERPT_CHARS = 300;
+
+/**
+ * What an answer said, fit to repeat in one line: credentials redacted first, an HTML page reduced to its
+ * title (or its text without tags), runs of white space as one space, other control characters escaped, cut.
+ */
+function excerpt(text: string, secrets: readonly string[]): string {
+  const redacted = redactSecrets(text, secrets);
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(redacted)?.[1];
+  const plain = /<[a-z!/][^>]*>/i.test(redacted) ? (title ?? redacted.replace(/<[^>]*>/g, ' ')) : redacted;
+  const line = escapeUnprintable(plain.replace(/\s+/g, ' ').trim());
+  return line.length > MAX_EXCERPT_CHARS ? `${line.slice(0, MAX_EXCERPT_CHARS - 1)}…` : line;
+}
+
+/** The values an error answer must never repeat: the credentials' secret and the session's access token. */
+function secretValues(credentials: SalesforceCredentials, accessToken: string | undefined): string[] {
+  const secret = credentials.type === 'client_credentials' ? credentials.clientSecret : credentials.privateKey;
+  return accessToken === undefined ? [secret] : [secret, accessToken];
+}
+
+/** A Content-Type as a message names it: the media type alone, or that there was none. */
+function mediaType(contentType: string | null): string {
+  const type = contentType?.split(';')[0]?.trim() ?? '';
+  return type === '' ? 'no content type' : printable(type);
+}
+
+/** Where the API calls went, as a message may name it: scheme, host and port. */
+function origin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the instance URL';
+  }
+}
+
+/** What the API part says about answers it cannot use; each says what to check. */
+const answerMessages = {
+  notJson: (contentType: string | null, instanceUrl: string) =>
+    `the org answered with ${mediaType(contentType)} instead of JSON; check that ${origin(instanceUrl)} is the org's instance URL (instanceUrl in the configuration), that no proxy answers in its place, and whether the org shows a maintenance page`,
+  notJsonError: (contentType: string | null, said: string) =>
+    `the org answered with ${mediaType(contentType)} instead of JSON ("${said}"); check that instanceUrl in the configuration is the org's, that no proxy answers in its place, and whether the org shows a maintenance page`,
+  empty: 'the org answered with an empty body; check the org, and that no proxy answers in its place',
+} as const;

@@ -1,4 +1,4 @@
-import { createPrivateKey, createSign } from 'node:crypto';
+import { createPrivateKey, createSign, KeyObject } from 'node:crypto';
 
 /** Credentials of a connected app, as stored (JSON) in the environment's secret. */
 export type SalesforceCredentials =
@@ -33,12 +33,22 @@ export function parseCredentials(
   if (type === 'client_credentials') {
     return { type, clientId: secret.clientId as string, clientSecret: secret.clientSecret as string };
   }
+  let key: KeyObject;
   try {
-    createPrivateKey(secret.privateKey as string);
+    key = createPrivateKey(secret.privateKey as string);
   } catch {
     throw new CredentialsFormatError(
       secretId,
       'privateKey is not a PEM private key; store the connected app key in PEM form',
+    );
+  }
+  // Checked here, before any request: signing an RS256 assertion with an EC or Ed25519 key fails deep in
+  // the login with "Unsupported crypto operation", which reads like an unreachable org.
+  if (key.asymmetricKeyType !== 'rsa') {
+    const keyType = key.asymmetricKeyType ?? 'unknown';
+    throw new CredentialsFormatError(
+      secretId,
+      `privateKey is ${/^[aeiorux]/.test(keyType) ? 'an' : 'a'} ${keyType} key; Salesforce's JWT bearer flow signs with RS256: store the connected app's RSA private key (PEM)`,
     );
   }
   return {

@@ -100,7 +100,7 @@ describe('sfetl load: the bad-input corpus, end to end against the embedded defa
         Array.from(
           { length: 10 },
           (_, i) =>
-            `  - column Extra_${String(i + 3).padStart(4, '0')} is not a field of Contact Rename the column or map it with columnMapping`,
+            `  - column Extra_${String(i + 3).padStart(4, '0')} is not a field of Contact; rename the column or map it with columnMapping`,
         ),
       );
       expect(lines[11]).toBe(

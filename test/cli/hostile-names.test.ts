@@ -128,6 +128,35 @@ describe('hostile names are refused where they enter, with a clear one-line mess
     expect(long.stderr).toContain(`run id "${'A'.repeat(80)}… (5,000 characters)" is not usable in S3 paths`);
   });
 
+  describe.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    '%s, a name every JavaScript object carries, is a name like any other',
+    (name) => {
+      test('as a command', async () => {
+        const err = new Capture();
+        const write = process.stderr.write.bind(process.stderr);
+        process.stderr.write = ((chunk: string | Uint8Array) => err.stream.write(chunk)) as typeof process.stderr.write;
+        let code: number;
+        try {
+          code = await run([name], new Capture().stream);
+        } finally {
+          process.stderr.write = write;
+        }
+        expect(code).toBe(1);
+        expect(err.text).toBe(`sfetl ${name}: unknown command "${name}"; run "sfetl help" to see the commands\n`);
+      });
+
+      test('as --env and --object', async () => {
+        const env = await load(['--config', config(), '--env', name]);
+        expect(env.code).toBe(1);
+        expect(env.stderr).toMatch(new RegExp(`^sfetl load: unknown environment "${name}"; `));
+        expectSafe(env.stderr, 1);
+        const object = await load(['--config', config(), '--env', 'dev', '--object', name]);
+        expect(object.code).toBe(1);
+        expect(object.stderr).toBe(`sfetl load: --object ${name} is not configured; configured objects: Account\n`);
+      });
+    },
+  );
+
   test('well-formed names still pass: the refusals above are not over-broad', async () => {
     // No AWS endpoint and no credentials: getting as far as AWS proves config, env, objects and run id passed.
     const path = config((doc) => {

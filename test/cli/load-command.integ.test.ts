@@ -291,7 +291,7 @@ describe('sfetl load against the embedded default', () => {
         (c) =>
           (c.objects = [{ name: 'Contcat', source: 's3://sfetl-source/runs/bad/contacts.csv', operation: 'insert' }]),
         [],
-        /the org has no object Contcat; did you mean Contact\?/,
+        /the org has no object Contcat \(did you mean Contact\?\); fix objects\[\]\.name in the configuration/,
         'Contcat',
       ],
       [
@@ -299,7 +299,7 @@ describe('sfetl load against the embedded default', () => {
         (c) =>
           (c.objects = [{ name: 'Contact', source: 's3://sfetl-source/runs/bad/contacts.csv', operation: 'insert' }]),
         [],
-        /column Emial is not a field of Contact; did you mean Email\?/,
+        /column Emial is not a field of Contact \(did you mean Email\?\); rename the column or map it with columnMapping/,
         'Contact',
       ],
       [

@@ -121,7 +121,7 @@ describe('sfetl load: infrastructure errors are one line saying what to check (e
     const { endpoint, server } = await refusingS3(400, 'InvalidArgument', 'Invalid argument from the test server');
     try {
       const config = stack.configWith('odd-s3.yaml', (c) => {
-        c.aws.endpoint = `${endpoint.replace('http://', 'http://user:pass@')}/`;
+        c.aws.endpoint = `${endpoint}/`;
       });
       const result = await load(
         config,
@@ -139,10 +139,50 @@ describe('sfetl load: infrastructure errors are one line saying what to check (e
           "and this role's credentials and permissions; then run again (a rerun resumes)\n",
       );
       expectOneLine(result.err);
-      expect(result.err).not.toContain('user:pass');
     } finally {
       server.close();
     }
+  });
+
+  test('an aws.endpoint with a user name and password is refused before any AWS call, the password not repeated', async () => {
+    const { endpoint, server } = await refusingS3(400, 'InvalidArgument', 'Invalid argument from the test server');
+    let requests = 0;
+    server.on('request', () => requests++);
+    try {
+      const config = stack.configWith('userinfo-endpoint.yaml', (c) => {
+        c.aws.endpoint = `${endpoint.replace('http://', 'http://user:pass-4e2a@')}/`;
+      });
+      const result = await sfetlInProcess(['load', '--config', config, '--env', 'dev', '--output', 'json']);
+      expect(result.code).toBe(1);
+      expect(result.err).toBe(
+        `sfetl load: ${config}: aws.endpoint: must not contain a user name or password (found \`${endpoint.replace('http://', 'http://***@')}\`); ` +
+          'AWS credentials come from this role, or from the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY variables on a laptop\n' +
+          `fix ${config} and run again\n`,
+      );
+      expect(result.err).not.toContain('pass-4e2a');
+      expect(result.err).not.toMatch(/unexpected error|\n\s+at /);
+      expect(requests).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('an --source with a user name and password is refused naming it without them', async () => {
+    const result = await load(
+      stack.config,
+      '--secret-file',
+      secretFile,
+      '--object',
+      'Contact',
+      '--source',
+      's3://admin:pass-4e2a@sfetl-source/contacts.csv',
+    );
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(
+      'sfetl load: "s3://***@sfetl-source/contacts.csv" is not an S3 URI; write it as s3://<bucket>/<key or prefix>.\n',
+    );
+    expectOneLine(result.err);
+    expect(result.err).not.toContain('pass-4e2a');
   });
 
   test('an AWS endpoint that does not answer, when reading the secret and when listing the sources', async () => {
@@ -221,6 +261,71 @@ describe('sfetl load: a login URL that is not a working token endpoint is not "r
       server.close();
     }
   });
+});
+
+describe('sfetl load: an org address that answers with something else than the API (exit 1, one line)', () => {
+  const TOKEN = '00D000000000001!AQ4AQH0dMHZfz972Szmpkb58urFRkgeBGsxL_QJWwYMfAbUeeG7c1E6LYUfiDUkWe6H34r1AAwOR8B8f';
+
+  /** Answers the token request as Salesforce does; every API call with an HTML page that echoes its headers. */
+  async function htmlOrg(status: number): Promise<{ base: string; server: Server }> {
+    let base = '';
+    const server = createServer((req, res) => {
+      req.resume();
+      if (req.method === 'POST' && req.url === '/services/oauth2/token') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            access_token: TOKEN,
+            instance_url: base,
+            id: `${base}/id/00D000000000001EAA/005000000000001AAA`,
+            token_type: 'Bearer',
+          }),
+        );
+        return;
+      }
+      res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(`<html><body><h1>Sign in</h1><pre>Authorization: ${req.headers.authorization}</pre></body></html>`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { base, server };
+  }
+
+  test.each([200, 503])(
+    'HTML with status %d: says what answered and what to check; the token never appears',
+    async (status) => {
+      const { base, server } = await htmlOrg(status);
+      try {
+        const config = stack.configWith(`html-org-${status}.yaml`, (c) => {
+          c.environments.dev.instanceUrl = base;
+          c.environments.dev.loginUrl = base;
+          c.limits.httpAttempts = 1;
+        });
+        const source = await stack.putSource(`html-org/contacts-${status}.csv`, contactsWithBadRows(5, {}).csv);
+        const result = await sfetlInProcess([
+          ...['load', '--config', config, '--env', 'dev', '--output', 'json', '--secret-file', secretFile],
+          ...['--object', 'Contact', '--source', source],
+        ]);
+        expect(result.code).toBe(1);
+        expectOneLine(result.err);
+        expect(result.err).toMatch(
+          new RegExp(
+            `^sfetl load: Salesforce API call failed: GET /services/data/v66\\.0/[^ ?]+: HTTP ${status} (SFETL_NOT_JSON|HTTP_${status}): ` +
+              'the org answered with text/html instead of JSON',
+          ),
+        );
+        expect(result.err).toContain(
+          'that no proxy answers in its place, and whether the org shows a maintenance page',
+        );
+        for (const text of [result.err, result.out]) {
+          expect(text).not.toContain(TOKEN);
+          expect(text).not.toMatch(/Bearer\s+\S/);
+        }
+      } finally {
+        server.close();
+      }
+    },
+  );
 });
 
 describe('sfetl load --config s3://… reads the configuration from the endpoint in AWS_ENDPOINT_URL(_S3)', () => {

@@ -1,5 +1,5 @@
-import { PROGRESS_REDRAW_MS, TerminalLoadReporter } from '../../src/cli/load-reporter';
-import { LoadEvent } from '../../src/pipeline';
+import { JsonLoadReporter, PROGRESS_REDRAW_MS, TerminalLoadReporter } from '../../src/cli/load-reporter';
+import { LoadEvent, LoadRunResult } from '../../src/pipeline';
 
 const CLEAR_LINE = '\r\u001b[2K';
 
@@ -192,5 +192,69 @@ describe('TerminalLoadReporter progress line', () => {
     t.reporter.close();
     expect(t.timer.running).toBe(false);
     expect(t.progress()).toBe('');
+  });
+});
+
+describe('names and messages from files, the org and S3 never reach the terminal raw', () => {
+  /** Every control or invisible character but the line feeds that end lines. */
+  // eslint-disable-next-line no-control-regex
+  const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+  const HOSTILE = 'Con\u001b[31mtact\u009b2J\u202e\u2028x\ny';
+
+  test('the terminal reporter shows them escaped; its own line clearing is the only escape it sends', () => {
+    const t = terminal();
+    startObject(t, 10);
+    t.send(
+      { type: 'preflight-passed', object, files: 1, columns: ['LastName', `\u001b[31mEmail`] },
+      { type: 'warning', object, message: `column ${HOSTILE} is dropped` },
+      { type: 'part-ready', object, source: `s3://src/${HOSTILE}.csv`, part: 1, rows: 1, bytes: 10 },
+    );
+    const dryRun: LoadRunResult = {
+      runId: 'r-1',
+      env: 'dev',
+      dryRun: true,
+      rowsRead: 1,
+      success: 0,
+      failure: 1,
+      failureRate: 1,
+      seconds: 1,
+      objects: [],
+      manifests: [],
+      dryRunObjects: [
+        {
+          object,
+          files: 1,
+          rows: 1,
+          jobs: 0,
+          rejected: 1,
+          malformed: [],
+          rejectedExamples: [
+            { line: 2, source: `s3://src/${HOSTILE}.csv`, code: 'SFETL_COLUMN_COUNT', message: `bad ${HOSTILE}` },
+          ],
+        },
+      ],
+    };
+    t.reporter.summary(dryRun);
+    const err = t.screen.err.split(CLEAR_LINE).join('');
+    expect(err).not.toMatch(UNPRINTABLE);
+    expect(t.screen.out).not.toMatch(UNPRINTABLE);
+    expect(err).toContain('columns LastName, \\u001b[31mEmail');
+    expect(err).toContain('warning: Contact: column Con\\u001b[31mtact\\u009b2J\\u202e\\u2028x\\u000ay is dropped\n');
+    expect(t.screen.out).toContain(
+      'line 2 of s3://src/Con\\u001b[31mtact\\u009b2J\\u202e\\u2028x\\u000ay.csv: SFETL_COLUMN_COUNT: bad Con\\u001b[31m',
+    );
+  });
+
+  test('JSON lines stay JSON and carry the same values, with no raw escape, C1 control or line separator', () => {
+    let text = '';
+    const reporter = new JsonLoadReporter(
+      { write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WritableStream,
+      () => new Date(0),
+    );
+    reporter.event({ type: 'warning', object, message: HOSTILE });
+    expect(text).not.toMatch(UNPRINTABLE);
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.trimEnd().split('\n')).toHaveLength(1);
+    expect(JSON.parse(text)).toMatchObject({ event: 'warning', message: HOSTILE });
   });
 });

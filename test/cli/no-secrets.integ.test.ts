@@ -250,7 +250,7 @@ describe('no secret value in output, logs, manifests or errors', () => {
     const source = await stack.putSource('no-secrets/bad-header.csv', 'LastName,Emial\nNg,ng@example.com\n');
     const result = await load('preflight', ['--config', config('preflight', source), '--env', 'dev']);
     expect(result.code).toBe(1);
-    expect(result.err).toContain('column Emial is not a field of Contact; did you mean Email?');
+    expect(result.err).toContain('column Emial is not a field of Contact (did you mean Email?); rename the column');
   });
 
   test('an org that answers every call with 500: the API error names the call, not the session', async () => {

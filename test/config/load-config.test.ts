@@ -52,6 +52,18 @@ describe('a local file', () => {
     );
   });
 
+  test('columnMapping keys named like members of every JavaScript object are columns like any other', async () => {
+    const config = await loadConfig(fixture('prototype-keys.yaml'), NO_ENV);
+    const mapping = config.objects[0]!.columnMapping;
+    expect(Object.entries(mapping)).toEqual([
+      ['constructor', 'LastName'],
+      ['__proto__', 'Email'],
+      ['toString', 'Title'],
+      ['hasOwnProperty', 'Phone'],
+    ]);
+    expect(Object.getPrototypeOf(mapping)).toBe(Object.prototype);
+  });
+
   test('a file that does not exist', async () => {
     const path = fixture('no-such-config.yaml');
     const err = await loadError(path);
@@ -65,17 +77,17 @@ describe('a local file', () => {
     );
   });
 
-  test('broken YAML: the parser’s line and column, without its code excerpt', async () => {
+  test('broken YAML: the line and column, and what to fix, without the parser’s code excerpt', async () => {
     const path = fixture('broken.yaml');
-    expect((await loadError(path)).message).toMatch(
-      new RegExp(`^${escape(path)}: not valid YAML: .* at line \\d+, column \\d+; fix the syntax at that line$`),
+    expect((await loadError(path)).message).toBe(
+      `${path}: not valid YAML: at line 3, column 1, the indentation does not line up, or a [ or { is not closed; indent with spaces and close every bracket`,
     );
   });
 
   test('a YAML key given twice', async () => {
     const path = fixture('duplicate-key.yaml');
     expect((await loadError(path)).message).toBe(
-      `${path}: not valid YAML: Map keys must be unique at line 3, column 3; fix the syntax at that line`,
+      `${path}: not valid YAML: at line 3, column 3, a key is given twice in the same mapping; keep one`,
     );
   });
 
@@ -84,10 +96,39 @@ describe('a local file', () => {
     expect((await loadError(path)).message).toBe(`${path}: holds several YAML documents (separated by ---); keep one`);
   });
 
-  test('broken JSON: the parser’s position', async () => {
+  test('broken JSON: the line and column, and what is expected there', async () => {
     const path = fixture('broken.json');
-    expect((await loadError(path)).message).toMatch(
-      new RegExp(`^${escape(path)}: not valid JSON: Expected .* \\(line 4 column \\d+\\); fix the syntax there$`),
+    expect((await loadError(path)).message).toBe(
+      `${path}: not valid JSON: at line 4, column 25, ',' or '}' is expected after the value`,
+    );
+  });
+
+  test('a syntax error never repeats the text around it (it may be a pasted secret)', async () => {
+    const json = fixture('broken-secret.json');
+    const jsonError = (await loadError(json)).message;
+    expect(jsonError).toBe(
+      `${json}: not valid JSON: at line 3, column 71, a value is expected here: a string in double quotes, a number, true, false, null, an object or a list`,
+    );
+    // V8's own message would have been: Unexpected token 'p', "...": paste-d-S3cret-9f1c }..." is not valid JSON
+    const yaml = fixture('broken-secret.yaml');
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const yamlError = (await loadError(yaml)).message;
+      expect(yamlError).toBe(
+        `${yaml}: not valid YAML: an alias (*name) refers to no anchor (&name) set before it; set the anchor first, or write the value out`,
+      );
+      for (const message of [jsonError, yamlError]) expect(message).not.toMatch(/S3cret/);
+      // The parser's warning about the unknown tag would print the line it is on.
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test('an empty JSON file is an empty configuration, not a syntax error', async () => {
+    const readS3Object = fakeS3({ 'cfg-bucket/config.json': ' \n' });
+    expect((await loadError('s3://cfg-bucket/config.json', { readS3Object })).message).toBe(
+      's3://cfg-bucket/config.json: the file is empty; see docs/configuration.md for a complete example',
     );
   });
 
@@ -120,7 +161,7 @@ describe('an s3:// location', () => {
     const readS3Object = fakeS3({ 'cfg-bucket/config': '{ "logs": [ \n' });
     const err = await loadError('s3://cfg-bucket/config', { readS3Object });
     expect(err.message).toMatch(
-      /^s3:\/\/cfg-bucket\/config: neither valid JSON \(.+\) nor valid YAML \(.+ at line \d+, column \d+\); fix the syntax, and name the file \.json, \.yaml or \.yml$/,
+      /^s3:\/\/cfg-bucket\/config: neither valid JSON \(at line 2, column 1, .+\) nor valid YAML \(at line \d+, column \d+, .+\); fix the syntax, and name the file \.json, \.yaml or \.yml$/,
     );
   });
 
@@ -158,7 +199,3 @@ describe('an s3:// location', () => {
     ]);
   });
 });
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

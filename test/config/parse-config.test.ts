@@ -752,3 +752,72 @@ describe('several mistakes', () => {
     expect(paths).not.toContain('environments.prod');
   });
 });
+
+describe('URLs with a user name or password are refused, and never repeated', () => {
+  const PASSWORD = 'pw-9f3c1e';
+  const SECRET = 'Adm1n-secret';
+  const forEnvs = "put credentials in the env's secret (auth.secretId)";
+
+  test.each<[string, (doc: any) => void, string, string]>([
+    [
+      'a loginUrl with a user name and password',
+      (d) => (d.environments.dev.loginUrl = `http://admin:${PASSWORD}@host`),
+      'environments.dev.loginUrl',
+      `must not contain a user name or password (found \`http://***@host\`); ${forEnvs}`,
+    ],
+    [
+      'an instanceUrl with a user name only',
+      (d) => (d.environments.qa.instanceUrl = `https://${SECRET}@acme--qa.sandbox.my.salesforce.com/`),
+      'environments.qa.instanceUrl',
+      `must not contain a user name or password (found \`https://***@acme--qa.sandbox.my.salesforce.com\`); ${forEnvs}`,
+    ],
+    [
+      'a loginUrl whose password holds an @ and whose slashes are missing (URL parsers accept both)',
+      (d) => (d.environments.prod.loginUrl = `https:admin:${PASSWORD}@${SECRET}@login.salesforce.com`),
+      'environments.prod.loginUrl',
+      `must not contain a user name or password (found \`https://***@login.salesforce.com\`); ${forEnvs}`,
+    ],
+    [
+      'an aws.endpoint with credentials',
+      (d) => (d.aws = { endpoint: `http://${SECRET}:${PASSWORD}@127.0.0.1:5000` }),
+      'aws.endpoint',
+      'must not contain a user name or password (found `http://***@127.0.0.1:5000`); AWS credentials come from this role, or from the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY variables on a laptop',
+    ],
+    [
+      'a source with credentials',
+      (d) => (d.objects[0].source = `s3://${SECRET}:${PASSWORD}@src-bucket/accounts/`),
+      'objects[0].source',
+      'must not contain a user name or password (found `s3://***@src-bucket`); S3 reads with the AWS credentials of this role; give s3://<bucket>/<prefix>/',
+    ],
+    [
+      'a loginUrl that is not an http(s) URL, with credentials',
+      (d) => (d.environments.dev.loginUrl = `ftp://admin:${PASSWORD}@host`),
+      'environments.dev.loginUrl',
+      '"ftp://***@host" is not an http(s) URL; use e.g. https://acme.my.salesforce.com',
+    ],
+    [
+      'an endpoint without a scheme, with credentials',
+      (d) => (d.aws = { endpoint: `admin:${PASSWORD}@localhost:5000` }),
+      'aws.endpoint',
+      '"admin:***@localhost:5000" is not an http(s) URL; use e.g. http://127.0.0.1:5000 for moto, or remove it in AWS',
+    ],
+    [
+      'a source that is not an S3 URI, with credentials',
+      (d) => (d.objects[0].source = `https://${SECRET}:${PASSWORD}@src-bucket.s3.amazonaws.com/accounts/`),
+      'objects[0].source',
+      '"https://***@src-bucket.s3.amazonaws.com/accounts/" is not an S3 URI; use s3://<bucket>/<prefix>/ (every .csv under it) or s3://<bucket>/<key>.csv',
+    ],
+  ])('%s', (_, change, path, message) => {
+    const err = configError(minimalWith(change));
+    expect(err.problems).toEqual<ConfigProblem[]>([{ path, message }]);
+    expect(err.message).not.toContain(PASSWORD);
+    expect(err.message).not.toContain(SECRET);
+  });
+
+  test('the source named in the message (an s3:// URI given to --config) is shown without its user info', () => {
+    const err = configError(null, `s3://admin:${PASSWORD}@config-bucket/sfetl.yaml`);
+    expect(err.message).toBe(
+      's3://***@config-bucket/sfetl.yaml: the file is empty; see docs/configuration.md for a complete example',
+    );
+  });
+});

@@ -109,6 +109,18 @@ describe('job creation', () => {
     ]);
   });
 
+  test.each(['constructor', 'toString', '__proto__', 'SPACE', 7])(
+    'a columnDelimiter Bulk API 2.0 does not have (%s) is refused with INVALIDJOB',
+    (columnDelimiter) => {
+      const err = apiError(() => new TestOrg().create({ ...INSERT_CONTACTS, columnDelimiter }));
+      expect([err.status, err.errorCode, err.message]).toEqual([
+        400,
+        'INVALIDJOB',
+        `InvalidJob : Invalid columnDelimiter: ${columnDelimiter}`,
+      ]);
+    },
+  );
+
   test('an upsert without externalIdFieldName is refused with INVALIDJOB', () => {
     const err = apiError(() => new TestOrg().create({ object: 'Account', operation: 'upsert' }));
     expect([err.status, err.errorCode, err.message]).toEqual([

@@ -510,6 +510,19 @@ describe('user schema directories', () => {
     );
   });
 
+  test('a field named like a member of every JavaScript object is rejected naming the file and the field', () => {
+    const directory = join(FIXTURES, 'objects-broken', 'prototype-field');
+
+    expect(() => SchemaRegistry.fromDirectories([BUILTIN_OBJECTS_DIR, directory])).toThrow(
+      expect.objectContaining({
+        file: join(directory, 'Gimmick__c.json'),
+        message: expect.stringContaining(
+          'field toString: the name is taken by every JavaScript object, which the emulator stores records as; no Salesforce field has it: rename the field (custom fields end in __c)',
+        ),
+      }),
+    );
+  });
+
   test('a file that is not JSON is rejected naming the file', () => {
     const directory = join(FIXTURES, 'objects-broken', 'not-json');
 

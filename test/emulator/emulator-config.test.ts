@@ -80,6 +80,15 @@ describe('a configuration with a mistake', () => {
     );
   });
 
+  test('an org key named like a member of every JavaScript object is an unknown setting too', () => {
+    const file = fixture('prototype-org-key.json');
+    expect(configError(file).message).toMatch(
+      new RegExp(
+        `^${escape(file)}: orgs\\.dev\\.constructor is not a setting; allowed: port, clientId, .*, maxApiVersion$`,
+      ),
+    );
+  });
+
   test('a value of the wrong type is named with the type it must have', () => {
     const file = fixture('wrong-type.yaml');
     expect(configError(file).message).toBe(`${file}: orgs.prod.port must be a number`);
@@ -100,6 +109,13 @@ describe('a configuration with a mistake', () => {
   test('a file that is not YAML says so', () => {
     const file = fixture('not-yaml.yaml');
     expect(configError(file).message).toMatch(new RegExp(`^${escape(file)}: cannot be read as YAML \\(`));
+  });
+
+  test('a JSON syntax error gives the line and column, never the text around it (client secrets live here)', () => {
+    const file = fixture('broken-secret.json');
+    expect(configError(file).message).toBe(
+      `${file}: cannot be read as JSON (at line 3, column 51, ',' or '}' is expected after the value)`,
+    );
   });
 
   test('a missing file is reported as unreadable', () => {

@@ -428,6 +428,24 @@ describe('the org emulator over HTTP: REST, Bulk API 2.0 and control endpoints',
     });
   });
 
+  test('an org named like a member of every JavaScript object is listed under its name', async () => {
+    const named = await OrgEmulator.start({ orgs: ['__proto__', 'constructor'] });
+    try {
+      expect(Object.keys(named.orgs)).toEqual(['__proto__', 'constructor']);
+      expect(named.orgs.__proto__!.instanceUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(JSON.parse(JSON.stringify({ orgs: named.orgs })).orgs.constructor.name).toBe('constructor');
+    } finally {
+      await named.stop();
+    }
+  });
+
+  test('a result set named like a member of every JavaScript object is 404, as any unknown path', async () => {
+    const job = await runBulkJob(dev, bearer, { object: 'Contact', operation: 'insert' }, contactsCsv(2));
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(await api(dev, bearer, `/jobs/ingest/${job.id}/${name}`)).toEqual({ status: 404, body: NOT_FOUND });
+    }
+  });
+
   describe('control endpoint', () => {
     test('POST /sessions/expire ends every session of that org at once; records stay, new tokens work', async () => {
       await bulkInsert(dev, bearer, 'Contact', contactsCsv(2));

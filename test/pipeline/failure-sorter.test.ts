@@ -123,6 +123,35 @@ describe('sortFailures', () => {
     expect(sorted.retry).toBe(160);
   });
 
+  test('a column named like a member of every JavaScript object that a result file lacks is empty, not that member', async () => {
+    // The upload header holds field names from the org's describe; the result files miss one of them.
+    const uploadHeader = ['LastName', 'toString', 'constructor'];
+    const failedCsv = join(dir, 'failed.csv');
+    const unprocessedCsv = join(dir, 'unprocessed.csv');
+    writeFileSync(
+      failedCsv,
+      stringify([
+        ['sf__Id', 'sf__Error', 'LastName'],
+        ['', REQUIRED, 'Ng'],
+        ['', LOCK, 'Oh'],
+      ]),
+    );
+    writeFileSync(unprocessedCsv, stringify([['LastName'], ['Po']]));
+    const sorted = await sortFailures({
+      failedCsv,
+      unprocessedCsv,
+      uploadHeader,
+      retryCodes: new Set(['UNABLE_TO_LOCK_ROW']),
+      permanentCsv: join(dir, 'prototype-permanent.csv'),
+      retryCsv: join(dir, 'prototype-retry.csv'),
+    });
+    expect(readRows(sorted.permanentCsv)).toEqual([
+      ['sf__Id', 'sf__Error', ...uploadHeader],
+      ['', REQUIRED, 'Ng', '', ''],
+    ]);
+    expect(readRows(sorted.retryCsv)).toEqual([uploadHeader, ['Oh', '', ''], ['Po', '', '']]);
+  });
+
   test('no failures at all give two files with a header only', async () => {
     const sorted = await sort(attemptResults(PARENT_HEADER, 0, 0), 'empty', 100);
     expect(readRows(sorted.retryCsv)).toEqual([PARENT_HEADER]);

@@ -45,13 +45,44 @@ describe('preflight', () => {
 
   test('a near-miss column gets "did you mean"', async () => {
     expect(await problems(object({}), ['LastName', 'Emial'])).toEqual([
-      'column Emial is not a field of Contact; did you mean Email? Rename the column or map it with columnMapping',
+      'column Emial is not a field of Contact (did you mean Email?); rename the column or map it with columnMapping',
+    ]);
+  });
+
+  test('each problem is one sentence: the problem, a guess in parentheses, then after "; " what to do', async () => {
+    expect(await problems(object({}), ['LastName', 'Xyzzy'])).toEqual([
+      'column Xyzzy is not a field of Contact; rename the column or map it with columnMapping',
+    ]);
+    expect(await problems(object({ columnMapping: { mail: 'Emial' } }), ['LastName', 'mail'])).toEqual([
+      'column Emial (mapped from mail) is not a field of Contact (did you mean Email?); rename the column or map it with columnMapping',
+    ]);
+    expect(await problems(object({}), ['LastName', 'Acount.Ext_Id__c', 'Xyzzy.Ext_Id__c'])).toEqual([
+      'column Acount.Ext_Id__c: Acount is not a relationship of Contact (did you mean Account.Ext_Id__c?); use <Relationship>.<ExternalIdField>',
+      'column Xyzzy.Ext_Id__c: Xyzzy is not a relationship of Contact; use <Relationship>.<ExternalIdField>',
+    ]);
+    expect(await problems(object({ name: 'Contcat' }), ['LastName'])).toEqual([
+      'the org has no object Contcat (did you mean Contact?); fix objects[].name in the configuration',
+    ]);
+    expect(await problems(object({ name: 'Xyzzy__c' }), ['LastName'])).toEqual([
+      'the org has no object Xyzzy__c; fix objects[].name in the configuration',
+    ]);
+  });
+
+  test('a name with a line break or a terminal escape stays in its one line, shown escaped', async () => {
+    expect(await problems(object({}), ['LastName', 'Bad\nName\u001b[2J'])).toEqual([
+      'column Bad\\u000aName\\u001b[2J is not a field of Contact; rename the column or map it with columnMapping',
     ]);
   });
 
   test('a relationship column must end in an External ID field of the parent', async () => {
     expect(await problems(object({}), ['LastName', 'Account.Phone'])).toEqual([
       'column Account.Phone: Phone is not an External ID field of Account; use Account.Ext_Id__c',
+    ]);
+  });
+
+  test('a relationship to a parent without External ID fields says to load the parent Id instead', async () => {
+    expect(await problems(object({}), ['LastName', 'Owner.Username'])).toEqual([
+      "column Owner.Username: Username is not an External ID field of User; User has no External ID field: load the parent's record Id into the OwnerId column instead",
     ]);
   });
 
@@ -78,10 +109,10 @@ describe('preflight', () => {
 
   test('delete files carry only Id; update files need Id', async () => {
     expect(await problems(object({ operation: 'delete' }), ['Id', 'LastName'])).toEqual([
-      'a delete file must carry only the Id column (found: Id, LastName)',
+      'a delete file must carry only the Id column (found: Id, LastName); remove the other columns',
     ]);
     expect(await problems(object({ operation: 'update' }), ['LastName'])).toEqual([
-      'an update file needs an Id column',
+      'an update file needs an Id column; add the Id of each record to update',
     ]);
   });
 
@@ -104,7 +135,32 @@ describe('preflight', () => {
     expect(
       await problems(object({ operation: 'delete' }), [...fields, 'MobilePhone', 'HomePhone', 'OtherPhone']),
     ).toEqual([
-      'a delete file must carry only the Id column (found: Id, FirstName, LastName, Title, Department, Email, Phone, Fax, Birthdate, MobilePhone and 2 more)',
+      'a delete file must carry only the Id column (found: Id, FirstName, LastName, Title, Department, Email, Phone, Fax, Birthdate, MobilePhone and 2 more); remove the other columns',
     ]);
+  });
+
+  describe('names every JavaScript object carries (constructor, __proto__, toString, hasOwnProperty)', () => {
+    const NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+
+    test('as header columns they are columns like any other: not fields of Contact', async () => {
+      const listed = await problems(object({}), ['LastName', ...NAMES]);
+      expect(listed).toHaveLength(NAMES.length);
+      NAMES.forEach((name, i) => expect(listed[i]).toMatch(new RegExp(`^column ${name} is not a field of Contact\\b`)));
+    });
+
+    test('as keys of columnMapping they map their column, and only theirs', async () => {
+      // As a configuration file gives them: own keys, `__proto__` included (an object literal would set the prototype).
+      const columnMapping = JSON.parse(
+        '{"constructor": "LastName", "__proto__": "Email", "toString": "Title", "hasOwnProperty": "Phone"}',
+      ) as Record<string, string>;
+      const result = await preflight(org, object({ columnMapping }), NAMES, 's3://b/k.csv');
+      expect(result.uploadHeader).toEqual(['LastName', 'Email', 'Title', 'Phone']);
+    });
+
+    test('a mapping without them leaves such a column unmapped', async () => {
+      const listed = await problems(object({ columnMapping: { last: 'LastName' } }), ['last', 'toString']);
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatch(/^column toString is not a field of Contact\b/);
+    });
   });
 });

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { NOT_JSON_ANSWER, SalesforceApi, SalesforceApiError } from '../../src/salesforce';
+
+/** An access token that looks like no known token format: only knowing the session's own token can hide it. */
+const TOKEN = `plain-${randomBytes(12).toString('hex')}`;
+const CLIENT_SECRET = `secret-${randomBytes(12).toString('hex')}`;
+
+type Handler = (req: IncomingMessage, res: ServerResponse, base: string) => void;
+
+/**
+ * A stand-in for an org (or whatever answers at its address) on loopback: the token endpoint answers as
+ * Salesforce's does, every API call as `api` says.
+ */
+async function fakeOrg(api: Handler): Promise<{ base: string; server: Server }> {
+  let base = '';
+  const server = createServer((req, res) => {
+    req.resume();
+    if (req.method === 'POST' && req.url === '/services/oauth2/token') {
+      res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8' });
+      res.end(
+        JSON.stringify({
+          access_token: TOKEN,
+          instance_url: base,
+          id: `${base}/id/00D000000000001EAA/005000000000001AAA`,
+          token_type: 'Bearer',
+          issued_at: '1764979200000',
+        }),
+      );
+      return;
+    }
+    api(req, res, base);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, server };
+}
+
+function apiFor(base: string): SalesforceApi {
+  return new SalesforceApi({
+    instanceUrl: base,
+    loginUrl: base,
+    apiVersion: '66.0',
+    credentials: { type: 'client_credentials', clientId: 'client-id', clientSecret: CLIENT_SECRET },
+    httpAttempts: 1,
+    sleep: async () => undefined,
+  });
+}
+
+async function failure(call: Promise<unknown>): Promise<SalesforceApiError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof SalesforceApiError)) throw new Error(`expected a SalesforceApiError, got ${String(error)}`);
+  return error;
+}
+
+describe('SalesforceApi: answers that are not the API’s JSON', () => {
+  const servers: Server[] = [];
+  afterAll(() => servers.forEach((s) => s.close()));
+  const start = async (api: Handler) => {
+    const org = await fakeOrg(api);
+    servers.push(org.server);
+    return org.base;
+  };
+
+  test('an HTML page with status 200 is a SalesforceApiError naming the content type, the path and what to check', async () => {
+    const base = await start((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end('<!DOCTYPE html><html><head><title>Down for maintenance</title></head><body>Back soon</body></html>');
+    });
+    const error = await failure(apiFor(base).query('SELECT Id FROM Contact'));
+    expect(error).toMatchObject({
+      status: 200,
+      errorCode: NOT_JSON_ANSWER,
+      method: 'GET',
+      path: '/services/data/v66.0/query',
+    });
+    expect(error.message).toBe(
+      `GET /services/data/v66.0/query: HTTP 200 ${NOT_JSON_ANSWER}: the org answered with text/html instead of JSON; ` +
+        `check that ${base} is the org's instance URL (instanceUrl in the configuration), that no proxy answers in its place, ` +
+        'and whether the org shows a maintenance page',
+    );
+    // The query string (the SOQL) is not repeated.
+    expect(error.message).not.toContain('SELECT');
+  });
+
+  test('an answer without a content type that is not JSON says so', async () => {
+    const base = await start((_req, res) => {
+      res.writeHead(200);
+      res.end('OK');
+    });
+    const error = await failure(apiFor(base).describe('Contact'));
+    expect(error.errorCode).toBe(NOT_JSON_ANSWER);
+    expect(error.detail).toMatch(/^the org answered with no content type instead of JSON; /);
+  });
+
+  test('a 5xx HTML error page gives its title, not the page', async () => {
+    const base = await start((_req, res) => {
+      res.writeHead(503, { 'Content-Type': 'text/html' });
+      res.end(`<html><head><title>503 Service\nUnavailable</title></head><body>${'x'.repeat(5_000)}</body></html>`);
+    });
+    const error = await failure(apiFor(base).objectNames());
+    expect(error).toMatchObject({ status: 503, errorCode: 'HTTP_503' });
+    expect(error.detail).toBe(
+      'the org answered with text/html instead of JSON ("503 Service Unavailable"); check that instanceUrl in the ' +
+        "configuration is the org's, that no proxy answers in its place, and whether the org shows a maintenance page",
+    );
+  });
+
+  describe('an error body that echoes the request never puts a credential in the error', () => {
+    const echo = (status: number, contentType: string, body: (req: IncomingMessage) => string): Handler => {
+      return (req, res) => {
+        res.writeHead(status, { 'Content-Type': contentType });
+        res.end(body(req));
+      };
+    };
+
+    test.each<[string, Handler]>([
+      [
+        'an HTML page listing the request headers',
+        echo(
+          500,
+          'text/html',
+          (req) =>
+            `<html><body><h1>Proxy error</h1><pre>GET ${req.url}\nAuthorization: ${req.headers.authorization}\n` +
+            `Accept: ${req.headers.accept}</pre><p>session ${TOKEN}</p></body></html>`,
+        ),
+      ],
+      [
+        'plain text with the token alone and the client secret',
+        echo(502, 'text/plain', () => `upstream said: token ${TOKEN} / secret ${CLIENT_SECRET} \u001b[2J`),
+      ],
+      [
+        "Salesforce's JSON error whose message quotes the header",
+        echo(400, 'application/json', (req) =>
+          JSON.stringify([
+            {
+              errorCode: 'INVALID_HEADER',
+              message: `bad header Authorization: ${req.headers.authorization}; access_token=${TOKEN}&client_secret=${CLIENT_SECRET}`,
+            },
+          ]),
+        ),
+      ],
+    ])('%s', async (_, handler) => {
+      const base = await start(handler);
+      const error = await failure(apiFor(base).query('SELECT Id FROM Contact'));
+      expect(error.message).not.toContain(TOKEN);
+      expect(error.message).not.toContain(CLIENT_SECRET);
+      expect(error.message).not.toMatch(/Bearer\s+\w/);
+      // eslint-disable-next-line no-control-regex
+      expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+      expect(error.message.length).toBeLessThan(600);
+      expect(error.message).toMatch(/^GET \/services\/data\/v66\.0\/query: HTTP \d{3} /);
+    });
+
+    test('what is left of the message still says what happened', async () => {
+      const base = await start(
+        echo(400, 'application/json', (req) =>
+          JSON.stringify([
+            { errorCode: 'INVALID_HEADER', message: `bad header Authorization: ${req.headers.authorization}` },
+          ]),
+        ),
+      );
+      const error = await failure(apiFor(base).query('SELECT Id FROM Contact'));
+      expect(error.message).toBe(
+        'GET /services/data/v66.0/query: HTTP 400 INVALID_HEADER: bad header Authorization: ***',
+      );
+    });
+  });
+});
