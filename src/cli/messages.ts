@@ -1,4 +1,4 @@
-import { escapeUnprintable, printable, redactUrl } from '../config';
+import { escapeUnprintable, printable, redactSecrets, redactUrl } from '../config';
 
 /** Every message `sfetl` shows a person, in one place; each says what to do next. */
 export const messages = {
@@ -214,7 +214,7 @@ export const messages = {
   sourceNeedsOneObject: '--source replaces the source of one object; name exactly one --object with it',
   fixConfig: (source: string) => `fix ${redactUrl(source)} and run again`,
   authRefused: (loginUrl: string, error: string, description: string) =>
-    `the org at ${redactUrl(loginUrl)} refused the credentials (${error}: ${description}); check the environment's secret and its connected app`,
+    `the org at ${redactUrl(loginUrl)} refused the credentials (${redactSecrets(error)}: ${redactSecrets(description)}); check the environment's secret and its connected app`,
   loginUnreachable: (loginUrl: string, reason: string, env: string | undefined) =>
     `cannot reach the login URL ${redactUrl(loginUrl)} (${printable(reason)}): check environments.${env ?? '<env>'}.loginUrl and the network`,
   loginNotTokenEndpoint: (loginUrl: string, status: number, contentType: string | undefined, env: string | undefined) =>

@@ -78,6 +78,8 @@ export interface FileLoaderProps {
   /** created_time of log directories this run starts. */
   readonly createdTime: string;
   readonly emit: LoadEventSink;
+  /** The org loaded into, recorded in new ledgers. */
+  readonly orgId?: string;
   readonly clock: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly shouldStop?: () => void;
@@ -144,6 +146,7 @@ export class FileLoader {
         source: { bucket: file.bucket, key: file.key, etag: file.etag, size: file.size },
         load,
         runId: props.runId,
+        ...(props.orgId === undefined ? {} : { orgId: props.orgId }),
         createdTime: props.createdTime,
         maxJobBytes: props.limits.maxJobBytes,
         maxJobRows: props.limits.maxJobRows,

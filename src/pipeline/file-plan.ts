@@ -67,6 +67,11 @@ function changedMessage(env: string, object: string, files: readonly ChangedSour
   );
 }
 
+/** Org ids compared on their 15-character form; an unknown one matches any. */
+function sameOrg(a: string | undefined, b: string | undefined): boolean {
+  return a === undefined || b === undefined || a.slice(0, 15) === b.slice(0, 15);
+}
+
 export interface PlanFileProps {
   readonly s3: S3Client;
   /** The log bucket, where the state lives. */
@@ -79,6 +84,11 @@ export interface PlanFileProps {
   readonly force?: boolean;
   /** Load a changed file, skipping rows already loaded. @default false */
   readonly skipLoadedRows?: boolean;
+  /**
+   * The org this run loads into; ledgers of loads into another org under the same env name (a config that
+   * pointed the env elsewhere, with --confirm-env) are not loads into this one. @default unknown: all count
+   */
+  readonly orgId?: string;
 }
 
 /**
@@ -92,7 +102,9 @@ export interface PlanFileProps {
  */
 export async function planFile(props: PlanFileProps): Promise<FilePlan | ChangedSource> {
   const { file } = props;
-  const history = await SourceLedger.history(props.s3, props.bucket, props.layout, props.env, props.object, file);
+  const history = (
+    await SourceLedger.history(props.s3, props.bucket, props.layout, props.env, props.object, file)
+  ).filter((l) => sameOrg(l.state.orgId, props.orgId));
   const active = history.filter((l) => l.isVersion(file) && l.state.status !== 'superseded');
   const nextLoad = 1 + Math.max(0, ...history.filter((l) => l.isVersion(file)).map((l) => l.load));
   const skipLoadedRows = props.skipLoadedRows ?? false;

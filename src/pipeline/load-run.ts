@@ -238,6 +238,7 @@ async function planFiles(props: LoadRunProps, prepared: Map<string, PreparedFile
         file: file.file,
         force: props.force,
         skipLoadedRows: props.skipLoadedRows,
+        orgId: props.org?.orgId,
       });
       if ('kind' in plan) files.push({ prepared: file, plan });
       else changed.push(plan);
@@ -271,6 +272,7 @@ async function loadObjects(
       runId,
       workDir: scratch,
       emit: props.emit,
+      orgId: props.org?.orgId,
       shouldStop,
       clock: props.clock,
       sleep: props.sleep,

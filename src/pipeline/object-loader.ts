@@ -59,6 +59,8 @@ export interface ObjectLoaderProps {
   readonly runId: string;
   readonly workDir: string;
   readonly emit: LoadEventSink;
+  /** The org loaded into (recorded in each new ledger), when known. */
+  readonly orgId?: string;
   /** Throws when the run must stop (SIGTERM, lost lease); called between steps. */
   readonly shouldStop?: () => void;
   /** @default () => new Date() */

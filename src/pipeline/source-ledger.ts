@@ -46,6 +46,8 @@ export interface SourceLedgerState {
   readonly load?: number;
   /** The run that started it; a resumed run keeps writing into this run's log directories. */
   readonly runId: string;
+  /** The org loaded into (the token's org id), when known: a ledger of another org is no load into this one. */
+  readonly orgId?: string;
   readonly createdTime: string;
   /** Split settings: a resumed run must cut the same parts. */
   readonly maxJobBytes: number;

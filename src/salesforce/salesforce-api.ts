@@ -15,6 +15,9 @@ import { TokenResponseError } from './token-response-error';
 /** The error code of an answer that is not JSON where the API answers JSON (an HTML page, a proxy's text). */
 export const NOT_JSON_ANSWER = 'SFETL_NOT_JSON';
 
+/** The error code of a web page where a job's result CSV was expected. */
+export const NOT_CSV_ANSWER = 'SFETL_NOT_CSV';
+
 /** An API answer that is not success: the HTTP status and Salesforce's error code and message. */
 export class SalesforceApiError extends Error {
   /** What the answer said, with every token and credential in it redacted. */
@@ -343,7 +346,15 @@ export class SalesforceApi {
   async downloadResults(jobId: string, kind: ResultKind, file: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await this.send('GET', `${this.base}/jobs/ingest/${jobId}/${kind}/`, { accept: 'text/csv' });
+        const path = `${this.base}/jobs/ingest/${jobId}/${kind}/`;
+        const res = await this.send('GET', path, { accept: 'text/csv' });
+        // Result CSVs come as text/csv (sometimes without a charset); a web page here is a proxy or a
+        // maintenance page answering in the org's place, and must not be read as the job's results.
+        if (/^\s*text\/html\b/i.test(res.headers.get('content-type') ?? '')) {
+          await res.body?.cancel();
+          const detail = answerMessages.notCsv(res.headers.get('content-type'), this.instanceUrl);
+          throw new SalesforceApiError(res.status, NOT_CSV_ANSWER, detail, 'GET', path);
+        }
         const out = createWriteStream(file);
         if (!res.body) {
           out.end();
@@ -525,4 +536,6 @@ const answerMessages = {
   notJsonError: (contentType: string | null, said: string) =>
     `the org answered with ${mediaType(contentType)} instead of JSON ("${said}"); check that instanceUrl in the configuration is the org's, that no proxy answers in its place, and whether the org shows a maintenance page`,
   empty: 'the org answered with an empty body; check the org, and that no proxy answers in its place',
+  notCsv: (contentType: string | null, instanceUrl: string) =>
+    `the org answered a job's results with ${mediaType(contentType)} instead of CSV; check that ${origin(instanceUrl)} is the org's instance URL (instanceUrl in the configuration), that no proxy answers in its place, and whether the org shows a maintenance page; then run again (a rerun resumes and fetches the results again)`,
 } as const;

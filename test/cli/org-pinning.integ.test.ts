@@ -102,6 +102,27 @@ describe('sfetl load loads only the org the environment names', () => {
       instanceUrl: stack.description.orgs.prod!.instanceUrl,
       orgId: stack.description.orgs.prod!.orgId,
     });
+
+    // The same file, once dev's configuration is dev's own org again: it was never loaded into that org, so
+    // the ledger of the load into prod's org under the env name dev does not make it skip.
+    const fixed = stack.configWith('dev-is-dev-again.yaml', (c) => {
+      c.objects = [
+        {
+          name: 'Contact',
+          source: `s3://${stack.description.buckets.source}/pinning/dev-is-prod.csv`,
+          operation: 'insert',
+          loadOrder: 1,
+        },
+      ];
+    });
+    const again = await load(fixed, '--env', 'dev', '--run-id', 'pin-2b');
+    expect(again.err).toBe('');
+    expect(again.code).toBe(0);
+    expect(again.events.filter((e) => e.event === 'file-skipped')).toEqual([]);
+    expect(await stack.jobCount('dev')).toBeGreaterThan(0);
+    // And loaded into dev's org now, the next run skips it there.
+    const third = await load(fixed, '--env', 'dev', '--run-id', 'pin-2c');
+    expect(third.events.filter((e) => e.event === 'file-skipped')).toHaveLength(1);
   });
 
   test("prod's instanceUrl but dev's own orgId still pinned: protected first, and confirmed it is still refused", async () => {

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { NOT_JSON_ANSWER, SalesforceApi, SalesforceApiError } from '../../src/salesforce';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NOT_CSV_ANSWER, NOT_JSON_ANSWER, SalesforceApi, SalesforceApiError } from '../../src/salesforce';
 
 /** An access token that looks like no known token format: only knowing the session's own token can hide it. */
 const TOKEN = `plain-${randomBytes(12).toString('hex')}`;
@@ -85,6 +88,30 @@ describe('SalesforceApi: answers that are not the API’s JSON', () => {
     );
     // The query string (the SOQL) is not repeated.
     expect(error.message).not.toContain('SELECT');
+  });
+
+  test("a web page where a job's result CSV is expected is refused, not saved as the results", async () => {
+    const base = await start((req, res) => {
+      if (req.url?.endsWith('/successfulResults/')) {
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        res.end('<html><head><title>Maintenance</title></head><body>sf__Id,sf__Created</body></html>');
+      } else {
+        res.writeHead(200, { 'Content-Type': 'text/csv' });
+        res.end('"sf__Id","sf__Error","LastName"\n');
+      }
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'sfetl-api-test-'));
+    try {
+      const api = apiFor(base);
+      await api.downloadResults('750000000000001AAA', 'failedResults', join(dir, 'failed.csv'));
+      expect(readFileSync(join(dir, 'failed.csv'), 'utf8')).toBe('"sf__Id","sf__Error","LastName"\n');
+      const error = await failure(api.downloadResults('750000000000001AAA', 'successfulResults', join(dir, 'ok.csv')));
+      expect(error).toMatchObject({ status: 200, errorCode: NOT_CSV_ANSWER, method: 'GET' });
+      expect(error.detail).toMatch(/^the org answered a job's results with text\/html instead of CSV; check that /);
+      expect(existsSync(join(dir, 'ok.csv'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('an answer without a content type that is not JSON says so', async () => {
