@@ -179,7 +179,7 @@ describe('sfetl load: infrastructure errors are one line saying what to check (e
     );
     expect(result.code).toBe(1);
     expect(result.err).toBe(
-      'sfetl load: "s3://***@sfetl-source/contacts.csv" is not an S3 URI; write it as s3://<bucket>/<key or prefix>.\n',
+      'sfetl load: --source must not contain a user name or password (found `s3://***@sfetl-source`); S3 reads with the AWS credentials of this role; give s3://<bucket>/<prefix>/\n',
     );
     expectOneLine(result.err);
     expect(result.err).not.toContain('pass-4e2a');
@@ -299,6 +299,8 @@ describe('sfetl load: an org address that answers with something else than the A
         const config = stack.configWith(`html-org-${status}.yaml`, (c) => {
           c.environments.dev.instanceUrl = base;
           c.environments.dev.loginUrl = base;
+          // This stand-in org is the env's org now: pinned to the org id its token names.
+          c.environments.dev.orgId = '00D000000000001EAA';
           c.limits.httpAttempts = 1;
         });
         const source = await stack.putSource(`html-org/contacts-${status}.csv`, contactsWithBadRows(5, {}).csv);

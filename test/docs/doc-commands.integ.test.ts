@@ -27,6 +27,10 @@ const NOT_RUN_HERE: readonly { readonly pattern: RegExp; readonly reason: string
     reason: 'the whole test suite: it is what CI runs (.ci/run) on a fresh clone, and this test is part of it',
   },
   {
+    pattern: /^npm run test:chaos\b/,
+    reason: 'the randomized end-to-end test at length; its 3-minute seeded version is part of this suite (test/chaos/chaos.integ.test.ts)',
+  },
+  {
     pattern: /^npx cdk (bootstrap|deploy|destroy)\b/,
     reason: 'needs an AWS account; `npx cdk synth` is run here and by test/infra',
   },
