@@ -4,6 +4,7 @@ import { configMessages as m, printable, printableJson, shownUrl } from './confi
 import {
   AuthType,
   AwsConfig,
+  CHANGED_FILE_POLICIES,
   DEFAULT_RETRY_ERROR_CODES,
   ENV_NAMES,
   EnvironmentConfig,
@@ -24,7 +25,15 @@ const TOP_KEYS = ['environments', 'objects', 'logs', 'limits', 'retryErrorCodes'
 const ENV_KEYS = ['instanceUrl', 'orgId', 'loginUrl', 'apiVersion', 'auth', 'protected'] as const;
 const AUTH_KEYS = ['type', 'secretId'] as const;
 const AUTH_TYPES: readonly AuthType[] = ['client_credentials', 'jwt'];
-const OBJECT_KEYS = ['name', 'source', 'operation', 'externalIdField', 'loadOrder', 'columnMapping'] as const;
+const OBJECT_KEYS = [
+  'name',
+  'source',
+  'operation',
+  'externalIdField',
+  'loadOrder',
+  'columnMapping',
+  'onChangedFile',
+] as const;
 const LOGS_KEYS = ['bucket', 'prefix', 'glueDatabase', 'statePrefix'] as const;
 const AWS_KEYS = ['region', 'endpoint'] as const;
 
@@ -284,10 +293,22 @@ function readObject(
   }
 
   const loadOrder = c.number(node, 'loadOrder', { integer: true }) ?? 100;
+  const onChangedFile =
+    node.value.onChangedFile === undefined
+      ? undefined
+      : c.oneOf(node, 'onChangedFile', CHANGED_FILE_POLICIES, 'a changed-file policy', 'skip-loaded-rows');
   const columnMapping = readColumnMapping(c, node.value.columnMapping, at(path, 'columnMapping'));
 
   if (c.problems.length > before || !name || !source || !operation || !columnMapping) return undefined;
-  return { name, source, operation, ...(externalIdField ? { externalIdField } : {}), loadOrder, columnMapping };
+  return {
+    name,
+    source,
+    operation,
+    ...(externalIdField ? { externalIdField } : {}),
+    loadOrder,
+    columnMapping,
+    ...(onChangedFile ? { onChangedFile } : {}),
+  };
 }
 
 function readColumnMapping(c: Checker, value: unknown, path: string): Record<string, string> | undefined {

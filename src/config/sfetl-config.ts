@@ -3,6 +3,15 @@ export type EnvName = 'dev' | 'qa' | 'uat' | 'prod';
 
 export const ENV_NAMES: readonly EnvName[] = ['dev', 'qa', 'uat', 'prod'];
 
+/**
+ * What a load does with a source file that changed since an earlier run loaded it (docs/operations.md,
+ * "Changed files"): refuse it (exit 1, before any job), load the rows not loaded yet (as --skip-loaded-rows),
+ * or load all its rows (as --force).
+ */
+export type ChangedFilePolicy = 'refuse' | 'skip-loaded-rows' | 'load-all';
+
+export const CHANGED_FILE_POLICIES: readonly ChangedFilePolicy[] = ['refuse', 'skip-loaded-rows', 'load-all'];
+
 /** Bulk API 2.0 ingest operations. */
 export type Operation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
 
@@ -47,6 +56,11 @@ export interface ObjectConfig {
   readonly loadOrder: number;
   /** Source column → field API name; unmapped columns keep their names. */
   readonly columnMapping: Readonly<Record<string, string>>;
+  /**
+   * A file at the same key that changed since an earlier load: refuse it, load the rows not loaded yet,
+   * or load all its rows. The command line's --skip-loaded-rows and --force go further. @default 'refuse'
+   */
+  readonly onChangedFile?: ChangedFilePolicy;
 }
 
 /** Where the logs and the runner's own state go. */

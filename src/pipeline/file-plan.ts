@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { StateLayout } from '../catalog';
+import { ChangedFilePolicy } from '../config';
 import { SourceFile } from '../s3';
 import { SourceLedger } from './source-ledger';
 
@@ -57,8 +58,9 @@ function changedMessage(env: string, object: string, files: readonly ChangedSour
   const more =
     files.length > 1 ? ` (and ${files.length - 1} more changed ${files.length === 2 ? 'file' : 'files'})` : '';
   const force = first!.forceRefused
-    ? '--force cannot be used while that load is unfinished (it never abandons work in progress); '
-    : 'to load every row of the new version again, even rows already loaded, rerun with --force; ';
+    ? '--force (or onChangedFile: load-all) cannot be used while that load is unfinished (it never abandons work in progress); '
+    : 'to load every row of the new version again, even rows already loaded, rerun with --force; ' +
+      `to choose for every run, set objects[].onChangedFile (skip-loaded-rows or load-all) for ${object}; `;
   return (
     `${first!.uri} changed since ${what}${more}, so it is not loaded again silently. ` +
     `To load the corrected file without loading a row twice, rerun with --skip-loaded-rows: rows already loaded into ` +
@@ -84,6 +86,8 @@ export interface PlanFileProps {
   readonly force?: boolean;
   /** Load a changed file, skipping rows already loaded. @default false */
   readonly skipLoadedRows?: boolean;
+  /** The object's own rule for changed files (objects[].onChangedFile). @default 'refuse' */
+  readonly onChangedFile?: ChangedFilePolicy;
   /**
    * The org this run loads into; ledgers of loads into another org under the same env name (a config that
    * pointed the env elsewhere, with --confirm-env) are not loads into this one. @default unknown: all count
@@ -116,8 +120,11 @@ export async function planFile(props: PlanFileProps): Promise<FilePlan | Changed
   const earlier = history.filter((l) => !active.includes(l));
   if (earlier.length === 0) return { kind: 'new', load: nextLoad, skipLoadedRows, settle: [] };
   const unfinished = earlier.filter((l) => l.state.status === 'in-progress');
-  if (skipLoadedRows) return { kind: 'new', load: nextLoad, skipLoadedRows, settle: unfinished };
-  if (props.force && unfinished.length === 0) return { kind: 'new', load: nextLoad, skipLoadedRows, settle: [] };
+  if (skipLoadedRows || props.onChangedFile === 'skip-loaded-rows') {
+    return { kind: 'new', load: nextLoad, skipLoadedRows: true, settle: unfinished };
+  }
+  const loadAll = props.force === true || props.onChangedFile === 'load-all';
+  if (loadAll && unfinished.length === 0) return { kind: 'new', load: nextLoad, skipLoadedRows, settle: [] };
   const last = (unfinished.length > 0 ? unfinished : earlier).at(-1)!;
   return {
     uri: `s3://${file.bucket}/${file.key}`,
@@ -128,6 +135,6 @@ export async function planFile(props: PlanFileProps): Promise<FilePlan | Changed
       loaded: last.successRows,
       finished: last.state.status !== 'in-progress',
     },
-    forceRefused: props.force === true,
+    forceRefused: loadAll,
   };
 }

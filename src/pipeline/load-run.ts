@@ -238,6 +238,7 @@ async function planFiles(props: LoadRunProps, prepared: Map<string, PreparedFile
         file: file.file,
         force: props.force,
         skipLoadedRows: props.skipLoadedRows,
+        onChangedFile: object.onChangedFile,
         orgId: props.org?.orgId,
       });
       if ('kind' in plan) files.push({ prepared: file, plan });

@@ -139,6 +139,33 @@ describe('a stray quote', () => {
   });
 });
 
+describe('a nightly feed at a fixed key', () => {
+  test("objects[].onChangedFile: skip-loaded-rows loads each night's new rows without a flag; an unchanged file is still skipped", async () => {
+    const header = 'LastName,Email,Description\n';
+    const night = (n: number) =>
+      Array.from({ length: n }, (_, i) => `Feed${i},feed${i}@nightly.example,nightly\n`).join('');
+    const source = await stack.putSource('mistakes/nightly.csv', header + night(30));
+    const cfg = stack.configWith('nightly.yaml', (c) => {
+      c.objects = [{ name: 'Contact', source, operation: 'insert', loadOrder: 1, onChangedFile: 'skip-loaded-rows' }];
+    });
+    expect((await load(['--config', cfg, '--env', 'uat', '--run-id', 'night-1'])).code).toBe(0);
+    await stack.putSource('mistakes/nightly.csv', header + night(45));
+    const second = await load(['--config', cfg, '--env', 'uat', '--run-id', 'night-2']);
+    expect(second.err).toBe('');
+    expect(second.code).toBe(0);
+    expect(second.json.find((e) => e.event === 'summary')).toMatchObject({
+      objects: [expect.objectContaining({ rowsRead: 45, alreadyLoaded: 30 })],
+    });
+    const third = await load(['--config', cfg, '--env', 'uat', '--run-id', 'night-3']);
+    expect(third.json.filter((e) => e.event === 'file-skipped')).toHaveLength(1);
+    const org = await stack.orgQuery<{ LastName: string }>(
+      'uat',
+      "SELECT LastName FROM Contact WHERE Email LIKE '%@nightly.example'",
+    );
+    expect(org.records).toHaveLength(45);
+  });
+});
+
 describe('a rejected row of any size', () => {
   test('2 MB of invalid bytes: logged cut, with a marker; the file completes and its partitions are registered', async () => {
     const prefix = 'HR-';

@@ -155,6 +155,8 @@ describe('a valid configuration', () => {
       },
     ]);
     expect(config.objects[0]).not.toHaveProperty('externalIdField');
+    // A changed file is refused unless an object says otherwise.
+    expect(config.objects[0]).not.toHaveProperty('onChangedFile');
     expect(config.logs).toEqual({
       bucket: 'my-log-bucket',
       prefix: '',
@@ -396,6 +398,12 @@ describe('a mistake is reported with its path and what to do', () => {
       (d) => (d.objects[0].operation = 'merge'),
       'objects[0].operation',
       '"merge" is not an operation; use one of insert, update, upsert, delete, hardDelete',
+    ],
+    [
+      'a changed-file policy misspelled',
+      (d) => (d.objects[0].onChangedFile = 'skip-loaded'),
+      'objects[0].onChangedFile',
+      '"skip-loaded" is not a changed-file policy; did you mean "skip-loaded-rows"? (refuse, skip-loaded-rows, load-all)',
     ],
     [
       'upsert without externalIdField',
