@@ -69,6 +69,10 @@ const project = new typescript.TypeScriptProject({
   },
   gitignore: [
     '/.venv/',
+    // Git worktrees of this repository link these to the main checkout's: a symlink is not a directory to git.
+    '/.venv',
+    '/node_modules',
+    '/.sfetl',
     '/.sfetl/',
     '__pycache__/',
     '.pytest_cache/',

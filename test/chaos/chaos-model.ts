@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -130,6 +131,7 @@ class Chaos {
   private readonly counted = new Set<string>();
   private readonly logCache = new Map<string, { etag: string; rows: Record<string, string | null>[] }>();
   private nextToken = 1;
+  private downloads = 0;
   private nextRun = 1;
   private lastRunId = '';
   private loads = 0;
@@ -533,13 +535,8 @@ class Chaos {
             if (!key.endsWith('.parquet') || !key.includes(`/env=${ENV}/`)) continue;
             let cached = this.logCache.get(key);
             if (!cached || cached.etag !== etag) {
-              const file = join(this.scratch, 'log.parquet');
-              const body = await this.stack.aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-              await pipeline(body.Body as Readable, createWriteStream(file));
-              const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet('${file}')`);
-              cached = { etag, rows: reader.getRowObjectsJson() as Record<string, string | null>[] };
+              cached = { etag, rows: await this.readLog(connection, bucket, key) };
               this.logCache.set(key, cached);
-              await rm(file, { force: true });
             }
             files.push({ key, name: key.slice(key.lastIndexOf('/') + 1), object: object.name, rows: cached.rows });
           }
@@ -550,6 +547,39 @@ class Chaos {
       instance.closeSync();
     }
     return files;
+  }
+
+  /**
+   * The rows of one log file. Each download gets a path of its own: DuckDB caches what it read of a file by
+   * its path, so reusing one path for different files can mix them up.
+   */
+  private async readLog(
+    connection: Awaited<ReturnType<DuckDBInstance['connect']>>,
+    bucket: string,
+    key: string,
+  ): Promise<Record<string, string | null>[]> {
+    let failure: unknown;
+    // A second download tells a file that is broken in S3 from one that was read badly here.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const file = join(this.scratch, `log-${this.downloads++}.parquet`);
+      try {
+        const body = await this.stack.aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        await pipeline(body.Body as Readable, createWriteStream(file));
+        const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet('${file}')`);
+        if (attempt > 1) this.note(`  (the log file ${key} was read on a second download: ${String(failure)})`);
+        return reader.getRowObjectsJson() as Record<string, string | null>[];
+      } catch (err) {
+        failure = err;
+        if (attempt === 2) {
+          const kept = join(tmpdir(), `sfetl-chaos-unreadable-${Date.now()}.parquet`);
+          await copyFile(file, kept).catch(() => undefined);
+          this.fail(`the log file s3://${bucket}/${key} cannot be read (kept as ${kept}): ${(err as Error).message}`);
+        }
+      } finally {
+        await rm(file, { force: true });
+      }
+    }
+    this.fail(`the log file s3://${bucket}/${key} cannot be read`);
   }
 
   private async org(object: ObjectSpec): Promise<{ Id: string; LastName: string; Ext_Id__c: string }[]> {
