@@ -28,7 +28,8 @@ const NOT_RUN_HERE: readonly { readonly pattern: RegExp; readonly reason: string
   },
   {
     pattern: /^npm run test:chaos\b/,
-    reason: 'the randomized end-to-end test at length; its 3-minute seeded version is part of this suite (test/chaos/chaos.integ.test.ts)',
+    reason:
+      'the randomized end-to-end test at length; its 3-minute seeded version is part of this suite (test/chaos/chaos.integ.test.ts)',
   },
   {
     pattern: /^npx cdk (bootstrap|deploy|destroy)\b/,
