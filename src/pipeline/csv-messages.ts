@@ -1,3 +1,4 @@
+import type { MalformedFile, MalformedQuote } from './malformed-file';
 import { MAX_ROW_CHARS } from './salesforce-limits';
 
 /** Every message the CSV splitter shows a person, in one place; each names the source and says what to fix. */
@@ -51,28 +52,12 @@ export const csvMessages = {
     `the quote opened ${index === undefined ? '' : `in ${column(index, name)} `}on the last line is never closed before the end of the file ${at(source, line)}; close the quote, or double the quotes inside the value`,
   malformedFileLine: (
     source: string,
-    tail: {
-      readonly reason: 'limit' | 'end';
-      readonly line: number;
-      readonly from: number;
-      readonly column?: number;
-      readonly columnName?: string;
-    },
+    tail: MalformedQuote & { readonly line: number; readonly from: number },
     bytes: number,
     kept: number,
   ) =>
     `line not loaded: the file cannot be read from line ${tail.from}, where a quote opens${tail.column === undefined ? '' : ` in ${column(tail.column, tail.columnName)}`} that ${tail.reason === 'limit' ? `is not closed within Salesforce's ${n(MAX_ROW_CHARS)} characters per record` : 'is never closed before the end of the file'} ${at(source, tail.line)}; fix that quote, then load the corrected file with --skip-loaded-rows (rows already loaded are skipped)${kept < bytes ? ` (the logged value holds the line's first ${n(kept)} of ${n(bytes)} bytes)` : ''}`,
-  malformedFile: (
-    source: string,
-    file: {
-      readonly reason: 'limit' | 'end';
-      readonly line: number;
-      readonly lastLine: number;
-      readonly lines: number;
-      readonly column?: number;
-      readonly columnName?: string;
-    },
-  ) =>
+  malformedFile: (source: string, file: MalformedFile) =>
     `${source}: a quote opened on line ${file.line}${file.column === undefined ? '' : ` in ${column(file.column, file.columnName)}`} ${file.reason === 'limit' ? `is not closed within Salesforce's ${n(MAX_ROW_CHARS)} characters per record` : 'is never closed'}, so the file cannot be read from there: lines ${file.line}–${file.lastLine} (${n(file.lines)} ${file.lines === 1 ? 'line' : 'lines'}) were not loaded and are failure rows (SFETL_MALFORMED_FILE); fix the quote, then load the corrected file with --skip-loaded-rows (rows already loaded are skipped)`,
   invalidUtf8: (source: string, line: LineSpan) =>
     `row is not valid UTF-8 ${at(source, line)}; save the file as UTF-8 (the invalid bytes are shown as \uFFFD in the logged values)`,

@@ -10,6 +10,7 @@ import type { LineSpan } from './csv-messages';
 import { CsvRejectCode } from './csv-reject-code';
 import { parseCsvRow } from './csv-row-parser';
 import { EmptySourceError } from './empty-source-error';
+import type { MalformedFile, MalformedQuote } from './malformed-file';
 
 export { BadHeaderError } from './bad-header-error';
 export { CsvRejectCode } from './csv-reject-code';
@@ -83,21 +84,6 @@ export interface SplitSummary {
   readonly malformedFrom?: MalformedFile;
 }
 
-/** The part of a file that cannot be read as CSV: from the line where a quote opened to the end. */
-export interface MalformedFile {
-  /** The quoted value passed Salesforce's 400,000 characters per record, or the file ended inside it. */
-  readonly reason: 'limit' | 'end';
-  /** The line where the quote opened. */
-  readonly line: number;
-  /** The last non-blank line of the file. */
-  readonly lastLine: number;
-  /** Non-blank lines from `line` to the end: each is a rejected row. */
-  readonly lines: number;
-  /** 0-based column the quote opened in, when known. */
-  readonly column?: number;
-  readonly columnName?: string;
-}
-
 const NUL = 0x00;
 const LF = 0x0a;
 const CR = 0x0d;
@@ -134,13 +120,9 @@ function utf16Length(bytes: Buffer, from = 0, to = bytes.length): number {
 }
 
 /** The lines of a file from where it became unreadable, each becoming a rejected row. */
-interface MalformedTail {
-  /** Why: the quoted value passed the record limit, or the file ended inside it. */
-  readonly reason: 'limit' | 'end';
-  /** Line and column of the quote that never closed within the record limit. */
+interface MalformedTail extends MalformedQuote {
+  /** Line of the quote that never closed within the record limit. */
   readonly from: number;
-  readonly column?: number;
-  readonly columnName?: string;
   /** Number of the line being read. */
   line: number;
   /** Its first bytes (at most MAX_KEPT_TAIL_LINE_BYTES), and how many it has in all. */

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SourceVersion, StateLayout } from '../catalog';
 import { getJsonObject, listObjectKeys, putJsonObject } from '../s3';
-import type { MalformedFile } from './csv-splitter';
+import type { MalformedFile } from './malformed-file';
 
 /** Where one attempt of one part stands; written before each step that could be repeated. */
 export interface AttemptState {

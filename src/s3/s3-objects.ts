@@ -56,15 +56,7 @@ export async function uploadFile(
 /** Writes `value` as a JSON object (run state, manifests). */
 export async function putJsonObject(s3: S3Client, bucket: string, key: string, value: unknown): Promise<WrittenObject> {
   try {
-    const out = await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: JSON.stringify(value),
-        ContentType: 'application/json',
-      }),
-    );
-    return { bucket, key, etag: out.ETag };
+    return await sendJson(s3, bucket, key, value);
   } catch (error) {
     throw translate(error, formatS3Uri(bucket, key), 's3:PutObject');
   }
@@ -81,21 +73,31 @@ export async function putJsonObjectIfAbsent(
   value: unknown,
 ): Promise<WrittenObject | undefined> {
   try {
-    const out = await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: JSON.stringify(value),
-        ContentType: 'application/json',
-        IfNoneMatch: '*',
-      }),
-    );
-    return { bucket, key, etag: out.ETag };
+    return await sendJson(s3, bucket, key, value, '*');
   } catch (error) {
     const status = s3HttpStatus(error);
     if (status === 412 || status === 409) return undefined;
     throw translate(error, formatS3Uri(bucket, key), 's3:PutObject');
   }
+}
+
+async function sendJson(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  value: unknown,
+  ifNoneMatch?: string,
+): Promise<WrittenObject> {
+  const out = await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: JSON.stringify(value),
+      ContentType: 'application/json',
+      ...(ifNoneMatch === undefined ? {} : { IfNoneMatch: ifNoneMatch }),
+    }),
+  );
+  return { bucket, key, etag: out.ETag };
 }
 
 /** The object's body as text, or undefined when there is no such key. */

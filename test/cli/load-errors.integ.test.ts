@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CreateDatabaseCommand, CreateTableCommand } from '@aws-sdk/client-glue';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { contactsWithBadRows } from '../support/contact-data';
+import { fakeOrg } from '../support/fake-org';
 import { loadThroughSeams, sfetlInProcess, TestStack } from '../support/stack';
 
 jest.setTimeout(300_000);
@@ -267,29 +268,11 @@ describe('sfetl load: an org address that answers with something else than the A
   const TOKEN = '00D000000000001!AQ4AQH0dMHZfz972Szmpkb58urFRkgeBGsxL_QJWwYMfAbUeeG7c1E6LYUfiDUkWe6H34r1AAwOR8B8f';
 
   /** Answers the token request as Salesforce does; every API call with an HTML page that echoes its headers. */
-  async function htmlOrg(status: number): Promise<{ base: string; server: Server }> {
-    let base = '';
-    const server = createServer((req, res) => {
-      req.resume();
-      if (req.method === 'POST' && req.url === '/services/oauth2/token') {
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            access_token: TOKEN,
-            instance_url: base,
-            id: `${base}/id/00D000000000001EAA/005000000000001AAA`,
-            token_type: 'Bearer',
-          }),
-        );
-        return;
-      }
+  const htmlOrg = (status: number) =>
+    fakeOrg(TOKEN, (req, res) => {
       res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8' });
       res.end(`<html><body><h1>Sign in</h1><pre>Authorization: ${req.headers.authorization}</pre></body></html>`);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return { base, server };
-  }
 
   test.each([200, 503])(
     'HTML with status %d: says what answered and what to check; the token never appears',

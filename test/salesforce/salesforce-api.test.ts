@@ -1,44 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NOT_CSV_ANSWER, NOT_JSON_ANSWER, SalesforceApi, SalesforceApiError } from '../../src/salesforce';
+import { fakeOrg as fakeOrgWithToken, FakeOrgHandler } from '../support/fake-org';
 
 /** An access token that looks like no known token format: only knowing the session's own token can hide it. */
 const TOKEN = `plain-${randomBytes(12).toString('hex')}`;
 const CLIENT_SECRET = `secret-${randomBytes(12).toString('hex')}`;
 
-type Handler = (req: IncomingMessage, res: ServerResponse, base: string) => void;
+type Handler = FakeOrgHandler;
 
-/**
- * A stand-in for an org (or whatever answers at its address) on loopback: the token endpoint answers as
- * Salesforce's does, every API call as `api` says.
- */
-async function fakeOrg(api: Handler): Promise<{ base: string; server: Server }> {
-  let base = '';
-  const server = createServer((req, res) => {
-    req.resume();
-    if (req.method === 'POST' && req.url === '/services/oauth2/token') {
-      res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8' });
-      res.end(
-        JSON.stringify({
-          access_token: TOKEN,
-          instance_url: base,
-          id: `${base}/id/00D000000000001EAA/005000000000001AAA`,
-          token_type: 'Bearer',
-          issued_at: '1764979200000',
-        }),
-      );
-      return;
-    }
-    api(req, res, base);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { base, server };
-}
+/** The org stand-in with this file's token. */
+const fakeOrg = (api: Handler) => fakeOrgWithToken(TOKEN, api);
 
 function apiFor(base: string): SalesforceApi {
   return new SalesforceApi({
