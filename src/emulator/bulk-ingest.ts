@@ -44,7 +44,6 @@ export const MAX_UPLOAD_BYTES = 100_000_000;
 /** Salesforce processes a job's records in transactions of this many records. */
 const CHUNK_RECORDS = 200;
 
-
 /** A row read ahead of applying it: its values and where it lies in the job's text. */
 interface BufferedRow {
   readonly values: string[];
