@@ -556,9 +556,9 @@ function sendQueryResults(req: IncomingMessage, res: ServerResponse, set: QueryR
 
 /**
  * "Upload Job Data" takes CSV sent as `Content-Type: text/csv`. What Salesforce answers to another content
- * type is not known here, and a compressed body (`Content-Encoding`, which Salesforce's REST API accepts
- * per its "Compression Headers" page) is not decompressed by the emulator: both are refused loudly rather
- * than read as CSV.
+ * type is not known here, and a compressed body (`Content-Encoding`; the REST API decompresses requests per
+ * its "Compression Headers" page) is not decompressed by the emulator: both are refused loudly rather than
+ * read as CSV.
  */
 function uploadRefusal(req: IncomingMessage): NotEmulatedError | undefined {
   const encoding = String(req.headers['content-encoding'] ?? 'identity')
@@ -567,7 +567,7 @@ function uploadRefusal(req: IncomingMessage): NotEmulatedError | undefined {
   if (encoding !== 'identity' && encoding !== '') {
     return new NotEmulatedError(
       `an upload with Content-Encoding: ${printableHeader(encoding)}`,
-      'Salesforce accepts compressed request bodies ("Compression Headers"); the emulator does not decompress them. Send the CSV uncompressed',
+      'Salesforce\'s REST API decompresses such requests ("Compression Headers", REST API Developer Guide); the emulator does not, and whether Bulk API 2.0 uploads take them is not documented. Send the CSV uncompressed',
       415,
     );
   }

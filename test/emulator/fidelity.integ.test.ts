@@ -119,6 +119,15 @@ describe('the org emulator against its sources (issue 16)', () => {
     expect(result.body.columnMetadata[2].joinColumns[0]).toMatchObject({ columnName: 'Name', apexType: 'String' });
   });
 
+  // [C4]: after `sf org login access-token`, Salesforce's CLI calls `<instance URL>/` + `/services/data/…`.
+  test('repeated slashes in a path are one, as a real org takes them from Salesforce\'s CLI', async () => {
+    const response = await fetch(`${dev.instanceUrl}//services/data/v66.0/limits`, {
+      headers: { Authorization: `Bearer ${bearer}` },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toHaveProperty('DailyApiRequests');
+  });
+
   // [S12] "available in API version 41.0 and later"; [R9] the 404 of a resource a version lacks.
   test.each(['31.0', '40.0'])('Bulk API 2.0 ingest in API %s, before it existed, is 404 NOT_FOUND', async (version) => {
     const created = await api(dev, bearer, '/jobs/ingest', {
