@@ -297,7 +297,21 @@ export class OrgHttpServer {
   ): Promise<void> {
     const ingest = this.org.ingest;
     if (segments.length === 0) {
-      if (method === 'POST') return reply(200, ingest.create(await readJson(req), Number(version)));
+      if (method === 'POST') {
+        const body = await readJson(req);
+        // A real org loads users; the emulator's User and Organization are read-only records of its own.
+        if (
+          typeof body.object === 'string' &&
+          this.org.system.holds(body.object) &&
+          !this.org.schemas.get(body.object)
+        ) {
+          throw new NotEmulatedError(
+            `a Bulk API job on ${body.object}`,
+            'The emulated org has one read-only User and Organization record; loading them is not emulated',
+          );
+        }
+        return reply(200, ingest.create(body, Number(version)));
+      }
       if (method === 'GET') return reply(200, ingest.list(url.searchParams.get('queryLocator') ?? undefined));
     }
     const id = segments[0]!;

@@ -4,7 +4,7 @@ import { SchemaRegistry, SObjectRecord, SObjectSchema } from './sobject-schema';
 /**
  * The schema files of the records every org has before anything is loaded (User, Organization). They are
  * read-only: Salesforce's CLI reads them (`sf org login access-token` reads the User's Username,
- * `sf org login jwt` queries Organization), and a Bulk API job on them is refused as an unknown object
+ * `sf org login jwt` queries Organization), and a Bulk API job on them is refused with NOT_EMULATED
  * (loading users is not emulated).
  */
 export const SYSTEM_OBJECTS_DIR = join(__dirname, 'system-objects');

@@ -120,7 +120,7 @@ describe('the org emulator against its sources (issue 16)', () => {
   });
 
   // [C4]: after `sf org login access-token`, Salesforce's CLI calls `<instance URL>/` + `/services/data/…`.
-  test('repeated slashes in a path are one, as a real org takes them from Salesforce\'s CLI', async () => {
+  test("repeated slashes in a path are one, as a real org takes them from Salesforce's CLI", async () => {
     const response = await fetch(`${dev.instanceUrl}//services/data/v66.0/limits`, {
       headers: { Authorization: `Bearer ${bearer}` },
     });
@@ -209,6 +209,11 @@ describe('the org emulator against its sources (issue 16)', () => {
     });
     expect(gzipped.status).toBe(415);
     expect(JSON.parse(gzipped.body.toString('utf8'))[0].message).toContain('Content-Encoding: gzip');
+    const users = await api(dev, bearer, '/jobs/ingest', {
+      method: 'POST',
+      json: { object: 'User', operation: 'insert' },
+    });
+    expect([users.status, users.body[0].errorCode]).toEqual([400, 'NOT_EMULATED']);
     // Nothing was stored: the job still takes its one upload.
     expect((await api(dev, bearer, `/jobs/ingest/${id}/batches`, { method: 'PUT', csv: contactsCsv(1) })).status).toBe(
       201,
