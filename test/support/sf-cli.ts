@@ -21,7 +21,10 @@ export interface SfResult {
 export interface SfCliProps {
   /** HOME of every command: the CLI keeps its config, aliases and tokens there; a temp dir per suite. */
   readonly home: string;
-  /** Extra environment (e.g. SF_ACCESS_TOKEN for `sf org login access-token`, NODE_EXTRA_CA_CERTS). */
+  /**
+   * Extra environment of every command (e.g. NODE_EXTRA_CA_CERTS for an org served over HTTPS with a test certificate).
+   * @default none
+   */
   readonly env?: Readonly<Record<string, string>>;
 }
 
