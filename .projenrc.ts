@@ -188,6 +188,24 @@ const setupChromium = project.addTask('setup:chromium', {
 });
 project.testTask.prependSpawn(setupChromium);
 
+// Salesforce's own CLI, a client under test (test/emulator/sf-cli-conformance.integ.test.ts): pinned here, installed
+// once into .sfetl/sf-cli (not node_modules: ~900 packages that sfetl never imports), again when the pin changes.
+const SF_CLI_VERSION = '2.150.6';
+const setupSfCli = project.addTask('setup:sf-cli', {
+  description: `Install Salesforce's CLI (@salesforce/cli@${SF_CLI_VERSION}) into .sfetl/sf-cli for the conformance tests (idempotent)`,
+  exec: `bash build-tools/setup-sf-cli.sh ${SF_CLI_VERSION}`,
+});
+project.testTask.prependSpawn(setupSfCli);
+
+// The conformance suite alone: against the emulator, or against a real org named by SFETL_CONFORMANCE_* (docs/emulator.md).
+const testConformance = project.addTask('test:conformance', {
+  description:
+    "Salesforce's CLI against the org emulator, or against a real org given SFETL_CONFORMANCE_ORG (an sf alias) or SFETL_CONFORMANCE_INSTANCE_URL + _ACCESS_TOKEN",
+  exec: 'jest --ci --runInBand test/emulator/sf-cli-conformance.integ.test.ts',
+  receiveArgs: true,
+});
+testConformance.prependSpawn(setupSfCli);
+
 const demo = project.addTask('demo', {
   description: 'The whole pipeline on the embedded default (sfetl demo), set-up included',
   exec: 'node bin/sfetl.js demo',

@@ -1,6 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { ApiError } from './api-error';
 import { csvRows, CsvRowSpan, CsvSyntaxError } from './csv-rows';
 import { FaultInjector } from './fault-injector';
+import { NotEmulatedError } from './not-emulated-error';
 import { OrgData } from './org-data';
 import { RecordError } from './record-errors';
 import {
@@ -16,10 +18,22 @@ import { ResultLines } from './result-lines';
 import { newSalesforceId, salesforceIdCounter } from './salesforce-id';
 import { FieldSchema, SchemaRegistry, SObjectSchema } from './sobject-schema';
 
+export { ApiError } from './api-error';
+
 /** Bulk API 2.0 ingest job states. */
 export type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
 const TERMINAL: readonly JobState[] = ['JobComplete', 'Failed', 'Aborted'];
+
+/** The request properties "Create a Job" documents (besides assignmentRuleId, which is not emulated). */
+const CREATE_PROPERTIES: ReadonlySet<string> = new Set([
+  'object',
+  'operation',
+  'externalIdFieldName',
+  'contentType',
+  'columnDelimiter',
+  'lineEnding',
+]);
 
 /**
  * Salesforce's largest single upload: "100 MB" of raw CSV (150 MB base64-encoded). Read as 100,000,000 bytes,
@@ -30,16 +44,11 @@ export const MAX_UPLOAD_BYTES = 100_000_000;
 /** Salesforce processes a job's records in transactions of this many records. */
 const CHUNK_RECORDS = 200;
 
-/** An API error: the HTTP status and Salesforce's `[{errorCode, message}]` body. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
+/** A row read ahead of applying it: its values and where it lies in the job's text. */
+interface BufferedRow {
+  readonly values: string[];
+  readonly start: number;
+  readonly end: number;
 }
 
 /** One ingest job with its data and results. */
@@ -123,6 +132,20 @@ export class BulkIngest {
   }
 
   create(body: Record<string, unknown>, apiVersion: number): Record<string, unknown> {
+    for (const key of Object.keys(body)) {
+      if (key === 'assignmentRuleId') {
+        throw new NotEmulatedError(
+          'the job property "assignmentRuleId"',
+          'Salesforce runs that assignment rule on each Case or Lead ("Create a Job"); the emulator has no assignment rules',
+        );
+      }
+      if (!CREATE_PROPERTIES.has(key)) {
+        throw new NotEmulatedError(
+          `the job property "${key}"`,
+          'An ingest job takes object, operation, externalIdFieldName, contentType, columnDelimiter, lineEnding and assignmentRuleId ("Create a Job"); what Salesforce answers to another property is not known to the emulator',
+        );
+      }
+    }
     const objectName = body.object;
     const operation = body.operation;
     if (typeof objectName !== 'string' || objectName === '') {
@@ -191,7 +214,7 @@ export class BulkIngest {
     }
     const now = formatDateTime(this.clock());
     const job: IngestJob = {
-      id: newSalesforceId('750', this.jobCounter++),
+      id: this.newJobId(),
       operation: op,
       object,
       externalIdField,
@@ -213,6 +236,11 @@ export class BulkIngest {
     };
     this.jobs.set(job.id, job);
     return this.info(job, false);
+  }
+
+  /** A new async API job id (`750…`): ingest and query jobs take theirs from this one sequence. */
+  newJobId(): string {
+    return newSalesforceId('750', this.jobCounter++);
   }
 
   private job(id: string): IngestJob {
@@ -371,7 +399,11 @@ export class BulkIngest {
       contentType: 'CSV',
       apiVersion: job.apiVersion,
       jobType: 'V2Ingest',
-      contentUrl: `services/data/v${job.apiVersion.toFixed(1)}/jobs/ingest/${job.id}/batches`,
+      // "The URL to use for Upload Job Data requests for this job. Only valid if the job is in Open state."
+      // ("Get Information About an Ingest Job"); a recorded Failed job's info has none (amp-labs/connectors#118).
+      ...(job.state === 'Open'
+        ? { contentUrl: `services/data/v${job.apiVersion.toFixed(1)}/jobs/ingest/${job.id}/batches` }
+        : {}),
       lineEnding: job.lineEnding,
       columnDelimiter: [...COLUMN_DELIMITERS].find(([, v]) => v === job.columnDelimiter)![0],
     };
@@ -516,7 +548,6 @@ export class BulkIngest {
     const rows = csvRows(text, job.columnDelimiter, span);
     let failAfter = this.faults.jobFailureThreshold();
     const perRecordDelay = this.options.recordsPerSecond ? 1000 / this.options.recordsPerSecond : 0;
-    let inChunk = 0;
     let stopped: 'abort' | 'fail' | 'quota' | undefined;
     try {
       const header = rows.next();
@@ -545,39 +576,56 @@ export class BulkIngest {
         return;
       }
       for (let done = 0; done < job.numberRecordsProcessed; done++) rows.next();
-      let next = rows.next();
-      for (; !next.done; next = rows.next()) {
-        if (job.abortRequested) {
-          stopped = 'abort';
-        } else if (failAfter !== undefined && job.numberRecordsProcessed >= failAfter) {
-          // Only a job that is failed here uses up one of failJobsCount.
-          if (this.faults.takeJobFailure()) stopped = 'fail';
-          else failAfter = undefined;
-        } else if (inChunk === 0 && this.recordsInLast24h() >= this.dailyLimit()) {
-          stopped = 'quota';
+      // A transaction's rows are read before any is applied: an upsert key that two of them share fails
+      // both (see RecordProcessor.startChunk). A row that cannot be parsed ends the reading; the rows before
+      // it are applied, then the job fails from it on, as before lookahead.
+      let unparsable: CsvSyntaxError | undefined;
+      for (;;) {
+        const chunk: BufferedRow[] = [];
+        try {
+          while (chunk.length < CHUNK_RECORDS) {
+            const next = rows.next();
+            if (next.done) break;
+            chunk.push({ values: next.value, start: span.start, end: span.end });
+          }
+        } catch (err) {
+          if (!(err instanceof CsvSyntaxError)) throw err;
+          unparsable = err;
+        }
+        if (chunk.length === 0) break;
+        for (let i = 0; i < chunk.length; i++) {
+          if (job.abortRequested) {
+            stopped = 'abort';
+          } else if (failAfter !== undefined && job.numberRecordsProcessed >= failAfter) {
+            // Only a job that is failed here uses up one of failJobsCount.
+            if (this.faults.takeJobFailure()) stopped = 'fail';
+            else failAfter = undefined;
+          } else if (i === 0 && this.recordsInLast24h() >= this.dailyLimit()) {
+            stopped = 'quota';
+          }
+          if (stopped) {
+            if (i > 0) this.countProcessed(i);
+            for (const row of chunk.slice(i)) job.unprocessedLines.push(text.slice(row.start, row.end) + '\n');
+            if (unparsable) this.unprocessLines(job, text, span.end);
+            else this.unprocessRest(job, text, rows, span);
+            break;
+          }
+          if (i === 0) processor.startChunk(chunk.map((row) => row.values));
+          this.processRow(job, processor, chunk[i]!.values, text, chunk[i]!);
         }
         if (stopped) break;
-        if (inChunk === 0) processor.startChunk();
-        this.processRow(job, processor, next.value, text, span);
-        inChunk = (inChunk + 1) % CHUNK_RECORDS;
-        if (inChunk === 0) {
-          this.countProcessed(CHUNK_RECORDS);
+        this.countProcessed(chunk.length);
+        if (chunk.length === CHUNK_RECORDS) {
           if (perRecordDelay > 0) await new Promise((r) => setTimeout(r, perRecordDelay * CHUNK_RECORDS));
           else await yieldToEventLoop();
           if (this.halted) return;
-        }
-      }
-      if (inChunk > 0) {
-        this.countProcessed(inChunk);
-        if (perRecordDelay > 0) {
-          await new Promise((r) => setTimeout(r, perRecordDelay * inChunk));
+        } else if (perRecordDelay > 0) {
+          await new Promise((r) => setTimeout(r, perRecordDelay * chunk.length));
           if (this.halted) return;
         }
+        if (unparsable) throw unparsable;
       }
-      if (!next.done) {
-        job.unprocessedLines.push(text.slice(span.start, span.end) + '\n');
-        this.unprocessRest(job, text, rows, span);
-      }
+      if (unparsable) throw unparsable;
     } catch (err) {
       // The rows from the one that cannot be parsed on were not processed.
       if (err instanceof CsvSyntaxError) this.unprocessLines(job, text, span.end);
@@ -611,7 +659,13 @@ export class BulkIngest {
   }
 
   /** @param span where the row lies in `text`: the records it writes are stored as that (see RowSource) */
-  private processRow(job: IngestJob, processor: RecordProcessor, row: string[], text: string, span: CsvRowSpan): void {
+  private processRow(
+    job: IngestJob,
+    processor: RecordProcessor,
+    row: string[],
+    text: string,
+    span: { readonly start: number; readonly end: number },
+  ): void {
     const d = job.columnDelimiter;
     job.numberRecordsProcessed++;
     let outcome;

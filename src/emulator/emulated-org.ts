@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { BulkIngest, BulkIngestOptions, IngestJobSnapshot } from './bulk-ingest';
+import { BulkQuery } from './bulk-query';
 import { FaultConfig, FaultInjector } from './fault-injector';
 import { OAuthServer, OAuthSettings } from './oauth';
 import { OrgData, OrgDataSnapshot } from './org-data';
+import { formatDateTime } from './row-converter';
 import { newSalesforceId } from './salesforce-id';
-import { SchemaRegistry } from './sobject-schema';
+import { SchemaRegistry, SObjectRecord } from './sobject-schema';
+import { SystemRecords, withSystemObjects } from './system-records';
 
 /** One org of the emulator, as configured (file, CLI or code). Credentials are generated when absent. */
 export interface OrgConfig extends BulkIngestOptions {
@@ -49,11 +52,17 @@ export interface OrgSnapshot {
 export class EmulatedOrg {
   readonly data: OrgData;
   readonly ingest: BulkIngest;
+  /** Bulk API 2.0 query jobs; kept in memory only (a restart drops them, as Salesforce drops them after 7 days). */
+  readonly query: BulkQuery;
   readonly faults: FaultInjector;
   readonly oauth: OAuthServer;
   readonly settings: OAuthSettings;
   readonly minApiVersion: number;
   readonly maxApiVersion: number;
+  /** What queries, describes and record reads see: `schemas` plus the system objects (User, Organization). */
+  readonly querySchemas: SchemaRegistry;
+  /** The org's own User and Organization records. */
+  readonly system: SystemRecords;
   /** Set once the org's server listens. */
   instanceUrl = '';
   private readonly stats = { apiCalls: 0, faultsInjected: 0 };
@@ -82,9 +91,27 @@ export class EmulatedOrg {
     this.minApiVersion = config.minApiVersion ?? 31;
     this.maxApiVersion = config.maxApiVersion ?? 66;
     this.data = new OrgData(schemas);
+    this.querySchemas = withSystemObjects(schemas);
+    this.system = new SystemRecords({
+      orgId: this.settings.orgId,
+      orgName: config.name,
+      userId: this.settings.userId,
+      username: this.settings.username,
+      createdDate: formatDateTime(new Date()),
+    });
     this.faults = new FaultInjector(config.faults ?? {});
     this.oauth = new OAuthServer(this.settings, () => this.instanceUrl);
     this.ingest = new BulkIngest(schemas, this.data, this.faults, this.settings.userId, config);
+    this.query = new BulkQuery({
+      source: (withDeleted) => ({
+        schemas: this.querySchemas,
+        records: (name) => this.readRecords(name, withDeleted),
+        recordById: (id) => this.readRecord(id),
+        count: (name) => this.countRecords(name, withDeleted),
+      }),
+      userId: this.settings.userId,
+      newJobId: () => this.ingest.newJobId(),
+    });
     if (saved) {
       this.data.restore(saved.data);
       this.ingest.restore(saved.jobs);
@@ -93,6 +120,23 @@ export class EmulatedOrg {
 
   get name(): string {
     return this.config.name;
+  }
+
+  /** The live records a query reads (`withDeleted`: the recycle bin's too, as queryAll does). */
+  readRecords(objectName: string, withDeleted: boolean): Iterable<SObjectRecord> {
+    if (this.system.holds(objectName) && !this.schemas.get(objectName)) return this.system.records(objectName);
+    return withDeleted ? this.data.recordsWithDeleted(objectName) : this.data.records(objectName);
+  }
+
+  /** How many records `readRecords` gives. */
+  countRecords(objectName: string, withDeleted: boolean): number {
+    if (this.system.holds(objectName) && !this.schemas.get(objectName)) return this.system.records(objectName).length;
+    return this.data.count(objectName) + (withDeleted ? this.data.deletedCount(objectName) : 0);
+  }
+
+  /** A live record (loaded or a system record) by its 18-character id. */
+  readRecord(id: string): SObjectRecord | undefined {
+    return this.data.get(id) ?? this.system.get(id);
   }
 
   countCall(faulted: boolean): void {
@@ -113,6 +157,7 @@ export class EmulatedOrg {
   reset(): void {
     this.data.clear();
     this.ingest.restore([]);
+    this.query.clear();
     this.oauth.expireAll();
     this.stats.apiCalls = 0;
     this.stats.faultsInjected = 0;

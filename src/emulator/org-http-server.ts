@@ -1,13 +1,17 @@
 import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { apiJson } from './api-json';
 import { ApiError, MAX_UPLOAD_BYTES } from './bulk-ingest';
+import { QueryResultSet } from './bulk-query';
 import { describeGlobal, describeSObject, sobjectBasicInfo } from './describe';
 import { EmulatedOrg } from './emulated-org';
 import { CallFault, FaultConfigError, parseFaultConfig } from './fault-injector';
+import { NotEmulatedError } from './not-emulated-error';
 import { OAuthError } from './oauth';
 import { toCaseSafeId } from './salesforce-id';
-import { executeSoql, parseSoql, SoqlError } from './soql';
+import { executeSoql, parseSoql, SoqlError, soqlColumns } from './soql';
 
 /** TLS material for serving HTTPS (simple-salesforce only speaks https). */
 export interface TlsOptions {
@@ -26,6 +30,10 @@ export function releaseLabel(version: number): string {
 }
 
 const QUERY_PAGE_MAX = 2000;
+
+/** The first API versions with Bulk API 2.0 ingest and query jobs (Bulk API 2.0 Developer Guide). */
+const INGEST_SINCE = 41;
+const QUERY_JOBS_SINCE = 47;
 
 /** A job's result sets by their path segment; a Map, since the segment is whatever the client asks for. */
 const RESULT_KINDS: ReadonlyMap<string, 'successful' | 'failed' | 'unprocessed'> = new Map([
@@ -84,13 +92,21 @@ export class OrgHttpServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://emulator');
+    // Repeated slashes in the path are one: Salesforce's CLI stores an access-token login's instance URL with
+    // a trailing slash (plugin-auth's org login access-token keeps `URL.href`) and jsforce then joins
+    // `<url>/services/data`, so every call it makes there reads `//services/data/…`, and works against real
+    // orgs. (Parsed as it came, `//services/…` would even be read as a host named "services".)
+    const target = req.url ?? '/';
+    const query = target.indexOf('?');
+    const pathPart = query < 0 ? target : target.slice(0, query);
+    const url = new URL(pathPart.replace(/\/{2,}/g, '/') + (query < 0 ? '' : target.slice(query)), 'http://emulator');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
 
     if (path.startsWith('/__emulator')) return this.control(req, res, method, path);
     if (path === '/services/oauth2/token' && method === 'POST') return this.token(req, res);
     if (path.startsWith('/id/') && method === 'GET') return this.identity(req, res);
+    if (path === '/services/oauth2/userinfo' && (method === 'GET' || method === 'POST')) return this.userInfo(req, res);
     if (path === '/services/data' && method === 'GET') return sendJson(res, 200, this.versions());
     if (!path.startsWith('/services/data/')) return notFound(res);
 
@@ -168,19 +184,19 @@ export class OrgHttpServer {
       });
     }
     if (segments[0] === 'sobjects') {
-      if (segments.length === 1 && method === 'GET') return reply(200, describeGlobal(org.schemas, version));
-      const object = org.schemas.get(segments[1]!);
+      if (segments.length === 1 && method === 'GET') return reply(200, describeGlobal(org.querySchemas, version));
+      const object = org.querySchemas.get(segments[1]!);
       if (!object) {
         await drain(req);
         return sendJson(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
       }
       if (segments.length === 2 && method === 'GET') return reply(200, sobjectBasicInfo(object, version));
       if (segments.length === 3 && segments[2] === 'describe' && method === 'GET') {
-        return reply(200, describeSObject(object, org.schemas, version, { instanceUrl: org.instanceUrl }));
+        return reply(200, describeSObject(object, org.querySchemas, version, { instanceUrl: org.instanceUrl }));
       }
       if (segments.length === 3 && method === 'GET') {
         const id = toCaseSafeId(segments[2]!);
-        const record = id ? org.data.get(id) : undefined;
+        const record = id ? org.readRecord(id) : undefined;
         if (!record || record.Id.slice(0, 3) !== object.keyPrefix) {
           return sendJson(res, 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
         }
@@ -209,15 +225,18 @@ export class OrgHttpServer {
       if (!q) {
         return sendJson(res, 400, [{ errorCode: 'MALFORMED_QUERY', message: 'A query string has to be specified' }]);
       }
+      // A real org answers `columns=true` with what the query would return instead of running it
+      // (salesforcecli/plugin-data src/commands/data/query.ts asks for it after the query; see soqlColumns).
+      if (url.searchParams.get('columns') === 'true') return reply(200, soqlColumns(parseSoql(q), org.querySchemas));
+      // queryAll also reads the recycle bin.
+      const withDeleted = segments[0] === 'queryAll';
       const result = executeSoql(
         parseSoql(q),
         {
-          schemas: org.schemas,
-          // queryAll also reads the recycle bin.
-          records: (name) => (segments[0] === 'queryAll' ? org.data.recordsWithDeleted(name) : org.data.records(name)),
-          recordById: (id) => org.data.get(id),
-          count: (name) =>
-            segments[0] === 'queryAll' ? org.data.count(name) + org.data.deletedCount(name) : org.data.count(name),
+          schemas: org.querySchemas,
+          records: (name) => org.readRecords(name, withDeleted),
+          recordById: (id) => org.readRecord(id),
+          count: (name) => org.countRecords(name, withDeleted),
         },
         version,
       );
@@ -226,8 +245,14 @@ export class OrgHttpServer {
       const cursor: QueryCursor = { records: result.records, totalSize: result.totalSize, pageSize, version };
       return reply(200, this.page(cursor, 0));
     }
-    if (segments[0] === 'jobs' && segments[1] === 'ingest') {
+    // "Bulk API 2.0 … is available in API version 41.0 and later" (ingest), "47.0 and later" (query jobs):
+    // below that the resource does not exist, and Salesforce answers as for any resource a version lacks
+    // (404 NOT_FOUND, as recorded in ballerina-platform/module-ballerinax-salesforce#4).
+    if (segments[0] === 'jobs' && segments[1] === 'ingest' && Number(version) >= INGEST_SINCE) {
       return this.ingest(req, res, method, version, segments.slice(2), url, reply, fault);
+    }
+    if (segments[0] === 'jobs' && segments[1] === 'query' && Number(version) >= QUERY_JOBS_SINCE) {
+      return this.queryJobs(req, res, method, version, segments.slice(2), url, reply, fault);
     }
     await drain(req);
     return notFound(res);
@@ -272,7 +297,21 @@ export class OrgHttpServer {
   ): Promise<void> {
     const ingest = this.org.ingest;
     if (segments.length === 0) {
-      if (method === 'POST') return reply(200, ingest.create(await readJson(req), Number(version)));
+      if (method === 'POST') {
+        const body = await readJson(req);
+        // A real org loads users; the emulator's User and Organization are read-only records of its own.
+        if (
+          typeof body.object === 'string' &&
+          this.org.system.holds(body.object) &&
+          !this.org.schemas.get(body.object)
+        ) {
+          throw new NotEmulatedError(
+            `a Bulk API job on ${body.object}`,
+            'The emulated org has one read-only User and Organization record; loading them is not emulated',
+          );
+        }
+        return reply(200, ingest.create(body, Number(version)));
+      }
       if (method === 'GET') return reply(200, ingest.list(url.searchParams.get('queryLocator') ?? undefined));
     }
     const id = segments[0]!;
@@ -285,6 +324,11 @@ export class OrgHttpServer {
       }
     }
     if (segments.length === 2 && segments[1] === 'batches' && method === 'PUT') {
+      const refusal = uploadRefusal(req);
+      if (refusal) {
+        await drain(req);
+        throw refusal;
+      }
       const body = await readBody(req, MAX_UPLOAD_BYTES);
       if (body === undefined) {
         throw new ApiError(
@@ -301,6 +345,44 @@ export class OrgHttpServer {
       const lines = await ingest.results(id, kind);
       // A fault "after effect" on a read is the same as losing the answer.
       return fault.failAfterEffect ? reply(200, undefined) : sendCsv(res, lines);
+    }
+    await drain(req);
+    return notFound(res);
+  }
+
+  private async queryJobs(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    version: string,
+    segments: string[],
+    url: URL,
+    reply: (status: number, body: unknown) => void,
+    fault: CallFault,
+  ): Promise<void> {
+    const jobs = this.org.query;
+    if (segments.length === 0) {
+      if (method === 'POST') return reply(200, jobs.create(await readJson(req), Number(version)));
+      if (method === 'GET') return reply(200, jobs.list(url.searchParams.get('queryLocator') ?? undefined));
+    }
+    const id = segments[0]!;
+    if (segments.length === 1) {
+      if (method === 'GET') return reply(200, jobs.get(id));
+      if (method === 'PATCH') return reply(200, jobs.setState(id, (await readJson(req)).state));
+      if (method === 'DELETE') {
+        jobs.delete(id);
+        return reply(204, undefined);
+      }
+    }
+    if (segments.length === 2 && segments[1] === 'results' && method === 'GET') {
+      const set = jobs.results(
+        id,
+        url.searchParams.get('locator') ?? undefined,
+        url.searchParams.get('maxRecords') ?? undefined,
+        Number(version),
+      );
+      if (fault.failAfterEffect) return reply(200, undefined);
+      return sendQueryResults(req, res, set);
     }
     await drain(req);
     return notFound(res);
@@ -350,6 +432,47 @@ export class OrgHttpServer {
     });
   }
 
+  /**
+   * `GET /services/oauth2/userinfo` (OpenID Connect's UserInfo endpoint), as Salesforce Help's "Query for
+   * User Information" documents its answer; `sf org login access-token` reads `user_id` from it. A token
+   * the org does not know is answered as the identity URL answers one (403 `Bad_OAuth_Token`).
+   */
+  private async userInfo(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    await drain(req);
+    if (!this.org.oauth.authenticate(bearerToken(req))) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' });
+      res.end('Bad_OAuth_Token');
+      return;
+    }
+    const s = this.org.settings;
+    const base = this.org.instanceUrl;
+    const user = this.org.system.get(s.userId)!;
+    sendJson(res, 200, {
+      sub: `${base}/id/${s.orgId}/${s.userId}`,
+      user_id: s.userId,
+      organization_id: s.orgId,
+      preferred_username: s.username,
+      nickname: user.Alias,
+      name: user.Name,
+      email: user.Email,
+      email_verified: true,
+      given_name: user.FirstName,
+      family_name: user.LastName,
+      zoneinfo: user.TimeZoneSidKey,
+      active: true,
+      user_type: 'STANDARD',
+      language: user.LanguageLocaleKey,
+      locale: user.LocaleSidKey,
+      utcOffset: 0,
+      updated_at: user.LastModifiedDate,
+      urls: {
+        rest: `${base}/services/data/v{version}/`,
+        sobjects: `${base}/services/data/v{version}/sobjects/`,
+        query: `${base}/services/data/v{version}/query/`,
+      },
+    });
+  }
+
   /** The emulator's own control endpoint: faults, reset and statistics (not part of Salesforce's API). */
   private async control(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
     const org = this.org;
@@ -390,7 +513,7 @@ function notFound(res: ServerResponse): void {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = apiJson(body);
   res.writeHead(status, {
     'Content-Type': 'application/json;charset=UTF-8',
     'Content-Length': Buffer.byteLength(text),
@@ -424,6 +547,70 @@ function sendCsv(res: ServerResponse, pieces: readonly (string | Buffer)[]): Pro
     };
     res.on('close', () => resolve());
     pump();
+  });
+}
+
+/**
+ * A set of query job results: CSV with `Sforce-NumberOfRecords` and `Sforce-Locator` ("Get Results for a Query
+ * Job"), gzip-compressed when the request accepts gzip ("Use Compression for Bulk API 2.0 Query Responses":
+ * `Accept-Encoding: gzip` gets `Content-Encoding: gzip`; other encodings are answered uncompressed).
+ */
+function sendQueryResults(req: IncomingMessage, res: ServerResponse, set: QueryResultSet): void {
+  const headers: Record<string, string | number> = {
+    'Content-Type': 'text/csv',
+    'Sforce-NumberOfRecords': set.numberOfRecords,
+    'Sforce-Locator': set.locator,
+  };
+  const body = acceptsGzip(req) ? gzipSync(set.csv) : Buffer.from(set.csv, 'utf8');
+  if (acceptsGzip(req)) headers['Content-Encoding'] = 'gzip';
+  headers['Content-Length'] = body.length;
+  res.writeHead(200, headers);
+  res.end(body);
+}
+
+/**
+ * "Upload Job Data" takes CSV sent as `Content-Type: text/csv`. What Salesforce answers to another content
+ * type is not known here, and a compressed body (`Content-Encoding`; the REST API decompresses requests per
+ * its "Compression Headers" page) is not decompressed by the emulator: both are refused loudly rather than
+ * read as CSV.
+ */
+function uploadRefusal(req: IncomingMessage): NotEmulatedError | undefined {
+  const encoding = String(req.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
+  if (encoding !== 'identity' && encoding !== '') {
+    return new NotEmulatedError(
+      `an upload with Content-Encoding: ${printableHeader(encoding)}`,
+      'Salesforce\'s REST API decompresses such requests ("Compression Headers", REST API Developer Guide); the emulator does not, and whether Bulk API 2.0 uploads take them is not documented. Send the CSV uncompressed',
+      415,
+    );
+  }
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
+  if (type !== 'text/csv') {
+    return new NotEmulatedError(
+      `an upload with Content-Type: ${type === '' ? '(none)' : printableHeader(type)}`,
+      '"Upload Job Data" sends CSV as Content-Type: text/csv; what Salesforce answers to another type is not known to the emulator',
+      415,
+    );
+  }
+  return undefined;
+}
+
+/** A header value as a message may repeat it: printable ASCII, at most 100 characters. */
+function printableHeader(value: string): string {
+  return value.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
+}
+
+/** Whether `Accept-Encoding` lists gzip with a non-zero weight. */
+function acceptsGzip(req: IncomingMessage): boolean {
+  const header = String(req.headers['accept-encoding'] ?? '');
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    return coding?.trim().toLowerCase() === 'gzip' && (q === undefined || Number(q) > 0);
   });
 }
 

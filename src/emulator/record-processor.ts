@@ -98,8 +98,8 @@ export type ConvertedRow = ReturnType<RowConverter['convertRow']>;
  * parents found by external id, unique values, upsert matches) and writes the records.
  */
 export class RecordProcessor {
-  /** External id values seen in the current 200-record chunk (Salesforce rejects duplicates within one chunk). */
-  private chunkExternalIds = new Set<string>();
+  /** Upsert keys (normalized as the key field compares them) that more than one row of the current chunk holds. */
+  private chunkDuplicateKeys: ReadonlySet<string> = new Set<string>();
   /** Column index of each plain field column. */
   private readonly fieldColumn = new Map<string, number>();
   private readonly uniqueFields: readonly FieldSchema[];
@@ -141,10 +141,35 @@ export class RecordProcessor {
     };
   }
 
-  /** Called at each 200-record chunk boundary. */
-  startChunk(): void {
-    this.chunkExternalIds = new Set();
+  /**
+   * Called at each 200-record chunk boundary with the chunk's rows, before any of them is processed. An
+   * upsert key that two rows of one chunk share fails every row that holds it, with DUPLICATE_VALUE
+   * "Duplicate external id specified" (sources in docs/emulator.md: a recorded Apex upsert answer in
+   * salesforce.stackexchange.com/questions/296121, where row 0 fails; Salesforce Help 000384876 "Error
+   * 'Duplicate Id Specified'": duplicates within one batch fail, across batches the last row wins; the
+   * connectors castled's SalesforceErrorParser and Gearset's data-deployment notes, which tell this from
+   * DUPLICATE_EXTERNAL_ID, the answer when several existing records match).
+   */
+  startChunk(rows: readonly (readonly string[])[] = []): void {
+    this.chunkDuplicateKeys = this.duplicateKeys(rows);
     this.chunkTime = formatDateTime(this.clock());
+  }
+
+  /** The upsert keys (normalized) that more than one of `rows` holds; none for other operations or an Id key. */
+  private duplicateKeys(rows: readonly (readonly string[])[]): ReadonlySet<string> {
+    const field = this.externalIdField;
+    const column = field ? this.fieldColumn.get(field.name) : undefined;
+    const duplicates = new Set<string>();
+    if (this.operation !== 'upsert' || !field || field.name === 'Id' || column === undefined) return duplicates;
+    const seen = new Set<string>();
+    for (const row of rows) {
+      const key = row[column];
+      if (key === undefined || key === '' || key === NULL_MARKER) continue;
+      const normalized = field.caseSensitive ? key : key.toLowerCase();
+      if (seen.has(normalized)) duplicates.add(normalized);
+      else seen.add(normalized);
+    }
+    return duplicates;
   }
 
   /**
@@ -211,11 +236,9 @@ export class RecordProcessor {
       throw new RecordError('MISSING_ARGUMENT', `${field.name} not specified`);
     }
     if (field.name === 'Id') return this.update(row, converted.update!);
-    const normalizedKey = field.caseSensitive ? key : key.toLowerCase();
-    if (this.chunkExternalIds.has(normalizedKey)) {
-      throw new RecordError('DUPLICATE_EXTERNAL_ID', `Duplicate external id specified: ${key}`, [field.name]);
+    if (this.chunkDuplicateKeys.has(field.caseSensitive ? key : key.toLowerCase())) {
+      throw new RecordError('DUPLICATE_VALUE', `Duplicate external id specified: ${key}`, [field.name]);
     }
-    this.chunkExternalIds.add(normalizedKey);
     const matches = this.data.findBy(this.object, field, key);
     if (matches.length > 1) {
       throw new RecordError(

@@ -977,3 +977,162 @@ export function executeSoql(query: SoqlQuery, source: SoqlDataSource, apiVersion
   const records = page.map((record) => render(source, apiVersion, record, root.name, projection));
   return { totalSize: records.length, records, object: root.name, isCount: false };
 }
+
+/**
+ * One column of the REST query resource's `columns=true` answer. The keys and their meaning are those of
+ * recorded real answers (salesforcecli/plugin-data test/test-files/queryFields.exemplars.ts; the answer's
+ * top level as jetstreamapp/jetstream libs/types/src/lib/salesforce/query.types.ts reads it).
+ */
+export interface SoqlColumnMetadata {
+  readonly aggregate: boolean;
+  readonly apexType: string | null;
+  readonly booleanType: boolean;
+  readonly columnName: string;
+  readonly custom: boolean;
+  readonly displayName: string;
+  readonly foreignKeyName: string | null;
+  readonly insertable: boolean;
+  readonly joinColumns: readonly SoqlColumnMetadata[];
+  readonly numberType: boolean;
+  readonly textType: boolean;
+  readonly updatable: boolean;
+}
+
+/** The answer of `GET …/query?q=<soql>&columns=true`: what the query would return, without running it. */
+export interface SoqlColumns {
+  readonly columnMetadata: readonly SoqlColumnMetadata[];
+  readonly entityName: string;
+  readonly groupBy: boolean;
+  readonly idSelected: boolean;
+  readonly keyPrefix: string;
+}
+
+/**
+ * The Apex type a field's values have (the emulator's own mapping of its field types, from the Apex
+ * Developer Guide's "Primitive Data Types"; recorded answers show `Id` for an id and `String` for text).
+ */
+const APEX_TYPES: Readonly<Record<FieldType, string>> = {
+  id: 'Id',
+  reference: 'Id',
+  string: 'String',
+  textarea: 'String',
+  email: 'String',
+  phone: 'String',
+  url: 'String',
+  picklist: 'String',
+  multipicklist: 'String',
+  boolean: 'Boolean',
+  int: 'Integer',
+  double: 'Double',
+  currency: 'Double',
+  percent: 'Double',
+  date: 'Date',
+  datetime: 'Datetime',
+};
+
+function fieldColumn(field: FieldSchema): SoqlColumnMetadata {
+  const apexType = APEX_TYPES[field.type];
+  return {
+    aggregate: false,
+    apexType,
+    booleanType: apexType === 'Boolean',
+    columnName: field.name,
+    custom: field.custom,
+    displayName: field.name,
+    foreignKeyName: null,
+    insertable: field.createable,
+    joinColumns: [],
+    numberType: apexType === 'Integer' || apexType === 'Double',
+    textType: apexType === 'String',
+    updatable: field.updateable,
+  };
+}
+
+interface MutableColumn extends Omit<SoqlColumnMetadata, 'joinColumns'> {
+  readonly joinColumns: MutableColumn[];
+}
+
+/**
+ * Answers `columns=true` for a query: checks it as running it would (unknown objects and fields, filters
+ * and sort keys give the same errors) but reads no record. A parent field (`Account.Name`) is one column
+ * per relationship holding its fields in `joinColumns`, as in the recorded answers. `SELECT COUNT()` has no
+ * columns (assumed: no recorded answer for it was found).
+ */
+export function soqlColumns(query: SoqlQuery, schemas: SchemaRegistry): SoqlColumns {
+  const root = schemas.get(query.object);
+  if (!root) {
+    throw new SoqlError(
+      'INVALID_TYPE',
+      located(query.text, query.objectPosition, MESSAGES.unknownObject(query.object)),
+    );
+  }
+  const source: SoqlDataSource = { schemas, records: () => [], recordById: () => undefined };
+  const context: Context = { text: query.text, source, root };
+  // The same checks as executeSoql, so a query refused there is refused here with the same error.
+  buildProjection(context, query.fields);
+  if (query.where) compileCondition(context, query.where);
+  for (const orderBy of query.orderBy) compileOrderBy(context, orderBy);
+  const columns: MutableColumn[] = [];
+  for (const ref of query.fields) {
+    const resolved = resolveField(context, ref);
+    let level = columns;
+    for (const { reference } of resolved.hops) {
+      const name = reference.relationshipName!;
+      let join = level.find((c) => c.columnName === name && c.joinColumns.length > 0);
+      if (!join) {
+        join = {
+          aggregate: false,
+          apexType: null,
+          booleanType: false,
+          columnName: name,
+          custom: reference.custom,
+          displayName: name,
+          foreignKeyName: reference.name,
+          insertable: false,
+          joinColumns: [],
+          numberType: false,
+          textType: false,
+          updatable: false,
+        };
+        level.push(join);
+      }
+      level = join.joinColumns;
+    }
+    level.push({ ...fieldColumn(resolved.field), joinColumns: [] });
+  }
+  return {
+    columnMetadata: columns,
+    entityName: root.name,
+    groupBy: false,
+    idSelected: columns.some((c) => c.columnName === 'Id' && c.joinColumns.length === 0),
+    keyPrefix: root.keyPrefix,
+  };
+}
+
+/** A selected field as a Bulk API 2.0 query result column: its header and where its value is in a record. */
+export interface SoqlColumnPath {
+  /** Canonical path, e.g. `Account.Name`: the CSV header. */
+  readonly name: string;
+  /** The keys to follow in a record executeSoql returns (relationship names, then the field). */
+  readonly keys: readonly string[];
+  readonly type: FieldType;
+}
+
+/** The selected fields of a (checked) query in select order, as columns. */
+export function soqlColumnPaths(query: SoqlQuery, schemas: SchemaRegistry): SoqlColumnPath[] {
+  const root = schemas.get(query.object);
+  if (!root) return [];
+  const context: Context = {
+    text: query.text,
+    source: { schemas, records: () => [], recordById: () => undefined },
+    root,
+  };
+  return query.fields.map((ref) => {
+    const resolved = resolveField(context, ref);
+    return {
+      name: resolved.path,
+      keys: [...resolved.hops.map((hop) => hop.reference.relationshipName!), resolved.field.name],
+      type: resolved.field.type,
+    };
+  });
+}

@@ -436,3 +436,79 @@ describe('processing limits and faults', () => {
     expect(await org.finished(id)).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 10 });
   });
 });
+
+// What is not emulated is refused loudly (issue 16): NOT_EMULATED is the emulator's own code, never Salesforce's.
+describe('requests the emulator does not emulate', () => {
+  test('a job property "Create a Job" does not document is refused with NOT_EMULATED, naming it', () => {
+    const err = apiError(() => new TestOrg().create({ ...INSERT_CONTACTS, concurrencyMode: 'Serial' }));
+    expect([err.status, err.errorCode]).toEqual([400, 'NOT_EMULATED']);
+    expect(err.message).toMatch(/^Not emulated: the job property "concurrencyMode"\. /);
+  });
+
+  test('assignmentRuleId, documented but not emulated, is refused with NOT_EMULATED', () => {
+    const err = apiError(() => new TestOrg().create({ object: 'Lead', operation: 'insert', assignmentRuleId: '01Q' }));
+    expect([err.status, err.errorCode]).toEqual([400, 'NOT_EMULATED']);
+    expect(err.message).toContain('assignment rules');
+  });
+
+  test("the runner's create body (contentType CSV, columnDelimiter COMMA, lineEnding LF, externalIdFieldName) is accepted", () => {
+    const body = {
+      object: 'Contact',
+      operation: 'upsert',
+      externalIdFieldName: 'Ext_Id__c',
+      contentType: 'CSV',
+      columnDelimiter: 'COMMA',
+      lineEnding: 'LF',
+    };
+    expect(new TestOrg().ingest.create(body, API_VERSION).state).toBe('Open');
+  });
+});
+
+// "contentUrl: The URL to use for Upload Job Data requests for this job. Only valid if the job is in Open state."
+// (Salesforce, "Get Information About an Ingest Job"); a recorded Failed job's info has none (amp-labs/connectors#118).
+describe('job info after the job leaves Open', () => {
+  test('an Open job names its contentUrl; once closed, aborted or finished it has none', async () => {
+    const org = new TestOrg();
+    const id = org.create(INSERT_CONTACTS);
+    expect(org.ingest.get(id).contentUrl).toBe(`services/data/v66.0/jobs/ingest/${id}/batches`);
+    org.ingest.upload(id, Buffer.from(contactsCsv(2)));
+    const closed = org.ingest.setState(id, 'UploadComplete');
+    expect(closed).not.toHaveProperty('contentUrl');
+    expect(await org.finished(id)).not.toHaveProperty('contentUrl');
+    const aborted = org.create(INSERT_CONTACTS);
+    expect(org.ingest.setState(aborted, 'Aborted')).not.toHaveProperty('contentUrl');
+  });
+});
+
+// The same upsert key twice in one job: sources in docs/emulator.md ("Same upsert key twice in one job").
+describe('the same upsert key twice in one job', () => {
+  const UPSERT = { object: 'Contact', operation: 'upsert', externalIdFieldName: 'Ext_Id__c' };
+
+  test('within one 200-record transaction every row with the key fails with DUPLICATE_VALUE; nothing is written', async () => {
+    const org = new TestOrg();
+    const id = org.submit(UPSERT, 'Ext_Id__c,LastName\nK-1,First\nK-2,Other\nk-1,Second\n');
+    expect(await org.finished(id)).toMatchObject({
+      state: 'JobComplete',
+      numberRecordsProcessed: 3,
+      numberRecordsFailed: 2,
+    });
+    expect(await org.csv(id, 'failed')).toBe(
+      '"sf__Id","sf__Error",Ext_Id__c,LastName\n' +
+        '"","DUPLICATE_VALUE:Duplicate external id specified: K-1:Ext_Id__c --","K-1","First"\n' +
+        '"","DUPLICATE_VALUE:Duplicate external id specified: k-1:Ext_Id__c --","k-1","Second"\n',
+    );
+    expect(org.contacts().map((c) => c.Ext_Id__c)).toEqual(['K-2']);
+  });
+
+  test('in two transactions the rows apply in order: the later row updates the record the earlier one made', async () => {
+    const org = new TestOrg();
+    const rows = ['Ext_Id__c,LastName', 'K-1,First'];
+    for (let i = 0; i < 199; i++) rows.push(`F-${i},Filler`);
+    rows.push('K-1,Second');
+    const id = org.submit(UPSERT, rows.join('\n') + '\n');
+    expect(await org.finished(id)).toMatchObject({ numberRecordsProcessed: 201, numberRecordsFailed: 0 });
+    expect(org.contacts().filter((c) => c.Ext_Id__c === 'K-1')).toEqual([
+      expect.objectContaining({ LastName: 'Second' }),
+    ]);
+  });
+});

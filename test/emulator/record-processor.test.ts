@@ -76,6 +76,8 @@ class TestOrg {
     externalIdFieldName?: string,
   ): RowOutcome[] {
     const processor = this.processor(objectName, operation, header, externalIdFieldName);
+    // One chunk, whose rows the processor sees before processing them, as BulkIngest shows them.
+    processor.startChunk(rows);
     const d = this.storedRows;
     if (d === undefined) return rows.map((row) => processor.process(row));
     return rows.map((row) => processor.process(row, row.map((value) => minimallyQuoted(value, d)).join(d)));
@@ -226,19 +228,41 @@ describe('record errors', () => {
     );
   });
 
-  test('DUPLICATE_EXTERNAL_ID for the same upsert key twice in one 200-record chunk', () => {
+  // Sources (docs/emulator.md, "Same upsert key twice"): salesforce.stackexchange.com/questions/296121 records
+  // "DUPLICATE_VALUE, Duplicate external id specified: 1: [Test__c]" on row 0 of an upsert whose last row repeats
+  // row 0's key; Salesforce Help 000384876: duplicates within one batch fail; castled's SalesforceErrorParser
+  // (mkstayalive/castled) and Gearset's notes read DUPLICATE_VALUE as duplicate keys in the request.
+  test('DUPLICATE_VALUE on every row of a 200-record chunk that shares an upsert key, and nothing written', () => {
     const outcomes = org.load(
       'Account',
       'upsert',
       ['Name', 'Ext_Id__c'],
       [
         ['Acme', 'ACME-1'],
+        ['Other', 'OTHER-1'],
         ['Acme twice', 'acme-1'],
       ],
       'Ext_Id__c',
     );
-    expect(createdId(outcomes[0]!)).toMatch(/^001/);
-    expect(sfError(outcomes[1])).toBe('DUPLICATE_EXTERNAL_ID:Duplicate external id specified: acme-1:Ext_Id__c --');
+    expect(sfError(outcomes[0])).toBe('DUPLICATE_VALUE:Duplicate external id specified: ACME-1:Ext_Id__c --');
+    expect(createdId(outcomes[1]!)).toMatch(/^001/);
+    expect(sfError(outcomes[2])).toBe('DUPLICATE_VALUE:Duplicate external id specified: acme-1:Ext_Id__c --');
+    expect([...org.data.records('Account')].map((r) => r.Ext_Id__c)).toEqual(['OTHER-1']);
+  });
+
+  test('a case-sensitive upsert key differing in case is two keys', () => {
+    const registry = new SchemaRegistry([
+      resolveSObject(
+        {
+          name: 'Thing__c',
+          keyPrefix: 'a05',
+          fields: [{ name: 'Key__c', type: 'string', externalId: true, unique: true, caseSensitive: true }],
+        },
+        'Thing__c.json',
+      ),
+    ]);
+    const outcomes = new TestOrg(registry).load('Thing__c', 'upsert', ['Key__c'], [['K-1'], ['k-1']], 'Key__c');
+    expect(outcomes.map((o) => 'error' in o)).toEqual([false, false]);
   });
 
   test('the same upsert key in the next chunk updates the record', () => {

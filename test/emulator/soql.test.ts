@@ -1,5 +1,13 @@
 import { resolveSObject, SchemaRegistry, SObjectRecord, SObjectSpec } from '../../src/emulator/sobject-schema';
-import { executeSoql, parseSoql, SoqlDataSource, SoqlError, SoqlErrorCode, SoqlResult } from '../../src/emulator/soql';
+import {
+  executeSoql,
+  parseSoql,
+  soqlColumns,
+  SoqlDataSource,
+  SoqlError,
+  SoqlErrorCode,
+  SoqlResult,
+} from '../../src/emulator/soql';
 
 const ACCOUNT: SObjectSpec = {
   name: 'Account',
@@ -662,5 +670,62 @@ describe('large tables', () => {
     const result = executeSoql(query, big, '62.0');
 
     expect(result.totalSize).toBe(5550 + 1000);
+  });
+});
+
+// `…/query?q=…&columns=true` answers what the query would return, not its rows. Shape of recorded answers:
+// salesforcecli/plugin-data test/test-files/queryFields.exemplars.ts (columns, joinColumns for a parent field)
+// and jetstreamapp/jetstream libs/types/src/lib/salesforce/query.types.ts (entityName, groupBy, idSelected, keyPrefix).
+describe('columns=true', () => {
+  const columnsOf = (text: string) => soqlColumns(parseSoql(text), schemas);
+
+  test('plain fields: one column each with its Apex type, as sf data query reads them', () => {
+    const answer = columnsOf('SELECT Id, LastName, Score__c, DoNotCall FROM Contact');
+    expect(answer).toMatchObject({ entityName: 'Contact', groupBy: false, idSelected: true, keyPrefix: '003' });
+    expect(answer.columnMetadata).toEqual([
+      {
+        aggregate: false,
+        apexType: 'Id',
+        booleanType: false,
+        columnName: 'Id',
+        custom: false,
+        displayName: 'Id',
+        foreignKeyName: null,
+        insertable: false,
+        joinColumns: [],
+        numberType: false,
+        textType: false,
+        updatable: false,
+      },
+      expect.objectContaining({ columnName: 'LastName', apexType: 'String', textType: true, insertable: true }),
+      expect.objectContaining({ columnName: 'Score__c', apexType: 'Integer', numberType: true, custom: true }),
+      expect.objectContaining({ columnName: 'DoNotCall', apexType: 'Boolean', booleanType: true }),
+    ]);
+  });
+
+  test('parent fields are one column per relationship, holding its fields as joinColumns', () => {
+    const answer = columnsOf('select lastname, account.name, account.ext_id__c from contact');
+    expect(answer.idSelected).toBe(false);
+    expect(answer.columnMetadata.map((c) => c.columnName)).toEqual(['LastName', 'Account']);
+    expect(answer.columnMetadata[1]).toMatchObject({
+      apexType: null,
+      foreignKeyName: 'AccountId',
+      joinColumns: [
+        expect.objectContaining({ columnName: 'Name', joinColumns: [] }),
+        expect.objectContaining({ columnName: 'Ext_Id__c', joinColumns: [] }),
+      ],
+    });
+  });
+
+  test('SELECT COUNT() has no columns (assumed: no recorded answer)', () => {
+    expect(columnsOf('SELECT COUNT() FROM Contact WHERE Score__c > 1').columnMetadata).toEqual([]);
+  });
+
+  test('a query running it would refuse is refused the same way (it is given the schemas only: no record)', () => {
+    expect(() => soqlColumns(parseSoql('SELECT Nope FROM Contact'), schemas)).toThrow(SoqlError);
+    expect(() => soqlColumns(parseSoql('SELECT Id FROM Contact WHERE Nope = 1'), schemas)).toThrow(
+      /No such column 'Nope' on entity 'Contact'/,
+    );
+    expect(() => soqlColumns(parseSoql('SELECT Id FROM Widget'), schemas)).toThrow(/sObject type 'Widget'/);
   });
 });
