@@ -23,6 +23,12 @@ export interface FaultConfig {
   readonly failJobsCount?: number;
   /** Seed of the random choices, so a run can be repeated. @default 1 */
   readonly seed?: number;
+  /**
+   * Result CSVs are sent uncompressed even to a client that asks for gzip, as Salesforce may do ("Even though
+   * you request a compressed response, the REST framework sometimes doesn't send back the response in a
+   * compressed format": "Use Compression for Bulk API 2.0 Ingest Responses"). @default false
+   */
+  readonly ignoreAcceptEncoding?: boolean;
 }
 
 const RATE_KEYS = ['http5xxRate', 'http5xxAfterEffectRate', 'rowLockRate'] as const;
@@ -42,7 +48,7 @@ export function parseFaultConfig(value: unknown): FaultConfig {
     throw new FaultConfigError('faults must be a JSON object');
   }
   const config = value as Record<string, unknown>;
-  const known = new Set<string>([...RATE_KEYS, ...COUNT_KEYS, 'latencyMs', 'rateLimitBursts']);
+  const known = new Set<string>([...RATE_KEYS, ...COUNT_KEYS, 'latencyMs', 'rateLimitBursts', 'ignoreAcceptEncoding']);
   for (const key of Object.keys(config)) {
     if (!known.has(key)) throw new FaultConfigError(`unknown fault "${key}"; known: ${[...known].join(', ')}`);
   }
@@ -84,6 +90,9 @@ export function parseFaultConfig(value: unknown): FaultConfig {
     )
   ) {
     throw new FaultConfigError('rateLimitBursts must be {"every": calls > 0, "length": calls > 0}');
+  }
+  if (config.ignoreAcceptEncoding !== undefined && typeof config.ignoreAcceptEncoding !== 'boolean') {
+    throw new FaultConfigError('ignoreAcceptEncoding must be true or false');
   }
   return config as FaultConfig;
 }

@@ -1,6 +1,8 @@
 import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { ApiError, MAX_UPLOAD_BYTES } from './bulk-ingest';
 import { describeGlobal, describeSObject, sobjectBasicInfo } from './describe';
 import { EmulatedOrg } from './emulated-org';
@@ -8,6 +10,7 @@ import { CallFault, FaultConfigError, parseFaultConfig } from './fault-injector'
 import { OAuthError } from './oauth';
 import { toCaseSafeId } from './salesforce-id';
 import { executeSoql, parseSoql, SoqlError } from './soql';
+import { TrafficCounter } from './traffic-counter';
 
 /** TLS material for serving HTTPS (simple-salesforce only speaks https). */
 export interface TlsOptions {
@@ -46,6 +49,8 @@ export class OrgHttpServer {
   private server?: Server;
   private readonly cursors = new Map<string, QueryCursor>();
   private cursorCounter = 1;
+  /** Bytes through the org's port, for benchmarks (`GET /__emulator/traffic`). */
+  readonly traffic = new TrafficCounter();
 
   constructor(
     readonly org: EmulatedOrg,
@@ -63,6 +68,7 @@ export class OrgHttpServer {
       ? createHttpsServer({ cert: this.tls.cert, key: this.tls.key }, handler)
       : createHttpServer(handler);
     this.server.keepAliveTimeout = 30_000;
+    this.server.on(this.tls ? 'secureConnection' : 'connection', (socket) => this.traffic.watch(socket));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());
@@ -300,7 +306,9 @@ export class OrgHttpServer {
     if (kind) {
       const lines = await ingest.results(id, kind);
       // A fault "after effect" on a read is the same as losing the answer.
-      return fault.failAfterEffect ? reply(200, undefined) : sendCsv(res, lines);
+      if (fault.failAfterEffect) return reply(200, undefined);
+      const gzip = !this.org.faults.current.ignoreAcceptEncoding && asksForGzip(req.headers['accept-encoding']);
+      return sendCsv(res, lines, { gzip, traffic: this.traffic });
     }
     await drain(req);
     return notFound(res);
@@ -371,9 +379,11 @@ export class OrgHttpServer {
     }
     if (path === '/__emulator/reset' && method === 'POST') {
       org.reset();
+      this.traffic.reset();
       return sendEmpty(res, 204);
     }
     if (path === '/__emulator/stats' && method === 'GET') return sendJson(res, 200, org.statistics());
+    if (path === '/__emulator/traffic' && method === 'GET') return sendJson(res, 200, this.traffic.current());
     await drain(req);
     return sendJson(res, 404, { error: `unknown control endpoint ${method} ${path}` });
   }
@@ -403,9 +413,34 @@ function sendEmpty(res: ServerResponse, status: number): void {
   res.end();
 }
 
-/** Streams a result CSV given in pieces (strings or UTF-8 buffers), respecting back-pressure. */
-function sendCsv(res: ServerResponse, pieces: readonly (string | Buffer)[]): Promise<void> {
-  res.writeHead(200, { 'Content-Type': 'text/csv' });
+/**
+ * The gzip level of compressed result CSVs. Salesforce does not say which it uses; level 1 keeps the org's
+ * cost per row low (measured in docs/emulator.md, "Compressed results") for most of the saving of the default 6.
+ */
+const GZIP_LEVEL = 1;
+
+/** How a result CSV is sent. */
+interface CsvAnswer {
+  /** Compress the body with gzip (`Content-Encoding: gzip`). */
+  readonly gzip: boolean;
+  readonly traffic: TrafficCounter;
+}
+
+/**
+ * Streams a result CSV given in pieces (strings or UTF-8 buffers), respecting back-pressure: strings are joined
+ * up to 64 KiB per write, and compressed on zlib's thread pool when asked.
+ */
+function sendCsv(res: ServerResponse, pieces: readonly (string | Buffer)[], answer: CsvAnswer): Promise<void> {
+  const counted = answer.traffic.result(res.socket, answer.gzip);
+  res.writeHead(
+    200,
+    answer.gzip ? { 'Content-Type': 'text/csv', 'Content-Encoding': 'gzip' } : { 'Content-Type': 'text/csv' },
+  );
+  // Uncompressed, pieces go straight to the socket, as fast as before compression existed.
+  const stages = answer.gzip ? [createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 })] : [];
+  const sink = stages[0] ?? res;
+  const piped = stages.length > 0 ? pipeline([...stages, res]) : undefined;
+  let csvBytes = 0;
   return new Promise((resolve) => {
     let i = 0;
     const pump = () => {
@@ -414,16 +449,37 @@ function sendCsv(res: ServerResponse, pieces: readonly (string | Buffer)[]): Pro
         while (typeof chunk === 'string' && typeof pieces[i] === 'string' && chunk.length < 64 * 1024) {
           chunk += pieces[i++] as string;
         }
-        if (!res.write(chunk)) {
-          res.once('drain', pump);
+        csvBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+        if (!sink.write(chunk)) {
+          sink.once('drain', pump);
           return;
         }
       }
-      res.end();
-      resolve();
+      sink.end();
     };
-    res.on('close', () => resolve());
+    res.once('finish', () => counted(csvBytes));
+    res.once('close', () => resolve());
+    // A client that goes away mid-answer ends the pipeline with an error: the answer is over either way.
+    piped?.catch(() => resolve());
     pump();
+  });
+}
+
+/**
+ * Whether an `Accept-Encoding` header asks for gzip: `gzip` (or its alias `x-gzip`) listed with a q-value above
+ * 0. Bulk API 2.0 compresses result CSVs for `gzip` only ("If a request is made using the Accept-Encoding header
+ * with a value other than gzip, the encoding type is ignored, and the response isn't compressed": "Use
+ * Compression for Bulk API 2.0 Ingest Responses"); the header is a list as in HTTP 1.1, which the page says
+ * Bulk API 2.0 follows (RFC 9110, section 12.5.3), so `gzip, deflate` asks for gzip. `*` is not taken as gzip:
+ * answering uncompressed is always allowed.
+ */
+export function asksForGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((item) => {
+    const [coding, ...params] = item.split(';').map((s) => s.trim().toLowerCase());
+    if (coding !== 'gzip' && coding !== 'x-gzip') return false;
+    const q = params.find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
   });
 }
 

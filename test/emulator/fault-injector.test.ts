@@ -40,6 +40,7 @@ describe('parseFaultConfig', () => {
       failJobAfterRecords: 1000,
       failJobsCount: 1,
       seed: 7,
+      ignoreAcceptEncoding: true,
     };
     expect(parseFaultConfig(config)).toEqual(config);
   });
@@ -54,7 +55,7 @@ describe('parseFaultConfig', () => {
 
   test('rejects an unknown key, naming it and the known ones', () => {
     expect(configError({ http500Rate: 0.1 }).message).toBe(
-      'unknown fault "http500Rate"; known: http5xxRate, http5xxAfterEffectRate, rowLockRate, sessionExpiryAfterCalls, failJobAfterRecords, failJobsCount, seed, latencyMs, rateLimitBursts',
+      'unknown fault "http500Rate"; known: http5xxRate, http5xxAfterEffectRate, rowLockRate, sessionExpiryAfterCalls, failJobAfterRecords, failJobsCount, seed, latencyMs, rateLimitBursts, ignoreAcceptEncoding',
     );
   });
 
@@ -93,6 +94,10 @@ describe('parseFaultConfig', () => {
     expect(configError({ rateLimitBursts }).message).toBe(
       'rateLimitBursts must be {"every": calls > 0, "length": calls > 0}',
     );
+  });
+
+  test('rejects ignoreAcceptEncoding that is not true or false', () => {
+    expect(configError({ ignoreAcceptEncoding: 'yes' }).message).toBe('ignoreAcceptEncoding must be true or false');
   });
 });
 
