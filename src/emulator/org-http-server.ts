@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { BandwidthLimiter, throttled } from './bandwidth-limiter';
 import { ApiError, MAX_UPLOAD_BYTES } from './bulk-ingest';
 import { describeGlobal, describeSObject, sobjectBasicInfo } from './describe';
 import { EmulatedOrg } from './emulated-org';
@@ -278,20 +279,20 @@ export class OrgHttpServer {
   ): Promise<void> {
     const ingest = this.org.ingest;
     if (segments.length === 0) {
-      if (method === 'POST') return reply(200, ingest.create(await readJson(req), Number(version)));
+      if (method === 'POST') return reply(200, ingest.create(await this.readJson(req), Number(version)));
       if (method === 'GET') return reply(200, ingest.list(url.searchParams.get('queryLocator') ?? undefined));
     }
     const id = segments[0]!;
     if (segments.length === 1) {
       if (method === 'GET') return reply(200, ingest.get(id));
-      if (method === 'PATCH') return reply(200, ingest.setState(id, (await readJson(req)).state));
+      if (method === 'PATCH') return reply(200, ingest.setState(id, (await this.readJson(req)).state));
       if (method === 'DELETE') {
         ingest.delete(id);
         return reply(204, undefined);
       }
     }
     if (segments.length === 2 && segments[1] === 'batches' && method === 'PUT') {
-      const body = await readBody(req, MAX_UPLOAD_BYTES);
+      const body = await readBody(req, MAX_UPLOAD_BYTES, this.org.faults.receiveLink);
       if (body === undefined) {
         throw new ApiError(
           413,
@@ -307,11 +308,17 @@ export class OrgHttpServer {
       const lines = await ingest.results(id, kind);
       // A fault "after effect" on a read is the same as losing the answer.
       if (fault.failAfterEffect) return reply(200, undefined);
-      const gzip = !this.org.faults.current.ignoreAcceptEncoding && asksForGzip(req.headers['accept-encoding']);
-      return sendCsv(res, lines, { gzip, traffic: this.traffic });
+      const faults = this.org.faults;
+      const gzip = !faults.current.ignoreAcceptEncoding && asksForGzip(req.headers['accept-encoding']);
+      return sendCsv(res, lines, { gzip, link: () => faults.sendLink, traffic: this.traffic });
     }
     await drain(req);
     return notFound(res);
+  }
+
+  /** A JSON request body, read across the org's link. */
+  private readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+    return readJson(req, this.org.faults.receiveLink);
   }
 
   private versions(): Record<string, string>[] {
@@ -364,7 +371,7 @@ export class OrgHttpServer {
     if (path === '/__emulator/faults' && method === 'GET') return sendJson(res, 200, org.faults.current);
     if (path === '/__emulator/faults' && (method === 'PUT' || method === 'POST')) {
       try {
-        org.faults.configure(parseFaultConfig(await readJson(req)));
+        org.faults.configure(parseFaultConfig(await readJson(req, undefined)));
       } catch (err) {
         if (err instanceof FaultConfigError || err instanceof ApiError) {
           return sendJson(res, 400, { error: err.message });
@@ -423,12 +430,14 @@ const GZIP_LEVEL = 1;
 interface CsvAnswer {
   /** Compress the body with gzip (`Content-Encoding: gzip`). */
   readonly gzip: boolean;
+  /** The link the answer crosses, asked for each chunk (a limit set mid-answer applies at once). */
+  readonly link: () => BandwidthLimiter | undefined;
   readonly traffic: TrafficCounter;
 }
 
 /**
  * Streams a result CSV given in pieces (strings or UTF-8 buffers), respecting back-pressure: strings are joined
- * up to 64 KiB per write, and compressed on zlib's thread pool when asked.
+ * up to 64 KiB per write, compressed on zlib's thread pool when asked, and slowed to the org's link if limited.
  */
 function sendCsv(res: ServerResponse, pieces: readonly (string | Buffer)[], answer: CsvAnswer): Promise<void> {
   const counted = answer.traffic.result(res.socket, answer.gzip);
@@ -436,8 +445,11 @@ function sendCsv(res: ServerResponse, pieces: readonly (string | Buffer)[], answ
     200,
     answer.gzip ? { 'Content-Type': 'text/csv', 'Content-Encoding': 'gzip' } : { 'Content-Type': 'text/csv' },
   );
-  // Uncompressed, pieces go straight to the socket, as fast as before compression existed.
-  const stages = answer.gzip ? [createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 })] : [];
+  // Without compression or a limit, pieces go straight to the socket, as fast as before either existed.
+  const stages = [
+    ...(answer.gzip ? [createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 })] : []),
+    ...(answer.link() ? [throttled(answer.link)] : []),
+  ];
   const sink = stages[0] ?? res;
   const piped = stages.length > 0 ? pipeline([...stages, res]) : undefined;
   let csvBytes = 0;
@@ -483,8 +495,11 @@ export function asksForGzip(header: string | undefined): boolean {
   });
 }
 
-/** Reads a request body up to `limit` bytes; undefined when it is larger (the rest is discarded). */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/**
+ * Reads a request body up to `limit` bytes; undefined when it is larger (the rest is discarded). Across a
+ * limited `link`, each chunk waits for its time on the link before the next is read, so TCP slows the sender.
+ */
+async function readBody(req: IncomingMessage, limit: number, link?: BandwidthLimiter): Promise<Buffer | undefined> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
     await drain(req);
@@ -494,6 +509,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
   let size = 0;
   let tooLarge = false;
   for await (const chunk of req) {
+    if (link) await link.pass((chunk as Buffer).length);
     size += (chunk as Buffer).length;
     if (size > limit) tooLarge = true;
     if (!tooLarge) chunks.push(chunk as Buffer);
@@ -501,8 +517,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
   return tooLarge ? undefined : Buffer.concat(chunks);
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const body = (await readBody(req, 1024 * 1024)) ?? Buffer.alloc(0);
+async function readJson(req: IncomingMessage, link: BandwidthLimiter | undefined): Promise<Record<string, unknown>> {
+  const body = (await readBody(req, 1024 * 1024, link)) ?? Buffer.alloc(0);
   try {
     const parsed = JSON.parse(body.toString('utf8') || '{}') as unknown;
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
