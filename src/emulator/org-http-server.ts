@@ -469,8 +469,12 @@ function sendCsv(res: ServerResponse, pieces: readonly (string | Buffer)[], answ
       }
       sink.end();
     };
+    // Counted once the answer is finished, or when it ends unfinished (the client went away): what was sent.
     res.once('finish', () => counted(csvBytes));
-    res.once('close', () => resolve());
+    res.once('close', () => {
+      counted(csvBytes);
+      resolve();
+    });
     // A client that goes away mid-answer ends the pipeline with an error: the answer is over either way.
     piped?.catch(() => resolve());
     pump();

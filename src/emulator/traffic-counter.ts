@@ -40,12 +40,16 @@ export class TrafficCounter {
   }
 
   /**
-   * Starts counting one result answer on `socket`; the returned function ends it, once the answer is finished.
-   * HTTP/1.1 answers on one connection go one after the other, so the socket's growth in between is this answer.
+   * Starts counting one result answer on `socket`; the returned function ends it (the first call counts, later
+   * ones do nothing), once the answer is finished or cut short. HTTP/1.1 answers on one connection go one after
+   * the other, so the socket's growth in between is this answer.
    */
   result(socket: Socket | null, compressed: boolean): (csvBytes: number) => void {
     const before = socket?.bytesWritten ?? 0;
+    let counted = false;
     return (csvBytes) => {
+      if (counted) return;
+      counted = true;
       this.results.answers++;
       if (compressed) this.results.compressed++;
       this.results.bytesSent += (socket?.bytesWritten ?? before) - before;

@@ -137,6 +137,27 @@ describe('result CSVs, gzip-compressed when the client asks', () => {
     expect(JSON.parse(answer.body.toString('utf8'))).toMatchObject({ id: jobId, state: 'JobComplete' });
   });
 
+  test('a client that goes away mid-answer leaves the org answering, and the answer it left is counted', async () => {
+    const url = results(jobId, 'successfulResults');
+    const before = await traffic(dev);
+    await new Promise<void>((resolve, reject) => {
+      const req = request(url, { headers: { Authorization: `Bearer ${bearer}`, 'Accept-Encoding': 'gzip' } }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+        res.on('error', () => undefined);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const plain = await rawGet(url, { Authorization: `Bearer ${bearer}` });
+    expect(plain.status).toBe(200);
+    const after = await traffic(dev);
+    expect(after.results.answers - before.results.answers).toBe(2);
+    expect(after.results.compressed - before.results.compressed).toBe(1);
+  });
+
   test('GET /__emulator/traffic counts what the sockets carried: a compressed answer as its compressed bytes', async () => {
     const url = results(jobId, 'successfulResults');
     const before = await traffic(dev);
