@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
-import { SalesforceApi, SalesforceApiError, UNEXPECTED_ENCODING_ANSWER } from '../../src/salesforce';
+import { SalesforceApi, SalesforceApiError, UNEXPECTED_ENCODING_ANSWER, undecodedFetch } from '../../src/salesforce';
 
 /**
  * Result downloads ask for gzip and decompress it themselves, once, as the answer streams to the file
@@ -76,7 +76,7 @@ async function fakeOrg(results: ResultsHandler): Promise<FakeOrg> {
   return { ...org, server, base: org.base, logins: () => logins };
 }
 
-function apiFor(base: string, httpAttempts = 3): SalesforceApi {
+function apiFor(base: string, httpAttempts = 3, idleTimeoutMs?: number): SalesforceApi {
   return new SalesforceApi({
     instanceUrl: base,
     loginUrl: base,
@@ -84,6 +84,7 @@ function apiFor(base: string, httpAttempts = 3): SalesforceApi {
     credentials: { type: 'client_credentials', clientId: 'client-id', clientSecret: 'client-secret' },
     httpAttempts,
     sleep: async () => undefined,
+    ...(idleTimeoutMs === undefined ? {} : { fetchUndecoded: undecodedFetch(idleTimeoutMs) }),
   });
 }
 
@@ -160,6 +161,24 @@ describe('SalesforceApi.downloadResults: gzip-compressed result CSVs', () => {
     });
     const file = join(dir, 'cut.csv');
     await apiFor(org.base).downloadResults(JOB, 'successfulResults', file);
+    expect(org.acceptEncodings).toHaveLength(2);
+    expect(readFileSync(file).equals(CSV)).toBe(true);
+  });
+
+  test('an answer that stalls mid-way ends after the idle timeout and is fetched again', async () => {
+    const org = await start((req, res, attempt) => {
+      sendChunked(
+        res,
+        { 'Content-Type': 'text/csv', 'Content-Encoding': 'gzip' },
+        GZIPPED,
+        attempt === 1 ? 1_000 : undefined,
+      );
+      // The first answer sends nothing more and never ends; the runner's timer must end it.
+      if (attempt !== 1) res.end();
+      else req.socket.on('close', () => res.destroy());
+    });
+    const file = join(dir, 'stalled.csv');
+    await apiFor(org.base, 2, 300).downloadResults(JOB, 'successfulResults', file);
     expect(org.acceptEncodings).toHaveLength(2);
     expect(readFileSync(file).equals(CSV)).toBe(true);
   });
