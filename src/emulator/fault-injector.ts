@@ -1,3 +1,4 @@
+import { BandwidthLimiter } from './bandwidth-limiter';
 import { SeededRandom } from './seeded-random';
 
 /** Faults an emulated org injects, as production orgs produce them. Every rate is a share between 0 and 1. */
@@ -23,6 +24,18 @@ export interface FaultConfig {
   readonly failJobsCount?: number;
   /** Seed of the random choices, so a run can be repeated. @default 1 */
   readonly seed?: number;
+  /**
+   * A slow link in front of the org: request bodies it reads and result CSVs it sends cross it at this many
+   * bytes a second in each direction, shared by all of the org's connections (a WAN, not a loopback).
+   * @default no limit
+   */
+  readonly bandwidthBytesPerSecond?: number;
+  /**
+   * Result CSVs are sent uncompressed even to a client that asks for gzip, as Salesforce may do ("Even though
+   * you request a compressed response, the REST framework sometimes doesn't send back the response in a
+   * compressed format": "Use Compression for Bulk API 2.0 Ingest Responses"). @default false
+   */
+  readonly ignoreAcceptEncoding?: boolean;
 }
 
 const RATE_KEYS = ['http5xxRate', 'http5xxAfterEffectRate', 'rowLockRate'] as const;
@@ -42,7 +55,14 @@ export function parseFaultConfig(value: unknown): FaultConfig {
     throw new FaultConfigError('faults must be a JSON object');
   }
   const config = value as Record<string, unknown>;
-  const known = new Set<string>([...RATE_KEYS, ...COUNT_KEYS, 'latencyMs', 'rateLimitBursts']);
+  const known = new Set<string>([
+    ...RATE_KEYS,
+    ...COUNT_KEYS,
+    'latencyMs',
+    'rateLimitBursts',
+    'bandwidthBytesPerSecond',
+    'ignoreAcceptEncoding',
+  ]);
   for (const key of Object.keys(config)) {
     if (!known.has(key)) throw new FaultConfigError(`unknown fault "${key}"; known: ${[...known].join(', ')}`);
   }
@@ -85,6 +105,13 @@ export function parseFaultConfig(value: unknown): FaultConfig {
   ) {
     throw new FaultConfigError('rateLimitBursts must be {"every": calls > 0, "length": calls > 0}');
   }
+  const bandwidth = config.bandwidthBytesPerSecond;
+  if (bandwidth !== undefined && !(typeof bandwidth === 'number' && Number.isInteger(bandwidth) && bandwidth > 0)) {
+    throw new FaultConfigError('bandwidthBytesPerSecond must be a whole number of bytes > 0 (12500000 is 100 Mbit/s)');
+  }
+  if (config.ignoreAcceptEncoding !== undefined && typeof config.ignoreAcceptEncoding !== 'boolean') {
+    throw new FaultConfigError('ignoreAcceptEncoding must be true or false');
+  }
   return config as FaultConfig;
 }
 
@@ -104,9 +131,11 @@ export class FaultInjector {
   private burstLeft = 0;
   private servedSinceBurst = 0;
   private failedJobs = 0;
+  private links?: { readonly send: BandwidthLimiter; readonly receive: BandwidthLimiter };
 
   constructor(private config: FaultConfig = {}) {
     this.generator = new SeededRandom(config.seed ?? 1);
+    this.links = linksFor(config);
   }
 
   get current(): FaultConfig {
@@ -120,6 +149,17 @@ export class FaultInjector {
     this.burstLeft = 0;
     this.servedSinceBurst = 0;
     this.failedJobs = 0;
+    this.links = linksFor(config);
+  }
+
+  /** The link the org's answers cross, when `bandwidthBytesPerSecond` limits it. */
+  get sendLink(): BandwidthLimiter | undefined {
+    return this.links?.send;
+  }
+
+  /** The link requests to the org cross, when `bandwidthBytesPerSecond` limits it. */
+  get receiveLink(): BandwidthLimiter | undefined {
+    return this.links?.receive;
   }
 
   private random(): number {
@@ -175,6 +215,14 @@ export class FaultInjector {
     const { failJobAfterRecords, failJobsCount } = this.config;
     return failJobAfterRecords !== undefined && (failJobsCount === undefined || this.failedJobs < failJobsCount);
   }
+}
+
+/** One limiter per direction: a link's bandwidth is the same both ways, and either way is used on its own. */
+function linksFor(config: FaultConfig): { send: BandwidthLimiter; receive: BandwidthLimiter } | undefined {
+  const bytesPerSecond = config.bandwidthBytesPerSecond;
+  return bytesPerSecond === undefined
+    ? undefined
+    : { send: new BandwidthLimiter({ bytesPerSecond }), receive: new BandwidthLimiter({ bytesPerSecond }) };
 }
 
 const TOO_MANY_REQUESTS = {

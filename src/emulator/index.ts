@@ -9,6 +9,8 @@ export * from './emulated-org';
 export * from './org-http-server';
 export * from './org-emulator';
 export * from './emulator-config';
+export * from './bandwidth-limiter';
+export * from './traffic-counter';
 export * from './soql';
 export * from './describe';
 export * from './seeded-random';

@@ -1,8 +1,10 @@
 import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { AddressInfo } from 'node:net';
-import { gzipSync } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
 import { apiJson } from './api-json';
+import { BandwidthLimiter, throttled } from './bandwidth-limiter';
 import { ApiError, MAX_UPLOAD_BYTES } from './bulk-ingest';
 import { QueryResultSet } from './bulk-query';
 import { describeGlobal, describeSObject, sobjectBasicInfo } from './describe';
@@ -12,6 +14,7 @@ import { NotEmulatedError } from './not-emulated-error';
 import { OAuthError } from './oauth';
 import { toCaseSafeId } from './salesforce-id';
 import { executeSoql, parseSoql, SoqlError, soqlColumns } from './soql';
+import { TrafficCounter } from './traffic-counter';
 
 /** TLS material for serving HTTPS (simple-salesforce only speaks https). */
 export interface TlsOptions {
@@ -54,6 +57,8 @@ export class OrgHttpServer {
   private server?: Server;
   private readonly cursors = new Map<string, QueryCursor>();
   private cursorCounter = 1;
+  /** Bytes through the org's port, for benchmarks (`GET /__emulator/traffic`). */
+  readonly traffic = new TrafficCounter();
 
   constructor(
     readonly org: EmulatedOrg,
@@ -71,6 +76,7 @@ export class OrgHttpServer {
       ? createHttpsServer({ cert: this.tls.cert, key: this.tls.key }, handler)
       : createHttpServer(handler);
     this.server.keepAliveTimeout = 30_000;
+    this.server.on(this.tls ? 'secureConnection' : 'connection', (socket) => this.traffic.watch(socket));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, host, () => resolve());
@@ -298,7 +304,7 @@ export class OrgHttpServer {
     const ingest = this.org.ingest;
     if (segments.length === 0) {
       if (method === 'POST') {
-        const body = await readJson(req);
+        const body = await this.readJson(req);
         // A real org loads users; the emulator's User and Organization are read-only records of its own.
         if (
           typeof body.object === 'string' &&
@@ -317,7 +323,7 @@ export class OrgHttpServer {
     const id = segments[0]!;
     if (segments.length === 1) {
       if (method === 'GET') return reply(200, ingest.get(id));
-      if (method === 'PATCH') return reply(200, ingest.setState(id, (await readJson(req)).state));
+      if (method === 'PATCH') return reply(200, ingest.setState(id, (await this.readJson(req)).state));
       if (method === 'DELETE') {
         ingest.delete(id);
         return reply(204, undefined);
@@ -329,7 +335,7 @@ export class OrgHttpServer {
         await drain(req);
         throw refusal;
       }
-      const body = await readBody(req, MAX_UPLOAD_BYTES);
+      const body = await readBody(req, MAX_UPLOAD_BYTES, this.org.faults.receiveLink);
       if (body === undefined) {
         throw new ApiError(
           413,
@@ -344,7 +350,10 @@ export class OrgHttpServer {
     if (kind) {
       const lines = await ingest.results(id, kind);
       // A fault "after effect" on a read is the same as losing the answer.
-      return fault.failAfterEffect ? reply(200, undefined) : sendCsv(res, lines);
+      if (fault.failAfterEffect) return reply(200, undefined);
+      const faults = this.org.faults;
+      const gzip = !faults.current.ignoreAcceptEncoding && asksForGzip(req.headers['accept-encoding']);
+      return sendCsv(res, lines, { gzip, link: () => faults.sendLink, traffic: this.traffic });
     }
     await drain(req);
     return notFound(res);
@@ -362,13 +371,13 @@ export class OrgHttpServer {
   ): Promise<void> {
     const jobs = this.org.query;
     if (segments.length === 0) {
-      if (method === 'POST') return reply(200, jobs.create(await readJson(req), Number(version)));
+      if (method === 'POST') return reply(200, jobs.create(await this.readJson(req), Number(version)));
       if (method === 'GET') return reply(200, jobs.list(url.searchParams.get('queryLocator') ?? undefined));
     }
     const id = segments[0]!;
     if (segments.length === 1) {
       if (method === 'GET') return reply(200, jobs.get(id));
-      if (method === 'PATCH') return reply(200, jobs.setState(id, (await readJson(req)).state));
+      if (method === 'PATCH') return reply(200, jobs.setState(id, (await this.readJson(req)).state));
       if (method === 'DELETE') {
         jobs.delete(id);
         return reply(204, undefined);
@@ -386,6 +395,11 @@ export class OrgHttpServer {
     }
     await drain(req);
     return notFound(res);
+  }
+
+  /** A JSON request body, read across the org's link. */
+  private readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+    return readJson(req, this.org.faults.receiveLink);
   }
 
   private versions(): Record<string, string>[] {
@@ -479,7 +493,7 @@ export class OrgHttpServer {
     if (path === '/__emulator/faults' && method === 'GET') return sendJson(res, 200, org.faults.current);
     if (path === '/__emulator/faults' && (method === 'PUT' || method === 'POST')) {
       try {
-        org.faults.configure(parseFaultConfig(await readJson(req)));
+        org.faults.configure(parseFaultConfig(await readJson(req, undefined)));
       } catch (err) {
         if (err instanceof FaultConfigError || err instanceof ApiError) {
           return sendJson(res, 400, { error: err.message });
@@ -494,9 +508,11 @@ export class OrgHttpServer {
     }
     if (path === '/__emulator/reset' && method === 'POST') {
       org.reset();
+      this.traffic.reset();
       return sendEmpty(res, 204);
     }
     if (path === '/__emulator/stats' && method === 'GET') return sendJson(res, 200, org.statistics());
+    if (path === '/__emulator/traffic' && method === 'GET') return sendJson(res, 200, this.traffic.current());
     await drain(req);
     return sendJson(res, 404, { error: `unknown control endpoint ${method} ${path}` });
   }
@@ -526,9 +542,39 @@ function sendEmpty(res: ServerResponse, status: number): void {
   res.end();
 }
 
-/** Streams a result CSV given in pieces (strings or UTF-8 buffers), respecting back-pressure. */
-function sendCsv(res: ServerResponse, pieces: readonly (string | Buffer)[]): Promise<void> {
-  res.writeHead(200, { 'Content-Type': 'text/csv' });
+/**
+ * The gzip level of compressed result CSVs. Salesforce does not say which it uses; level 1 keeps the org's
+ * cost per row low (measured in docs/emulator.md, "Compressed results") for most of the saving of the default 6.
+ */
+const GZIP_LEVEL = 1;
+
+/** How a result CSV is sent. */
+interface CsvAnswer {
+  /** Compress the body with gzip (`Content-Encoding: gzip`). */
+  readonly gzip: boolean;
+  /** The link the answer crosses, asked for each chunk (a limit set mid-answer applies at once). */
+  readonly link: () => BandwidthLimiter | undefined;
+  readonly traffic: TrafficCounter;
+}
+
+/**
+ * Streams a result CSV given in pieces (strings or UTF-8 buffers), respecting back-pressure: strings are joined
+ * up to 64 KiB per write, compressed on zlib's thread pool when asked, and slowed to the org's link if limited.
+ */
+function sendCsv(res: ServerResponse, pieces: readonly (string | Buffer)[], answer: CsvAnswer): Promise<void> {
+  const counted = answer.traffic.result(res.socket, answer.gzip);
+  res.writeHead(
+    200,
+    answer.gzip ? { 'Content-Type': 'text/csv', 'Content-Encoding': 'gzip' } : { 'Content-Type': 'text/csv' },
+  );
+  // Without compression or a limit, pieces go straight to the socket, as fast as before either existed.
+  const stages = [
+    ...(answer.gzip ? [createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 })] : []),
+    ...(answer.link() ? [throttled(answer.link)] : []),
+  ];
+  const sink = stages[0] ?? res;
+  const piped = stages.length > 0 ? pipeline([...stages, res]) : undefined;
+  let csvBytes = 0;
   return new Promise((resolve) => {
     let i = 0;
     const pump = () => {
@@ -537,15 +583,22 @@ function sendCsv(res: ServerResponse, pieces: readonly (string | Buffer)[]): Pro
         while (typeof chunk === 'string' && typeof pieces[i] === 'string' && chunk.length < 64 * 1024) {
           chunk += pieces[i++] as string;
         }
-        if (!res.write(chunk)) {
-          res.once('drain', pump);
+        csvBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+        if (!sink.write(chunk)) {
+          sink.once('drain', pump);
           return;
         }
       }
-      res.end();
-      resolve();
+      sink.end();
     };
-    res.on('close', () => resolve());
+    // Counted once the answer is finished, or when it ends unfinished (the client went away): what was sent.
+    res.once('finish', () => counted(csvBytes));
+    res.once('close', () => {
+      counted(csvBytes);
+      resolve();
+    });
+    // A client that goes away mid-answer ends the pipeline with an error: the answer is over either way.
+    piped?.catch(() => resolve());
     pump();
   });
 }
@@ -561,8 +614,9 @@ function sendQueryResults(req: IncomingMessage, res: ServerResponse, set: QueryR
     'Sforce-NumberOfRecords': set.numberOfRecords,
     'Sforce-Locator': set.locator,
   };
-  const body = acceptsGzip(req) ? gzipSync(set.csv) : Buffer.from(set.csv, 'utf8');
-  if (acceptsGzip(req)) headers['Content-Encoding'] = 'gzip';
+  const gzip = asksForGzip(req.headers['accept-encoding']);
+  const body = gzip ? gzipSync(set.csv) : Buffer.from(set.csv, 'utf8');
+  if (gzip) headers['Content-Encoding'] = 'gzip';
   headers['Content-Length'] = body.length;
   res.writeHead(200, headers);
   res.end(body);
@@ -604,18 +658,29 @@ function printableHeader(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
 }
 
-/** Whether `Accept-Encoding` lists gzip with a non-zero weight. */
-function acceptsGzip(req: IncomingMessage): boolean {
-  const header = String(req.headers['accept-encoding'] ?? '');
-  return header.split(',').some((part) => {
-    const [coding, ...params] = part.trim().split(';');
-    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-    return coding?.trim().toLowerCase() === 'gzip' && (q === undefined || Number(q) > 0);
+/**
+ * Whether an `Accept-Encoding` header asks for gzip: `gzip` (or its alias `x-gzip`) listed with a q-value above
+ * 0. Bulk API 2.0 compresses result CSVs for `gzip` only ("If a request is made using the Accept-Encoding header
+ * with a value other than gzip, the encoding type is ignored, and the response isn't compressed": "Use
+ * Compression for Bulk API 2.0 Ingest Responses"); the header is a list as in HTTP 1.1, which the page says
+ * Bulk API 2.0 follows (RFC 9110, section 12.5.3), so `gzip, deflate` asks for gzip. `*` is not taken as gzip:
+ * answering uncompressed is always allowed.
+ */
+export function asksForGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((item) => {
+    const [coding, ...params] = item.split(';').map((s) => s.trim().toLowerCase());
+    if (coding !== 'gzip' && coding !== 'x-gzip') return false;
+    const q = params.find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
   });
 }
 
-/** Reads a request body up to `limit` bytes; undefined when it is larger (the rest is discarded). */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/**
+ * Reads a request body up to `limit` bytes; undefined when it is larger (the rest is discarded). Across a
+ * limited `link`, each chunk waits for its time on the link before the next is read, so TCP slows the sender.
+ */
+async function readBody(req: IncomingMessage, limit: number, link?: BandwidthLimiter): Promise<Buffer | undefined> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
     await drain(req);
@@ -625,6 +690,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
   let size = 0;
   let tooLarge = false;
   for await (const chunk of req) {
+    if (link) await link.pass((chunk as Buffer).length);
     size += (chunk as Buffer).length;
     if (size > limit) tooLarge = true;
     if (!tooLarge) chunks.push(chunk as Buffer);
@@ -632,8 +698,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
   return tooLarge ? undefined : Buffer.concat(chunks);
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const body = (await readBody(req, 1024 * 1024)) ?? Buffer.alloc(0);
+async function readJson(req: IncomingMessage, link: BandwidthLimiter | undefined): Promise<Record<string, unknown>> {
+  const body = (await readBody(req, 1024 * 1024, link)) ?? Buffer.alloc(0);
   try {
     const parsed = JSON.parse(body.toString('utf8') || '{}') as unknown;
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;

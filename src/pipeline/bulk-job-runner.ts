@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { LoadLimits, Operation } from '../config';
-import { IngestJobInfo, SalesforceApi, SalesforceApiError } from '../salesforce';
+import { IngestJobInfo, ResultDownload, SalesforceApi, SalesforceApiError } from '../salesforce';
 
 /** One part of a source file, ready to upload. */
 export interface JobPart {
@@ -38,6 +38,24 @@ export interface BulkJobRunnerProps {
   readonly onState?: (part: JobPart, job: IngestJobInfo) => void;
   /** Throws when the run must stop (SIGTERM, lost lease); checked while waiting for a job. */
   readonly shouldStop?: () => void;
+}
+
+/** Where a job's three result CSVs were saved. */
+export interface ResultFiles {
+  readonly successCsv: string;
+  readonly failureCsv: string;
+  readonly unprocessedCsv: string;
+}
+
+/** What downloading a job's three result CSVs took. */
+export interface ResultTransfer {
+  readonly seconds: number;
+  /** Bytes of the CSVs saved. */
+  readonly bytes: number;
+  /** Bytes of the answers' bodies as received (compressed ones count compressed). */
+  readonly wireBytes: number;
+  /** How many of the three answers came gzip-compressed. */
+  readonly compressed: number;
 }
 
 /** States a job ends in. */
@@ -123,16 +141,22 @@ export class BulkJobRunner {
   }
 
   /** Streams the three result CSVs of a finished job to files named after `name`. */
-  async download(
-    jobId: string,
-    name: string,
-  ): Promise<{ successCsv: string; failureCsv: string; unprocessedCsv: string }> {
+  async download(jobId: string, name: string): Promise<{ files: ResultFiles; transfer: ResultTransfer }> {
     const file = (kind: string) => join(this.props.workDir, `${name}-${kind}.csv`);
     const files = { successCsv: file('success'), failureCsv: file('failure'), unprocessedCsv: file('unprocessed') };
-    await this.props.api.downloadResults(jobId, 'successfulResults', files.successCsv);
-    await this.props.api.downloadResults(jobId, 'failedResults', files.failureCsv);
-    await this.props.api.downloadResults(jobId, 'unprocessedrecords', files.unprocessedCsv);
-    return files;
+    const started = this.now();
+    const downloads: ResultDownload[] = [
+      await this.props.api.downloadResults(jobId, 'successfulResults', files.successCsv),
+      await this.props.api.downloadResults(jobId, 'failedResults', files.failureCsv),
+      await this.props.api.downloadResults(jobId, 'unprocessedrecords', files.unprocessedCsv),
+    ];
+    const transfer: ResultTransfer = {
+      seconds: (this.now() - started) / 1000,
+      bytes: downloads.reduce((sum, d) => sum + d.bytes, 0),
+      wireBytes: downloads.reduce((sum, d) => sum + d.wireBytes, 0),
+      compressed: downloads.filter((d) => d.compressed).length,
+    };
+    return { files, transfer };
   }
 
   /** The whole lifecycle for one part: create, upload, close, poll, download. */
@@ -143,7 +167,7 @@ export class BulkJobRunner {
     const closed = await this.close(created.id);
     this.props.onState?.(part, closed);
     const { info, timedOut } = await this.finish(part, created.id, closed);
-    const files = await this.download(created.id, `part-${part.index}`);
+    const { files } = await this.download(created.id, `part-${part.index}`);
     return {
       jobId: created.id,
       state: info.state,

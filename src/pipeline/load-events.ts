@@ -116,6 +116,21 @@ export type LoadEvent =
       readonly jobId: string;
     }
   | {
+      /** A job's three result CSVs are saved; what it took, and what crossed the network for them. */
+      readonly type: 'results-fetched';
+      readonly object: string;
+      readonly source: string;
+      readonly part: number;
+      readonly jobId: string;
+      readonly seconds: number;
+      /** Bytes of the CSVs saved. */
+      readonly bytes: number;
+      /** Bytes of the answers' bodies as received: less than `bytes` when the org compressed them. */
+      readonly wireBytes: number;
+      /** How many of the three answers came gzip-compressed. */
+      readonly compressed: number;
+    }
+  | {
       readonly type: 'log-uploading';
       readonly object: string;
       readonly status: 'success' | 'failure';

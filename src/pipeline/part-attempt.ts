@@ -176,7 +176,16 @@ export class PartAttempt {
         );
     state.state = info.state;
     ctx.emit({ type: 'results-fetching', object: ctx.object, source: ctx.source, part: props.part.index, jobId });
-    const files = await ctx.runner.download(jobId, this.name);
+    const { files, transfer } = await ctx.runner.download(jobId, this.name);
+    ctx.emit({
+      type: 'results-fetched',
+      object: ctx.object,
+      source: ctx.source,
+      part: props.part.index,
+      jobId,
+      ...transfer,
+      seconds: Math.round(transfer.seconds * 1000) / 1000,
+    });
     const canRetry = props.attempt < ctx.limits.maxRecordAttempts;
     const sorted = await sortFailures({
       failedCsv: files.failureCsv,
@@ -277,7 +286,7 @@ export class PartAttempt {
     const { ctx } = this;
     const state = this.current()!;
     const name = `${this.name}-again`;
-    const files = await ctx.runner.download(state.jobId!, name);
+    const { files } = await ctx.runner.download(state.jobId!, name);
     const sorted = await sortFailures({
       failedCsv: files.failureCsv,
       unprocessedCsv: files.unprocessedCsv,

@@ -1,22 +1,27 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable, Transform } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { createGunzip } from 'node:zlib';
 import { LoginUnreachableError } from './login-unreachable-error';
 import { identityFromToken, OrgIdentity } from './org-identity';
 import { escapeUnprintable, printable, redactSecrets } from '../config';
 import { SalesforceCredentials, tokenRequest } from './salesforce-credentials';
 import { SessionOrgChangedError } from './session-org-changed-error';
 import { TokenResponseError } from './token-response-error';
+import { NULL_BODY_STATUSES, responseHeaders, UndecodedFetch, undecodedFetch } from './undecoded-fetch';
 
 /** The error code of an answer that is not JSON where the API answers JSON (an HTML page, a proxy's text). */
 export const NOT_JSON_ANSWER = 'SFETL_NOT_JSON';
 
 /** The error code of a web page where a job's result CSV was expected. */
 export const NOT_CSV_ANSWER = 'SFETL_NOT_CSV';
+
+/** The error code of a result CSV compressed in a way we did not ask for (only gzip is asked for). */
+export const UNEXPECTED_ENCODING_ANSWER = 'SFETL_CONTENT_ENCODING';
 
 /** An API answer that is not success: the HTTP status and Salesforce's error code and message. */
 export class SalesforceApiError extends Error {
@@ -85,6 +90,16 @@ export interface IngestJobInfo {
 
 export type ResultKind = 'successfulResults' | 'failedResults' | 'unprocessedrecords';
 
+/** What one result download saved and what it cost on the wire. */
+export interface ResultDownload {
+  /** Bytes of the CSV saved. */
+  readonly bytes: number;
+  /** Bytes of the answer's body as it was received: the compressed size when `compressed`. */
+  readonly wireBytes: number;
+  /** The org answered gzip-compressed. */
+  readonly compressed: boolean;
+}
+
 export interface SalesforceApiProps {
   readonly instanceUrl: string;
   readonly loginUrl: string;
@@ -99,6 +114,8 @@ export interface SalesforceApiProps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Sends a request whose body is a local file (job uploads). @default {@link sendFile} */
   readonly sendFile?: FileSender;
+  /** Fetches an answer whose body we decompress ourselves (result downloads). @default {@link undecodedFetch} */
+  readonly fetchUndecoded?: UndecodedFetch;
   /** How long the token endpoint may take to answer before the login URL counts as unreachable. @default 60000 */
   readonly loginTimeoutMs?: number;
 }
@@ -116,6 +133,8 @@ interface RequestOptions {
   readonly contentType?: string;
   readonly contentLength?: number;
   readonly accept?: string;
+  /** The Accept-Encoding to send; set, the answer's body comes undecoded (see {@link UndecodedFetch}). */
+  readonly acceptEncoding?: string;
 }
 
 /**
@@ -129,6 +148,7 @@ export class SalesforceApi {
   private loggedInAs?: OrgIdentity;
   private readonly fetch: typeof fetch;
   private readonly sendFile: FileSender;
+  private readonly fetchUndecoded: UndecodedFetch;
   private readonly httpAttempts: number;
   private readonly sleep: (ms: number) => Promise<void>;
   /** How many times the session was (re)established. */
@@ -140,6 +160,7 @@ export class SalesforceApi {
     this.httpAttempts = props.httpAttempts ?? 6;
     this.sleep = props.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.sendFile = props.sendFile ?? sendFile;
+    this.fetchUndecoded = props.fetchUndecoded ?? undecodedFetch();
   }
 
   /**
@@ -224,13 +245,13 @@ export class SalesforceApi {
       };
       if (options.contentType) headers['Content-Type'] = options.contentType;
       if (options.contentLength !== undefined) headers['Content-Length'] = String(options.contentLength);
+      if (options.acceptEncoding !== undefined) headers['Accept-Encoding'] = options.acceptEncoding;
       const url = `${this.instanceUrl}${path}`;
       let res: Response;
       try {
-        res =
-          options.file === undefined
-            ? await this.fetch(url, { method, headers, body: options.body?.() })
-            : await this.sendFile(url, { method, headers, file: options.file });
+        if (options.file !== undefined) res = await this.sendFile(url, { method, headers, file: options.file });
+        else if (options.acceptEncoding !== undefined) res = await this.fetchUndecoded(url, { method, headers });
+        else res = await this.fetch(url, { method, headers, body: options.body?.() });
       } catch (err) {
         // Network errors (reset, refused, timeout): transient, retried with backoff.
         if (attempt >= attempts) {
@@ -342,12 +363,22 @@ export class SalesforceApi {
     await this.send('DELETE', `${this.base}/jobs/ingest/${jobId}`);
   }
 
-  /** Streams one result CSV of a finished job into a file, without holding it in memory; retried whole. */
-  async downloadResults(jobId: string, kind: ResultKind, file: string): Promise<void> {
+  /**
+   * Streams one result CSV of a finished job into a file, without holding it in memory; retried whole.
+   *
+   * Asks for it gzip-compressed, as Salesforce documents for result downloads ("Use Compression for Bulk API
+   * 2.0 Ingest Responses",
+   * https://developer.salesforce.com/docs/platform/api-asynch/guide/datafiles-use-compression.html):
+   * `Accept-Encoding: gzip` is answered with `Content-Encoding: gzip`, but "the REST framework sometimes doesn't
+   * send back the response in a compressed format", so an uncompressed answer is saved as it is. The body comes
+   * undecoded (see {@link UndecodedFetch}) and is decompressed here, once, as it streams to the file; a gzip
+   * stream that ends early is an error, and the download starts again.
+   */
+  async downloadResults(jobId: string, kind: ResultKind, file: string): Promise<ResultDownload> {
     for (let attempt = 1; ; attempt++) {
       try {
         const path = `${this.base}/jobs/ingest/${jobId}/${kind}/`;
-        const res = await this.send('GET', path, { accept: 'text/csv' });
+        const res = await this.send('GET', path, { accept: 'text/csv', acceptEncoding: 'gzip' });
         // Result CSVs come as text/csv (sometimes without a charset); a web page here is a proxy or a
         // maintenance page answering in the org's place, and must not be read as the job's results.
         if (/^\s*text\/html\b/i.test(res.headers.get('content-type') ?? '')) {
@@ -355,13 +386,29 @@ export class SalesforceApi {
           const detail = answerMessages.notCsv(res.headers.get('content-type'), this.instanceUrl);
           throw new SalesforceApiError(res.status, NOT_CSV_ANSWER, detail, 'GET', path);
         }
+        const coding = contentCoding(res.headers.get('content-encoding'));
+        if (coding === undefined) {
+          await res.body?.cancel();
+          const detail = answerMessages.unexpectedEncoding(res.headers.get('content-encoding'));
+          throw new SalesforceApiError(res.status, UNEXPECTED_ENCODING_ANSWER, detail, 'GET', path);
+        }
         const out = createWriteStream(file);
         if (!res.body) {
           out.end();
-          return;
+          await finished(out);
+          return { bytes: 0, wireBytes: 0, compressed: false };
         }
-        await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), out);
-        return;
+        let wireBytes = 0;
+        const counted = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            wireBytes += chunk.length;
+            done(null, chunk);
+          },
+        });
+        const received = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+        if (coding === 'gzip') await pipeline(received, counted, createGunzip(), out);
+        else await pipeline(received, counted, out);
+        return { bytes: out.bytesWritten, wireBytes, compressed: coding === 'gzip' };
       } catch (err) {
         // A stream cut mid-way is fetched again from the start (results are stable once a job ended).
         if (err instanceof SalesforceApiError || attempt >= this.httpAttempts) throw err;
@@ -369,6 +416,16 @@ export class SalesforceApi {
       }
     }
   }
+}
+
+/**
+ * The coding of an answer's body by its Content-Encoding: none (or `identity`) and gzip (`x-gzip` is its alias,
+ * RFC 9110 section 8.4.1.3); undefined for anything else, which we never ask for.
+ */
+function contentCoding(header: string | null): 'identity' | 'gzip' | undefined {
+  const coding = (header ?? '').trim().toLowerCase();
+  if (coding === '' || coding === 'identity') return 'identity';
+  return coding === 'gzip' || coding === 'x-gzip' ? 'gzip' : undefined;
 }
 
 /** The parsed text when it is a JSON object (as every OAuth token response is), else undefined. */
@@ -402,9 +459,6 @@ const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
 const BASE_BACKOFF_MS = 200;
 const MAX_BACKOFF_MS = 15_000;
 
-/** Statuses whose answer has no body (a Response refuses one). */
-const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
-
 /**
  * Sends a file over node:http(s), reading it only as fast as the socket drains. fetch (undici) keeps every
  * chunk of a streamed request body in memory until the answer arrives (nodejs/undici#4058): 100 MB per
@@ -434,15 +488,6 @@ export const sendFile: FileSender = (url, { method, headers, file }) =>
       .on('error', (err) => req.destroy(err))
       .pipe(req);
   });
-
-function responseHeaders(headers: IncomingHttpHeaders): Headers {
-  const out = new Headers();
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) out.append(name, v);
-  }
-  return out;
-}
 
 /**
  * An error answer as a SalesforceApiError: Salesforce's error code and message when the body is its JSON, else
@@ -536,6 +581,8 @@ const answerMessages = {
   notJsonError: (contentType: string | null, said: string) =>
     `the org answered with ${mediaType(contentType)} instead of JSON ("${said}"); check that instanceUrl in the configuration is the org's, that no proxy answers in its place, and whether the org shows a maintenance page`,
   empty: 'the org answered with an empty body; check the org, and that no proxy answers in its place',
+  unexpectedEncoding: (contentEncoding: string | null) =>
+    `the org answered a job's results compressed as "${printable(contentEncoding ?? '')}", which was not asked for (only gzip is); check that no proxy between here and the org re-encodes its answers, then run again (a rerun resumes and fetches the results again)`,
   notCsv: (contentType: string | null, instanceUrl: string) =>
     `the org answered a job's results with ${mediaType(contentType)} instead of CSV; check that ${origin(instanceUrl)} is the org's instance URL (instanceUrl in the configuration), that no proxy answers in its place, and whether the org shows a maintenance page; then run again (a rerun resumes and fetches the results again)`,
 } as const;

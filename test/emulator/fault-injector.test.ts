@@ -40,6 +40,8 @@ describe('parseFaultConfig', () => {
       failJobAfterRecords: 1000,
       failJobsCount: 1,
       seed: 7,
+      bandwidthBytesPerSecond: 12_500_000,
+      ignoreAcceptEncoding: true,
     };
     expect(parseFaultConfig(config)).toEqual(config);
   });
@@ -54,7 +56,7 @@ describe('parseFaultConfig', () => {
 
   test('rejects an unknown key, naming it and the known ones', () => {
     expect(configError({ http500Rate: 0.1 }).message).toBe(
-      'unknown fault "http500Rate"; known: http5xxRate, http5xxAfterEffectRate, rowLockRate, sessionExpiryAfterCalls, failJobAfterRecords, failJobsCount, seed, latencyMs, rateLimitBursts',
+      'unknown fault "http500Rate"; known: http5xxRate, http5xxAfterEffectRate, rowLockRate, sessionExpiryAfterCalls, failJobAfterRecords, failJobsCount, seed, latencyMs, rateLimitBursts, bandwidthBytesPerSecond, ignoreAcceptEncoding',
     );
   });
 
@@ -94,6 +96,21 @@ describe('parseFaultConfig', () => {
       'rateLimitBursts must be {"every": calls > 0, "length": calls > 0}',
     );
   });
+
+  test.each([
+    ['0', 0],
+    ['a negative number', -1],
+    ['a fraction of a byte', 1.5],
+    ['a string', '100Mbit'],
+  ])('rejects bandwidthBytesPerSecond given as %s', (_, bandwidthBytesPerSecond) => {
+    expect(configError({ bandwidthBytesPerSecond }).message).toBe(
+      'bandwidthBytesPerSecond must be a whole number of bytes > 0 (12500000 is 100 Mbit/s)',
+    );
+  });
+
+  test('rejects ignoreAcceptEncoding that is not true or false', () => {
+    expect(configError({ ignoreAcceptEncoding: 'yes' }).message).toBe('ignoreAcceptEncoding must be true or false');
+  });
 });
 
 describe('FaultInjector', () => {
@@ -126,6 +143,16 @@ describe('FaultInjector', () => {
     expect(Array.from({ length: 1_000 }, () => injector.onApiCall())).toEqual(
       Array.from({ length: 1_000 }, () => ({ delayMs: 0 })),
     );
+  });
+
+  test('bandwidthBytesPerSecond gives the org one link each way at that rate; configure lifts it', () => {
+    const injector = new FaultInjector({ bandwidthBytesPerSecond: 1_000_000 });
+    expect(injector.sendLink?.bytesPerSecond).toBe(1_000_000);
+    expect(injector.receiveLink?.bytesPerSecond).toBe(1_000_000);
+    expect(injector.sendLink).not.toBe(injector.receiveLink);
+    injector.configure({});
+    expect(injector.sendLink).toBeUndefined();
+    expect(injector.receiveLink).toBeUndefined();
   });
 
   test('http5xxRate answers about that share of 10,000 calls with 500 or 503', () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OrgEmulator } from '../../src/emulator';
+import { OrgEmulator, Traffic } from '../../src/emulator';
 import {
   CredentialsFormatError,
   parseCredentials,
@@ -75,6 +75,40 @@ describe('SalesforceApi against the org emulator', () => {
         .filter((l) => l !== ''),
     ).toHaveLength(51);
     expect(info.numberRecordsProcessed).toBe(50);
+  });
+
+  test('result downloads cross the wire gzip-compressed and are saved identical to an uncompressed download', async () => {
+    const org = emulator.orgs.prod!;
+    const traffic = async () => (await (await fetch(`${org.controlUrl}/traffic`)).json()) as Traffic;
+    const api = jwtApi();
+    const file = join(work, 'part-gzip.csv');
+    writeFileSync(file, contactsCsv(5_000, 50_000));
+    const job = await api.createIngestJob({ object: 'Contact', operation: 'insert' });
+    await api.uploadJobData(job.id, file);
+    await api.closeJob(job.id);
+    while (!['JobComplete', 'Failed', 'Aborted'].includes((await api.getJob(job.id)).state)) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    const before = await traffic();
+    const compressed = await api.downloadResults(job.id, 'successfulResults', join(work, 'gzip.csv'));
+    const middle = await traffic();
+    // The org may answer uncompressed although asked ("Use Compression for Bulk API 2.0 Ingest Responses").
+    await setFaults(org, { ignoreAcceptEncoding: true });
+    const plain = await api.downloadResults(job.id, 'successfulResults', join(work, 'plain.csv'));
+    const after = await traffic();
+
+    expect(compressed.compressed).toBe(true);
+    expect(plain.compressed).toBe(false);
+    expect(readFileSync(join(work, 'gzip.csv')).equals(readFileSync(join(work, 'plain.csv')))).toBe(true);
+    expect(compressed.bytes).toBe(plain.bytes);
+    // What the org's socket wrote for each answer, as the emulator counted it.
+    const gzipOnWire = middle.results.bytesSent - before.results.bytesSent;
+    const plainOnWire = after.results.bytesSent - middle.results.bytesSent;
+    expect(gzipOnWire).toBeGreaterThan(compressed.wireBytes);
+    expect(gzipOnWire).toBeLessThan(compressed.wireBytes + 1_000);
+    expect(plainOnWire).toBeGreaterThan(plain.bytes);
+    expect(gzipOnWire).toBeLessThan(plainOnWire / 4);
   });
 
   test('an expired session is renewed once and the call repeated', async () => {
