@@ -148,7 +148,10 @@ export class RecordProcessor {
    * salesforce.stackexchange.com/questions/296121, where row 0 fails; Salesforce Help 000384876 "Error
    * 'Duplicate Id Specified'": duplicates within one batch fail, across batches the last row wins; the
    * connectors castled's SalesforceErrorParser and Gearset's data-deployment notes, which tell this from
-   * DUPLICATE_EXTERNAL_ID, the answer when several existing records match).
+   * DUPLICATE_EXTERNAL_ID, the answer when several existing records match). Likewise an `Id` that two rows of
+   * one chunk of an update (or of an upsert on Id) share fails every row that holds it, with "Duplicate id
+   * specified: <id>" (Salesforce Help 000384876); that answer's error code is not in a source, DUPLICATE_VALUE
+   * is assumed (docs/emulator.md, fidelity table).
    */
   startChunk(rows: readonly (readonly string[])[] = []): void {
     this.chunkDuplicateKeys = this.duplicateKeys(rows);
@@ -157,19 +160,35 @@ export class RecordProcessor {
 
   /** The upsert keys (normalized) that more than one of `rows` holds; none for other operations or an Id key. */
   private duplicateKeys(rows: readonly (readonly string[])[]): ReadonlySet<string> {
-    const field = this.externalIdField;
+    const field = this.operation === 'update' ? this.object.fields.find((f) => f.name === 'Id') : this.externalIdField;
     const column = field ? this.fieldColumn.get(field.name) : undefined;
     const duplicates = new Set<string>();
-    if (this.operation !== 'upsert' || !field || field.name === 'Id' || column === undefined) return duplicates;
+    if ((this.operation !== 'upsert' && this.operation !== 'update') || !field || column === undefined) {
+      return duplicates;
+    }
     const seen = new Set<string>();
     for (const row of rows) {
-      const key = row[column];
-      if (key === undefined || key === '' || key === NULL_MARKER) continue;
-      const normalized = field.caseSensitive ? key : key.toLowerCase();
-      if (seen.has(normalized)) duplicates.add(normalized);
-      else seen.add(normalized);
+      const key = this.chunkKey(field, row[column]);
+      if (key === undefined) continue;
+      if (seen.has(key)) duplicates.add(key);
+      else seen.add(key);
     }
     return duplicates;
+  }
+
+  /** A row's key as two rows of a chunk are compared: Ids in their 18-character form, other keys by the field's case rule. */
+  private chunkKey(field: FieldSchema, key: string | undefined): string | undefined {
+    if (key === undefined || key === '' || key === NULL_MARKER) return undefined;
+    if (field.name === 'Id') return toCaseSafeId(key.trim()) || undefined;
+    return field.caseSensitive ? key : key.toLowerCase();
+  }
+
+  /** Fails a row whose Id another row of its chunk holds too (see {@link startChunk}). */
+  private checkDuplicateId(raw: string | undefined): void {
+    const key = raw === undefined ? undefined : toCaseSafeId(raw.trim());
+    if (key && this.chunkDuplicateKeys.has(key)) {
+      throw new RecordError('DUPLICATE_VALUE', `Duplicate id specified: ${raw!.trim()}`, ['Id']);
+    }
   }
 
   /**
@@ -221,6 +240,7 @@ export class RecordProcessor {
   }
 
   private update(row: readonly string[], conversion: Conversion): RowOutcome {
+    this.checkDuplicateId(this.valueOf(row, 'Id'));
     const id = this.existingId(this.valueOf(row, 'Id'));
     const values = this.resolve(conversion);
     delete values.Id;
@@ -236,7 +256,7 @@ export class RecordProcessor {
       throw new RecordError('MISSING_ARGUMENT', `${field.name} not specified`);
     }
     if (field.name === 'Id') return this.update(row, converted.update!);
-    if (this.chunkDuplicateKeys.has(field.caseSensitive ? key : key.toLowerCase())) {
+    if (this.chunkDuplicateKeys.has(this.chunkKey(field, key)!)) {
       throw new RecordError('DUPLICATE_VALUE', `Duplicate external id specified: ${key}`, [field.name]);
     }
     const matches = this.data.findBy(this.object, field, key);

@@ -297,6 +297,9 @@ describe('restart', () => {
 });
 
 describe('result CSVs', () => {
+  // Source: the example answers of "Bulk API 2.0 Step 3: Bulk Insert" and "Step 5: Bulk Upsert" (Bulk API 2.0
+  // Developer Guide, docs/emulator.md [S37]): `"sf__Id","sf__Created",FirstName,LastName,MailingCity` then every
+  // value quoted; the uploaded names are echoed as uploaded.
   test('successfulResults quotes the sf__ columns and every value, with LF line endings', async () => {
     const org = new TestOrg();
     const id = org.submit(INSERT_CONTACTS, 'FirstName,LastName\nAda,Lovelace\n"He said ""hi"", then\nleft",Hopper\n');

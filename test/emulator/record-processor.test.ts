@@ -250,6 +250,42 @@ describe('record errors', () => {
     expect([...org.data.records('Account')].map((r) => r.Ext_Id__c)).toEqual(['OTHER-1']);
   });
 
+  // Source: Salesforce Help 000384876 ("Error 'Duplicate Id Specified'"): rows of one batch that reference the
+  // same record Id fail with "Duplicate id specified: <id>"; in separate batches each row applies. The error
+  // code is not in a source: DUPLICATE_VALUE is assumed (docs/emulator.md).
+  test.each(['update', 'upsert'] as const)(
+    'Duplicate id specified on every row of a %s chunk that shares an Id (15 or 18 characters), nothing written',
+    (operation) => {
+      const acme = org.insert('Account', { Name: 'Acme' });
+      const other = org.insert('Account', { Name: 'Other' });
+      const outcomes = org.load(
+        'Account',
+        operation,
+        ['Id', 'Name'],
+        [
+          [acme, 'Acme 1'],
+          [other, 'Other 1'],
+          [acme.slice(0, 15), 'Acme 2'],
+        ],
+        operation === 'upsert' ? 'Id' : undefined,
+      );
+      expect(sfError(outcomes[0])).toBe(`DUPLICATE_VALUE:Duplicate id specified: ${acme}:Id --`);
+      expect(outcomes[1]).toEqual({ id: other, created: false });
+      expect(sfError(outcomes[2])).toBe(`DUPLICATE_VALUE:Duplicate id specified: ${acme.slice(0, 15)}:Id --`);
+      expect([...org.data.records('Account')].map((r) => r.Name).sort()).toEqual(['Acme', 'Other 1']);
+    },
+  );
+
+  test('the same Id in the next chunk of an update applies, the last row wins', () => {
+    const acme = org.insert('Account', { Name: 'Acme' });
+    const processor = org.processor('Account', 'update', ['Id', 'Name']);
+    processor.startChunk([[acme, 'Acme 1']]);
+    expect(processor.process([acme, 'Acme 1'])).toEqual({ id: acme, created: false });
+    processor.startChunk([[acme, 'Acme 2']]);
+    expect(processor.process([acme, 'Acme 2'])).toEqual({ id: acme, created: false });
+    expect([...org.data.records('Account')].map((r) => r.Name)).toEqual(['Acme 2']);
+  });
+
   test('a case-sensitive upsert key differing in case is two keys', () => {
     const registry = new SchemaRegistry([
       resolveSObject(
