@@ -9,20 +9,33 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Parses one command's flags (no positionals unless asked); a wrong flag becomes a one-line CLI error. */
 export function parseCommandArgs<O extends Options>(command: string, argv: readonly string[], options: O) {
-  try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    throw new CliError(messages.badOption((e as Error).message, command));
-  }
+  return parseCommand(command, argv, options, false).values;
 }
 
 /** Like {@link parseCommandArgs}, for a command that also takes positional arguments (e.g. the SQL of `logs query`). */
 export function parseCommandLine<O extends Options>(command: string, argv: readonly string[], options: O) {
+  return parseCommand(command, argv, options, true);
+}
+
+function parseCommand<O extends Options>(command: string, argv: readonly string[], options: O, positionals: boolean) {
+  let parsed;
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: positionals, tokens: true });
   } catch (e) {
     throw new CliError(messages.badOption((e as Error).message, command));
   }
+  // parseArgs keeps the last of two values of a flag: `--env dev … --env prod` would load prod.
+  const given = new Map<string, string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || token.value === undefined || options[token.name]?.multiple) continue;
+    const earlier = given.get(token.name);
+    if (earlier !== undefined && earlier !== token.value) {
+      throw new CliError(messages.optionTwice(token.rawName, earlier, token.value, command));
+    }
+    given.set(token.name, token.value);
+  }
+  const { tokens: _tokens, ...rest } = parsed;
+  return rest;
 }
 
 /**

@@ -241,6 +241,8 @@ export const messages = {
     `; read the failure log (manifest ${manifests.join(', ')}), fix the rows and load them again`,
   unknownCommand: (name: string) => `unknown command "${printable(name)}"; run "sfetl help" to see the commands`,
   badOption: (detail: string, command: string) => `${detail}; run "sfetl ${command} --help" for the options`,
+  optionTwice: (flag: string, first: string, second: string, command: string) =>
+    `${flag} is given twice, as "${redactUrl(printable(first))}" and as "${redactUrl(printable(second))}"; give it once (run "sfetl ${command} --help" for the options)`,
   tlsPair: 'give both --tls-cert and --tls-key, or neither',
   unreadableFile: (what: string, path: string, reason: string) =>
     `cannot read ${what} ${path} (${reason}); check the path`,
