@@ -141,7 +141,11 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
   // Preflight everything first: a problem in the last object must not leave the first one half loaded.
   const prepared = new Map<string, PreparedFile[]>();
   for (const object of props.objects) {
-    const files = await listSourceFiles(props.s3, object.source);
+    const notCsv: string[] = [];
+    const files = await listSourceFiles(props.s3, object.source, { onNotCsv: (uri) => notCsv.push(uri) });
+    if (notCsv.length > 0) {
+      props.emit({ type: 'warning', object: object.name, message: csvMessages.notCsvSkipped(object.source, notCsv) });
+    }
     const ready: PreparedFile[] = [];
     for (const file of files) {
       const header = await readHeader(props.s3, file);

@@ -27,6 +27,8 @@ export interface ListSourceFilesOptions {
    * @default 1000
    */
   readonly pageSize?: number;
+  /** Called with each object under the folder that is not loaded because its name does not end in `.csv`. */
+  readonly onNotCsv?: (uri: string) => void;
 }
 
 export interface OpenSourceStreamOptions {
@@ -83,7 +85,9 @@ export async function listSourceFiles(
     );
     for await (const page of pages) {
       for (const object of page.Contents ?? []) {
-        if (object.Key !== undefined && isCsvKey(object.Key)) files.push(toSourceFile(bucket, object));
+        if (object.Key === undefined || object.Key.endsWith('/')) continue;
+        if (isCsvKey(object.Key)) files.push(toSourceFile(bucket, object));
+        else options.onNotCsv?.(formatS3Uri(bucket, object.Key));
       }
     }
   } catch (error) {

@@ -166,6 +166,32 @@ describe('a nightly feed at a fixed key', () => {
   });
 });
 
+describe('files that are not CSV files in the source folder', () => {
+  test('a .csv.gz and a .txt beside a CSV: the CSV loads, a warning names what was not loaded and why', async () => {
+    const prefix = 'NC-';
+    const source = await stack.putSource('mistakes/mixed/contacts.csv', contacts(prefix, 5));
+    await stack.putSource('mistakes/mixed/contacts-2.csv.gz', 'not really gzip');
+    await stack.putSource('mistakes/mixed/readme.txt', 'read me');
+    const folder = source.replace(/contacts\.csv$/, '');
+    const result = await sfetlInProcess([
+      'load',
+      '--output',
+      'text',
+      '--config',
+      config('mixed', folder),
+      '--env',
+      'dev',
+      '--run-id',
+      'mixed-1',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.err).toContain(
+      `${folder}: 2 objects are not loaded because the name does not end in .csv: ${folder}contacts-2.csv.gz, ${folder}readme.txt; sfetl loads uncompressed CSV files named *.csv`,
+    );
+    expect((await orgContacts('dev', prefix)).size).toBe(5);
+  });
+});
+
 describe('a rejected row of any size', () => {
   test('2 MB of invalid bytes: logged cut, with a marker; the file completes and its partitions are registered', async () => {
     const prefix = 'HR-';
