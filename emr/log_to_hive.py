@@ -31,7 +31,7 @@ import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 from urllib.parse import unquote
@@ -566,6 +566,8 @@ class TableReport:
     seconds: float
     #: Seconds per step: inspect (table, partitions, state), footers, ddl, write, drop, count, state.
     steps: Dict[str, float]
+    #: An incremental publish that its trust rules widened to full (docs/publish.md#modes).
+    widened_to_full: bool = False
 
     def to_json(self) -> Dict[str, object]:
         return {
@@ -579,6 +581,7 @@ class TableReport:
             "counts": self.counts,
             "seconds": round(self.seconds, 3),
             "steps": {step: round(seconds, 3) for step, seconds in self.steps.items()},
+            "widenedToFull": self.widened_to_full,
         }
 
 
@@ -728,6 +731,11 @@ def publish_table(
     # state is recorded: after a failed check, what this publish wrote still counts as changed next time.
     in_table = count_rows(spark, table)
     differences = count_differences(expected_counts(new_state), in_table)
+    if differences and mode == "incremental" and not {(d.env, d.run_id) for d in differences} & set(write):
+        # Trust rule: incremental relies on the recorded state describing the table. Partitions this run did not
+        # touch that no longer hold their logs' rows prove it does not: widen to full, which rewrites them all.
+        log(f"{name}: partitions this run left alone differ from their logs; widening to a full publish")
+        return replace(publish_table(spark, root, database, files, "full", log), widened_to_full=True)
     if differences:
         raise CountMismatchError(f"{database}.{files[0].table}", differences)
     laps.lap("count")

@@ -29,6 +29,8 @@ export interface PublishedTable {
   readonly seconds: number;
   /** Seconds per step: inspect, footers, ddl, write, drop, count, state. */
   readonly steps: Readonly<Record<string, number>>;
+  /** An incremental publish that the state's trust rules widened to full (docs/publish.md#modes). */
+  readonly widenedToFull?: boolean;
 }
 
 /** The job's report: one JSON line on its stdout, and the file `--report-file` names. */
@@ -215,6 +217,7 @@ export function formatReport(report: PublishReport): string {
   for (const t of report.tables) {
     const changes = [
       t.created ? 'created' : undefined,
+      t.widenedToFull === true ? 'widened to full (its state did not match the table)' : undefined,
       `${t.partitionsWritten} partition(s) written`,
       `${t.partitionsDropped} dropped`,
       t.columnsAdded.length > 0 ? `new columns ${t.columnsAdded.join(', ')}` : undefined,
