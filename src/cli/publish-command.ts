@@ -24,6 +24,8 @@ export interface PublishedTable {
   readonly columnsAdded: readonly string[];
   readonly partitionsWritten: number;
   readonly partitionsDropped: number;
+  /** Partitions whose rows were counted after the write (incremental: the written and the changed ones). */
+  readonly partitionsCounted?: number;
   readonly rowsWritten: number;
   readonly counts: readonly { env: string; status: string; rows: number }[];
   readonly seconds: number;
