@@ -218,6 +218,10 @@ class PublishQueue:
         def update(state: Dict) -> Optional[Dict]:
             seen["result"] = result_for(state, ticket)
             seen["batch"] = None
+            if seen["result"] is None and ticket <= state["done"]:
+                # Served, but more than KEPT_RESULTS runs ago: its outcome is gone, so it cannot pass as a success.
+                seen["result"] = {"first": ticket - 1, "last": ticket, "ok": False, "holder": "unknown",
+                                  "message": f"the outcome of ticket {ticket} is no longer recorded; publish again"}
             if seen["result"] is not None:
                 return None
             running = state["running"]

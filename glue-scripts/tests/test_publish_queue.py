@@ -207,3 +207,14 @@ def test_the_queue_module_is_python_3_9_and_imports_no_aws_sdk() -> None:
     check = "import sys, publish_queue; print(any(m.split('.')[0] in ('boto3', 'botocore') for m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", check], cwd=path.parent, capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_a_ticket_whose_outcome_is_no_longer_recorded_fails_instead_of_publishing_again(moto_endpoint, queue_prefix):
+    queue = make_queue(moto_endpoint, queue_prefix, "old")
+    ticket, _ = queue.take_ticket("incremental", [])
+    state, etag = queue.read()
+    state.update(running=None, done=5, requested=5, results=[])
+    assert queue.write(state, etag)
+    result, batch = queue.take_over(ticket)
+    assert (result["ok"], batch) == (False, None)
+    assert "no longer recorded" in result["message"]
