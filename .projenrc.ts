@@ -158,6 +158,12 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
+// emr/log_to_hive.py against the seed-style rewrite (emr/bench/seed_rewrite_baseline.py), and incremental by history.
+project.addTask('bench:publish', {
+  description: 'Publish speed: full mode vs the seed-style baseline, incremental at 10/50/200 runs (docs/benchmarks.md)',
+  exec: '.venv/bin/python emr/bench/publish_bench.py',
+}).prependSpawn(setupPython);
+
 // The randomized end-to-end test (test/chaos/): `npm test` runs a 3-minute seeded version; this runs it longer.
 project.addTask('test:chaos', {
   description: 'Randomized end-to-end test of sfetl load (test/chaos/): --minutes N (default 3), --seed S, --steps K',

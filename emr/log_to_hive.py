@@ -31,7 +31,7 @@ import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 from urllib.parse import unquote
@@ -55,6 +55,8 @@ CLASH_SUFFIX = "__field"
 #: Kept in the table's directory; Hive, Spark and Athena skip files whose names start with "_".
 STATE_FILE = "_sfetl_publish_state.json"
 STATE_VERSION = 1
+#: Partition writers a write task keeps open before it sorts the rest of its rows (Spark's fallback).
+CONCURRENT_WRITERS = 16
 
 Partition = Tuple[str, str]
 """(env, run_id) of a table partition."""
@@ -254,6 +256,9 @@ class PartitionState:
 
     fingerprint: str
     rows: Mapping[str, int]
+    #: Names and sizes of the table's own files in the partition after that publish (``table_fingerprints``);
+    #: an incremental publish that finds them unchanged trusts ``rows`` without reading the files.
+    table_files: str = ""
 
 
 def fingerprint(files: Iterable[LogFile]) -> str:
@@ -295,11 +300,50 @@ def plan_partitions(
     return sorted(write), sorted(drop)
 
 
+def table_fingerprints(listing: Iterable[Tuple[str, int]]) -> Dict[Partition, str]:
+    """A fingerprint per partition of the table's files; ``listing`` holds (path relative to the table, size).
+
+    Changes when a data file of the partition is added, removed or rewritten with another size. Hidden files
+    (``_SUCCESS``, ``.crc``) and files outside ``env=…/run_id=…/`` are left out.
+    """
+    groups: Dict[Partition, List[str]] = {}
+    for relative, size in listing:
+        parts = relative.split("/")
+        if len(parts) != 3 or _is_hidden(relative) or not parts[0].startswith("env=") or not parts[1].startswith("run_id="):
+            continue
+        groups.setdefault(parse_partition_spec(f"{parts[0]}/{parts[1]}"), []).append(f"{parts[2]}:{size}")
+    return {p: hashlib.sha256("\n".join(sorted(names)).encode("utf-8")).hexdigest()[:20] for p, names in groups.items()}
+
+
+def partitions_to_count(
+    mode: str,
+    write: Sequence[Partition],
+    state: Mapping[Partition, PartitionState],
+    in_table: Mapping[Partition, str],
+) -> Optional[List[Partition]]:
+    """The partitions whose rows must be counted after the write; None for every partition.
+
+    Full mode counts them all. Incremental counts what it wrote, and of the rest only the partitions whose
+    table files differ from what the last publish recorded (or that it did not record): its cost then follows
+    the new runs, not the history. A partition in the table without logs is always counted.
+    """
+    if mode == "full":
+        return None
+    written = set(write)
+    trusted = {
+        p for p, s in state.items() if p not in written and s.table_files and in_table.get(p) == s.table_files
+    }
+    every = set(state) | set(in_table)
+    return None if not trusted else sorted(every - trusted)
+
+
 def state_to_json(state: Mapping[Partition, PartitionState]) -> str:
-    partitions = [
-        {"env": env, "run_id": run_id, "fingerprint": s.fingerprint, "rows": dict(sorted(s.rows.items()))}
-        for (env, run_id), s in sorted(state.items())
-    ]
+    partitions = []
+    for (env, run_id), s in sorted(state.items()):
+        partition = {"env": env, "run_id": run_id, "fingerprint": s.fingerprint, "rows": dict(sorted(s.rows.items()))}
+        if s.table_files:
+            partition["tableFiles"] = s.table_files
+        partitions.append(partition)
     return json.dumps({"version": STATE_VERSION, "partitions": partitions}, indent=1)
 
 
@@ -312,7 +356,9 @@ def state_from_json(text: Optional[str]) -> Dict[Partition, PartitionState]:
         if data.get("version") != STATE_VERSION:
             return {}
         return {
-            (p["env"], p["run_id"]): PartitionState(p["fingerprint"], {k: int(v) for k, v in p["rows"].items()})
+            (p["env"], p["run_id"]): PartitionState(
+                p["fingerprint"], {k: int(v) for k, v in p["rows"].items()}, str(p.get("tableFiles", ""))
+            )
             for p in data["partitions"]
         }
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -375,9 +421,18 @@ def add_columns_sql(table: str, columns: Sequence[str]) -> str:
     return f"ALTER TABLE {table} ADD COLUMNS ({', '.join(f'{quote_identifier(c)} STRING' for c in columns)})"
 
 
-def count_rows_sql(table: str) -> str:
-    """Rows by partition and status: ``env`` and ``run_id`` are partition values, ``status`` one small column."""
-    return f"SELECT env, run_id, status, COUNT(*) AS n FROM {table} GROUP BY env, run_id, status"
+def count_rows_sql(table: str, partitions: Optional[Sequence[Partition]] = None) -> str:
+    """Rows by partition and status: ``env`` and ``run_id`` are partition values, ``status`` one small column.
+
+    ``partitions`` limits the count to those (pruned: only their files are read); an empty list counts nothing.
+    """
+    where = ""
+    if partitions is not None:
+        conditions = " OR ".join(
+            f"(env = {quote_string(env)} AND run_id = {quote_string(run_id)})" for env, run_id in partitions
+        )
+        where = f" WHERE {conditions or 'false'}"
+    return f"SELECT env, run_id, status, COUNT(*) AS n FROM {table}{where} GROUP BY env, run_id, status"
 
 
 def drop_partitions_sql(table: str, partitions: Sequence[Partition]) -> str:
@@ -561,11 +616,15 @@ class TableReport:
     columns_added: List[str]
     partitions_written: int
     partitions_dropped: int
+    #: Partitions whose rows were counted after the write (incremental: the written and the changed ones).
+    partitions_counted: int
     rows_written: int
     counts: List[Dict[str, object]]
     seconds: float
     #: Seconds per step: inspect (table, partitions, state), footers, ddl, write, drop, count, state.
     steps: Dict[str, float]
+    #: An incremental publish that its trust rules widened to full (docs/publish.md#modes).
+    widened_to_full: bool = False
 
     def to_json(self) -> Dict[str, object]:
         return {
@@ -575,10 +634,12 @@ class TableReport:
             "columnsAdded": self.columns_added,
             "partitionsWritten": self.partitions_written,
             "partitionsDropped": self.partitions_dropped,
+            "partitionsCounted": self.partitions_counted,
             "rowsWritten": self.rows_written,
             "counts": self.counts,
             "seconds": round(self.seconds, 3),
             "steps": {step: round(seconds, 3) for step, seconds in self.steps.items()},
+            "widenedToFull": self.widened_to_full,
         }
 
 
@@ -635,9 +696,86 @@ def describe_table(spark: SparkSession, table: str) -> TableDescription:
     return parse_describe([(r.col_name, r.data_type) for r in spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect()])
 
 
-def count_rows(spark: SparkSession, table: str) -> Dict[Tuple[str, str, str], int]:
-    """What the table holds now, by (env, run_id, status); call after ``refreshTable`` so new files are seen."""
-    return {(r.env, r.run_id, r.status): int(r.n) for r in spark.sql(count_rows_sql(table)).collect()}
+def count_rows(
+    spark: SparkSession, table: str, partitions: Optional[Sequence[Partition]] = None
+) -> Dict[Tuple[str, str, str], int]:
+    """What the table holds now, by (env, run_id, status), in ``partitions`` (None: all); call after
+    ``refreshTable`` so new files are seen."""
+    if partitions is not None and not partitions:
+        return {}
+    return {(r.env, r.run_id, r.status): int(r.n) for r in spark.sql(count_rows_sql(table, partitions)).collect()}
+
+
+def table_file_counts(
+    spark: SparkSession, location: str, listing: Sequence[Tuple[str, int]], partitions: Optional[Sequence[Partition]]
+) -> Optional[Dict[Tuple[str, str, str], int]]:
+    """What the table's files in ``partitions`` (None: all) hold by (env, run_id, status), read from their Parquet
+    footers: the row count of each row group, and its status from the ``status`` column's statistics. None when
+    a row group holds more than one status or has no statistics (the caller then counts with Spark).
+
+    Every file the job writes holds one status (each write task reads log files of one status), so this reads
+    a few bytes per file instead of running a Spark job over the table.
+    """
+    wanted = None if partitions is None else set(partitions)
+    chosen = []
+    for relative, _ in listing:
+        parts = relative.split("/")
+        if len(parts) != 3 or _is_hidden(relative):
+            continue
+        partition = parse_partition_spec(f"{parts[0]}/{parts[1]}")
+        if wanted is None or partition in wanted:
+            chosen.append((partition, f"{location}/{relative}"))
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+
+    def by_status(uri: str) -> Optional[List[Tuple[str, int]]]:
+        path = jvm.org.apache.hadoop.fs.Path(uri)
+        reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(
+            jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(path, conf)
+        )
+        try:
+            blocks = reader.getFooter().getBlocks()
+        finally:
+            reader.close()
+        found = []
+        for block in blocks:
+            column = next((c for c in block.getColumns() if c.getPath().toDotString() == "status"), None)
+            stats = column.getStatistics() if column is not None else None
+            if stats is None or stats.isEmpty() or not stats.hasNonNullValue() or stats.getNumNulls() != 0:
+                return None
+            low, high = stats.genericGetMin().toStringUsingUTF8(), stats.genericGetMax().toStringUsingUTF8()
+            if low != high:
+                return None
+            found.append((low, int(block.getRowCount())))
+        return found
+
+    if not chosen:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(8, len(chosen))) as pool:
+        results = list(pool.map(lambda item: by_status(item[1]), chosen))
+    counts: Dict[Tuple[str, str, str], int] = {}
+    for (partition, _), found in zip(chosen, results):
+        if found is None:
+            return None
+        for status, rows in found:
+            key = (partition[0], partition[1], status)
+            counts[key] = counts.get(key, 0) + rows
+    return counts
+
+
+def list_table_files(spark: SparkSession, location: str) -> List[Tuple[str, int]]:
+    """(path relative to ``location``, size) of every file under the table's location (one recursive listing)."""
+    _, path, fs = _hadoop(spark, location)
+    if not fs.exists(path):
+        return []
+    root = fs.makeQualified(path).toString().rstrip("/")
+    listing = []
+    files = fs.listFiles(path, True)
+    while files.hasNext():
+        entry = files.next()
+        full = entry.getPath().toString()
+        listing.append((full[len(root) + 1 :] if full.startswith(root) else full, int(entry.getLen())))
+    return listing
 
 
 def write_partitions(spark: SparkSession, table: str, rows: DataFrame) -> None:
@@ -649,8 +787,13 @@ def write_partitions(spark: SparkSession, table: str, rows: DataFrame) -> None:
     spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
     spark.conf.set("hive.exec.dynamic.partition", "true")
     spark.conf.set("hive.exec.dynamic.partition.mode", "nonstrict")
-    # One file per partition: all rows of a run go to the same task.
-    rows.repartition(*PARTITION_COLUMNS).write.insertInto(table, overwrite=True)
+    # No shuffle and no sort: each read task writes the partitions of the log files it read, one open writer
+    # per partition (a task reads few files, each of one partition), so a partition gets about one file per
+    # log file. Shuffling every row for one file per partition, or letting Spark sort each task's rows by
+    # partition (its planned write), made full mode slower than the seed-style rewrite (docs/benchmarks.md).
+    spark.conf.set("spark.sql.optimizer.plannedWrite.enabled", "false")
+    spark.conf.set("spark.sql.maxConcurrentOutputFileWriters", str(CONCURRENT_WRITERS))
+    rows.write.insertInto(table, overwrite=True)
 
 
 def publish_table(
@@ -726,12 +869,27 @@ def publish_table(
     laps.lap("drop")
     # The report gives what the table holds, not what the job meant to write. The check comes before the
     # state is recorded: after a failed check, what this publish wrote still counts as changed next time.
-    in_table = count_rows(spark, table)
+    listing = list_table_files(spark, description.location)
+    table_files = table_fingerprints(listing)
+    counted = partitions_to_count(mode, write, new_state, table_files)
+    from_footers = table_file_counts(spark, description.location, listing, counted)
+    in_table = from_footers if from_footers is not None else count_rows(spark, table, counted)
+    if counted is not None:
+        # Partitions whose files are as the last publish left them hold the rows it counted there.
+        skipped = {p: s for p, s in new_state.items() if p not in set(counted)}
+        in_table.update({k: v for k, v in expected_counts(skipped).items()})
     differences = count_differences(expected_counts(new_state), in_table)
+    if differences and mode == "incremental" and not {(d.env, d.run_id) for d in differences} & set(write):
+        # Trust rule: incremental relies on the recorded state describing the table. Partitions this run did not
+        # touch that no longer hold their logs' rows prove it does not: widen to full, which rewrites them all.
+        log(f"{name}: partitions this run left alone differ from their logs; widening to a full publish")
+        return replace(publish_table(spark, root, database, files, "full", log), widened_to_full=True)
     if differences:
         raise CountMismatchError(f"{database}.{files[0].table}", differences)
     laps.lap("count")
-    if write or drop or mode == "full" or not exists:
+    recorded = {p: s.table_files for p, s in new_state.items()}
+    new_state = {p: replace(s, table_files=table_files.get(p, "")) for p, s in new_state.items()}
+    if write or drop or mode == "full" or not exists or recorded != {p: s.table_files for p, s in new_state.items()}:
         write_text(spark, f"{description.location}/{STATE_FILE}", state_to_json(new_state))
     laps.lap("state")
 
@@ -742,6 +900,7 @@ def publish_table(
         columns_added=added,
         partitions_written=len(write),
         partitions_dropped=len(drop),
+        partitions_counted=len(new_state) if counted is None else len(counted),
         rows_written=sum(sum(new_state[p].rows.values()) for p in write),
         counts=counts_by_env_and_status(in_table),
         seconds=time.monotonic() - started,
@@ -778,13 +937,17 @@ def publish(
     if mode not in MODES:
         raise PublishError(f"--mode must be one of {', '.join(MODES)}, not {mode}")
     started = time.monotonic()
+    laps = Laps()
     root = qualified_root(spark, logs)
     tables = discover(list_logs(spark, root), objects)
+    laps.lap("list")
     missing = sorted({o for o in objects or [] if o.lower() not in tables})
     for name in missing:
         log(f"{name}: no logs under {root}; nothing to publish")
     location = f" LOCATION {quote_string(warehouse.rstrip('/') + '/' + database + '.db')}" if warehouse else ""
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}{location}")
+    # The first metastore call: with a local Derby metastore this is where it starts.
+    laps.lap("database")
     reports = [publish_table(spark, root, database, files, mode, log) for files in tables.values()]
     return {
         "logs": root,
@@ -793,6 +956,7 @@ def publish(
         "tables": [r.to_json() for r in reports],
         "missing": missing,
         "seconds": round(time.monotonic() - started, 3),
+        "steps": {step: round(seconds, 3) for step, seconds in laps.seconds.items()},
     }
 
 

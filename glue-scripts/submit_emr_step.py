@@ -13,6 +13,9 @@ Glue 3.0 Python shell (Python 3.9, stdlib + boto3).
   logs are and the tail of its stderr, and fails the job. When the cluster itself ended (a transient cluster that
   did not start, a cluster terminated under the step), the job's last line is the cluster's reason instead.
 - A failed AWS call ends the job with one line that names the call and what to check, never a traceback.
+- With ``--queue-uri s3://<log bucket>/<state prefix>publish/`` a request that arrives while another publish runs
+  waits for the next run instead of failing, and that one run covers every request that arrived meanwhile
+  (publish_queue.py, shipped with ``--extra-py-files``; docs/publish.md#concurrent-publish-requests).
 
 Everything above ``main`` takes its clients, sleep and clock as arguments; nothing runs at import time.
 """
@@ -100,6 +103,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     wait = parser.add_argument_group("waiting")
     wait.add_argument("--poll-seconds", type=float, default=15.0, help="first wait between checks; doubles up to 60 s")
     wait.add_argument("--timeout-minutes", type=float, default=0.0, help="give up waiting after this (0: never)")
+    queue = parser.add_argument_group("coalescing concurrent requests (publish_queue.py)")
+    queue.add_argument("--queue-uri", default="", help="s3://bucket/prefix/ of the publish queue (default: no queue)")
+    queue.add_argument("--lease-minutes", type=float, default=10.0, help="the running publish's lease, renewed")
+    queue.add_argument("--queue-poll-seconds", type=float, default=20.0, help="how often a waiting request looks")
     # Set by Glue; read here, never required.
     parser.add_argument("--JOB_NAME", default="")
     parser.add_argument("--JOB_RUN_ID", default="")
@@ -228,12 +235,23 @@ def require_active_cluster(emr, cluster_id: str) -> None:
         )
 
 
-def submit(emr, args: argparse.Namespace, run_id: Optional[str], log: Callable[[str], None]) -> Tuple[str, str]:
-    """Adds the step to an existing cluster, or starts a transient cluster with it; returns (cluster id, step id)."""
-    objects = split_objects(args.objects)
-    mode = args.publish_mode
+def submit(
+    emr,
+    args: argparse.Namespace,
+    run_id: Optional[str],
+    log: Callable[[str], None],
+    mode: Optional[str] = None,
+    objects: Optional[Sequence[str]] = None,
+    covers: str = "",
+) -> Tuple[str, str]:
+    """Adds the step to an existing cluster, or starts a transient cluster with it; returns (cluster id, step id).
+
+    ``mode`` and ``objects`` default to the job's arguments; a coalesced run passes its batch's (``covers``
+    names its tickets in the step's name)."""
+    objects = split_objects(args.objects) if objects is None else list(objects)
+    mode = mode or args.publish_mode
     step_args = spark_submit_args(args.script_s3_uri, args.database, args.logs, mode, objects, args.warehouse)
-    name = f"sfetl publish {mode}" + (f" run {run_id}" if run_id else "")
+    name = f"sfetl publish {mode}" + (f" run {run_id}" if run_id else "") + (f" {covers}" if covers else "")
     cluster_id = args.cluster_id
     if cluster_id:
         require_active_cluster(emr, cluster_id)
@@ -385,6 +403,42 @@ def report_failure(emr, s3, result: StepResult, out: IO[str], sleep: Callable[[f
     )
 
 
+# ------------------------------------------------------------------------------------------------- queue
+
+
+def queued_request(
+    args: argparse.Namespace, s3, run_step: Callable[..., str], sleep: Callable[[float], None] = time.sleep
+) -> str:
+    """The request through the publish queue: "" when the run that covered it succeeded, else the last line."""
+    from publish_queue import PublishQueue, parse_s3_uri  # shipped with --extra-py-files
+
+    try:
+        bucket, prefix = parse_s3_uri(args.queue_uri)
+    except ValueError as error:
+        raise SubmitError(f"--queue-uri: {error}") from None
+    holder = args.JOB_RUN_ID or ""
+    queue = PublishQueue(
+        s3, bucket, prefix, holder=holder, lease_seconds=args.lease_minutes * 60,
+        poll_seconds=args.queue_poll_seconds, sleep=sleep, log=_log,
+    )  # fmt: skip
+
+    def publish(batch) -> Tuple[bool, str]:
+        message = run_step(batch.mode, batch.objects, f"tickets {batch.first + 1}-{batch.last}")
+        return not message, message
+
+    outcome = queue.request(args.publish_mode, split_objects(args.objects), publish)
+    covered = f"tickets {outcome.first + 1}-{outcome.last}"
+    if outcome.ok:
+        if not outcome.ran:
+            _log(f"ticket {outcome.ticket}: published by {outcome.holder} ({covered}), which started after this request")
+        return ""
+    if outcome.ran:
+        return outcome.message
+    return (
+        f"the publish that covered this request ({outcome.holder}, {covered}) failed: {outcome.message}"
+    )
+
+
 # -------------------------------------------------------------------------------------------------- main
 
 
@@ -400,6 +454,10 @@ CALL_HINTS = {
     "the job role may call elasticmapreduce:RunJobFlow and pass both roles (iam:PassRole)",
     "GetWorkflowRunProperties": "check that the job role may call glue:GetWorkflowRunProperties on the workflow, or "
     "pass --run-id",
+    "GetObject": "the publish queue (--queue-uri) needs s3:GetObject and s3:PutObject on its prefix, and the KMS key's "
+    "kms:Decrypt, kms:GenerateDataKey",
+    "PutObject": "the publish queue (--queue-uri) needs s3:GetObject and s3:PutObject on its prefix, and the KMS key's "
+    "kms:Decrypt, kms:GenerateDataKey",
 }
 CLUSTER_CALLS = ("AddJobFlowSteps", "DescribeCluster", "DescribeStep", "ListSteps")
 
@@ -446,21 +504,31 @@ def main(
         run_id = args.run_id or None
         if not run_id and args.WORKFLOW_NAME and args.WORKFLOW_RUN_ID:
             run_id = read_run_id(make_client("glue"), args.WORKFLOW_NAME, args.WORKFLOW_RUN_ID)
-        cluster_id, step_id = submit(emr, args, run_id, _log)
-        result = wait_for_step(
-            emr,
-            cluster_id,
-            step_id,
-            sleep=sleep,
-            clock=clock,
-            first_interval=args.poll_seconds,
-            timeout_seconds=args.timeout_minutes * 60,
-            log=_log,
-        )
-        if result.state == "COMPLETED":
-            _log(f"step {step_id} completed" + (f" (run {run_id})" if run_id else ""))
+
+        def run_step(mode: Optional[str] = None, objects: Optional[Sequence[str]] = None, covers: str = "") -> str:
+            """One step on the cluster: "" when it completed, else the job's last line."""
+            cluster_id, step_id = submit(emr, args, run_id, _log, mode, objects, covers)
+            result = wait_for_step(
+                emr,
+                cluster_id,
+                step_id,
+                sleep=sleep,
+                clock=clock,
+                first_interval=args.poll_seconds,
+                timeout_seconds=args.timeout_minutes * 60,
+                log=_log,
+            )
+            if result.state == "COMPLETED":
+                _log(f"step {step_id} completed" + (f" (run {run_id})" if run_id else ""))
+                return ""
+            return report_failure(emr, make_client("s3"), result, sys.stdout, sleep)
+
+        if args.queue_uri:
+            message = queued_request(args, make_client("s3"), run_step, sleep)
+        else:
+            message = run_step()
+        if not message:
             return 0
-        message = report_failure(emr, make_client("s3"), result, sys.stdout, sleep)
     except SubmitError as error:
         print(f"submit_emr_step: {error}", file=sys.stderr, flush=True)
         return error.exit_code

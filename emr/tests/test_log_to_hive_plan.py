@@ -310,3 +310,42 @@ def test_arguments():
     assert args.objects == ["Contact", "Lead"]
     with pytest.raises(SystemExit):
         job.parse_args(["--logs", "x", "--mode", "append"])
+
+
+# --- what incremental counts after its write ---
+
+
+def test_table_fingerprints_group_the_tables_files_by_partition_and_skip_hidden_ones():
+    listing = [
+        ("env=dev/run_id=r1/part-0.parquet", 10),
+        ("env=dev/run_id=r1/.part-0.parquet.crc", 1),
+        ("env=qa/run_id=it%27s/part-0.parquet", 12),
+        ("_sfetl_publish_state.json", 99),
+    ]
+    prints = job.table_fingerprints(listing)
+    assert set(prints) == {("dev", "r1"), ("qa", "it's")}
+    assert prints[("dev", "r1")] != job.table_fingerprints([("env=dev/run_id=r1/part-0.parquet", 11)])[("dev", "r1")]
+
+
+def test_incremental_counts_what_it_wrote_and_partitions_whose_files_changed_full_counts_everything():
+    state = {
+        ("dev", "r1"): PartitionState("a", {"success": 1}, "t1"),
+        ("dev", "r2"): PartitionState("b", {"success": 1}, "t2"),
+        ("dev", "r3"): PartitionState("c", {"success": 1}, ""),  # recorded before table files were
+        ("dev", "r4"): PartitionState("d", {"success": 1}, "t4"),
+    }
+    listing = {("dev", "r1"): "t1", ("dev", "r2"): "changed", ("dev", "r3"): "t3", ("dev", "r4"): "t4x", ("dev", "x"): "e"}
+    assert job.partitions_to_count("full", [("dev", "r4")], state, listing) is None
+    assert job.partitions_to_count("incremental", [("dev", "r4")], state, listing) == [
+        ("dev", "r2"), ("dev", "r3"), ("dev", "r4"), ("dev", "x"),
+    ]  # fmt: skip
+    assert job.count_rows_sql("t", [("dev", "r1"), ("qa", "it's")]) == (
+        "SELECT env, run_id, status, COUNT(*) AS n FROM t WHERE (env = 'dev' AND run_id = 'r1') OR "
+        "(env = 'qa' AND run_id = 'it\\'s') GROUP BY env, run_id, status"
+    )
+    assert job.count_rows_sql("t", []).endswith("WHERE false GROUP BY env, run_id, status")
+
+
+def test_recorded_table_files_survive_the_round_trip():
+    state = {("dev", "r1"): PartitionState("abc", {"success": 3}, "t1")}
+    assert job.state_from_json(job.state_to_json(state)) == state

@@ -24,11 +24,15 @@ export interface PublishedTable {
   readonly columnsAdded: readonly string[];
   readonly partitionsWritten: number;
   readonly partitionsDropped: number;
+  /** Partitions whose rows were counted after the write (incremental: the written and the changed ones). */
+  readonly partitionsCounted?: number;
   readonly rowsWritten: number;
   readonly counts: readonly { env: string; status: string; rows: number }[];
   readonly seconds: number;
   /** Seconds per step: inspect, footers, ddl, write, drop, count, state. */
   readonly steps: Readonly<Record<string, number>>;
+  /** An incremental publish that the state's trust rules widened to full (docs/publish.md#modes). */
+  readonly widenedToFull?: boolean;
 }
 
 /** The job's report: one JSON line on its stdout, and the file `--report-file` names. */
@@ -215,6 +219,7 @@ export function formatReport(report: PublishReport): string {
   for (const t of report.tables) {
     const changes = [
       t.created ? 'created' : undefined,
+      t.widenedToFull === true ? 'widened to full (its state did not match the table)' : undefined,
       `${t.partitionsWritten} partition(s) written`,
       `${t.partitionsDropped} dropped`,
       t.columnsAdded.length > 0 ? `new columns ${t.columnsAdded.join(', ')}` : undefined,

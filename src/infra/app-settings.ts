@@ -62,9 +62,14 @@ export interface SfetlAppSettings {
   /**
    * How the publish job rewrites the Hive tables: `full` (every partition from all logs) or `incremental`
    * (only partitions touched by new runs); a run can override it with `--publish-mode`.
-   * @default 'full'
+   * @default 'incremental'
    */
   readonly publishMode?: PublishMode;
+  /**
+   * Glue cron expression (UTC) of the full publish, the weekly consistency pass; `none` for no scheduled full publish.
+   * @default 'cron(0 4 ? * SUN *)' (HivePublisher.DEFAULT_FULL_PUBLISH_SCHEDULE)
+   */
+  readonly fullPublishSchedule?: string;
   /**
    * Glue cron expression per environment that starts its workflow, e.g. `{ prod: 'cron(0 2 * * ? *)' }`.
    * @default - every workflow runs on demand only
@@ -133,6 +138,7 @@ export function settingsFromContext(node: Node): SfetlAppSettings {
     emrClusterId: text('emrClusterId'),
     emrSubnetId: text('emrSubnetId'),
     publishMode,
+    fullPublishSchedule: text('fullPublishSchedule'),
     schedules,
     alertEmail: text('alertEmail'),
     failureRateThresholdPercent: thresholdNumber,

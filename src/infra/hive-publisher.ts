@@ -50,11 +50,25 @@ export interface HivePublisherProps {
   /** Encryption of the job's logs. */
   readonly security: GlueJobSecurity;
   /**
-   * The publish job's default mode (`--publish-mode`); a run started with `--publish-mode incremental` (or `full`)
-   * overrides it for that run.
-   * @default 'full'
+   * The publish job's default mode (`--publish-mode`); a run started with `--publish-mode full` (or `incremental`)
+   * overrides it for that run. Incremental publishes rewrite only what new runs touched; the state's trust rules
+   * widen a run to full when needed (docs/publish.md#modes), and {@link fullPublishSchedule} runs the full pass.
+   * @default 'incremental'
    */
   readonly publishMode?: PublishMode;
+  /**
+   * A Glue cron expression (UTC) that starts the publish job in full mode, the consistency pass that rewrites
+   * every partition from all logs; `'none'` for no scheduled full publish.
+   * @default HivePublisher.DEFAULT_FULL_PUBLISH_SCHEDULE (Sundays 04:00 UTC)
+   */
+  readonly fullPublishSchedule?: string;
+  /**
+   * Runs of the publish job at once: the four workflows' requests, the scheduled full publish and reruns. A run
+   * that finds a publish in progress waits in the queue and is covered by the next publish (docs/publish.md), so
+   * only one EMR step runs at a time; the others wait at 1/16 DPU.
+   * @default 10
+   */
+  readonly maxConcurrentRuns?: number;
   /**
    * An existing EMR cluster (`j-…`) to add the publish step to. It must have the metastore configuration and
    * its instance profile role needs {@link HivePublisher.accessPolicy}.
@@ -106,17 +120,23 @@ export interface HivePublisherProps {
 
 /**
  * Publishes the logs as Hive tables on EMR (docs/publish.md): the Hive database (Glue Data Catalog, located in
- * the warehouse bucket), the PySpark script as an asset, the EMR roles, the metastore configuration and the
- * Python-shell job "publish" (`glue-scripts/submit_emr_step.py`).
+ * the warehouse bucket), the PySpark script as an asset, the EMR roles, the metastore configuration, the
+ * Python-shell job "publish" (`glue-scripts/submit_emr_step.py`) and its weekly full-mode trigger.
  *
- * One publish job serves all four workflows: a full publish reads every env's logs, and the state file of the
- * tables has one writer, so the job runs one at a time (a second start fails loudly and the next publish catches
- * up, see docs/deploy.md).
+ * One publish job serves all four workflows. Several of its runs may be under way at once, but they go through
+ * the publish queue in the log bucket's state prefix (`glue-scripts/publish_queue.py`): one holds the lease and
+ * runs the EMR step, the others wait and are covered by the next step (docs/publish.md#concurrent-publish-requests).
  */
 export class HivePublisher extends Construct {
   /** Default EMR release of transient clusters (submit_emr_step.py's own default). */
   static readonly DEFAULT_RELEASE_LABEL = 'emr-7.14.0';
+  /** Default schedule of the full-mode consistency pass: Sundays at 04:00 UTC, after the nightly loads. */
+  static readonly DEFAULT_FULL_PUBLISH_SCHEDULE = 'cron(0 4 ? * SUN *)';
+  /** The queue's folder under the state prefix. */
+  static readonly QUEUE_FOLDER = 'publish/';
 
+  /** The scheduled full publish; undefined with `fullPublishSchedule: 'none'`. */
+  readonly fullPublishTrigger?: glue.CfnTrigger;
   readonly database: glue.Database;
   readonly job: glue.PythonShellJob;
   readonly jobRole: iam.Role;
@@ -235,7 +255,9 @@ export class HivePublisher extends Construct {
             '--job-flow-role': this.instanceProfile.instanceProfileName,
             ...(props.subnetId !== undefined ? { '--subnet-id': props.subnetId } : {}),
           };
-    const publishMode = props.publishMode ?? 'full';
+    const publishMode = props.publishMode ?? 'incremental';
+    const queuePrefix = `${storage.statePrefix}${HivePublisher.QUEUE_FOLDER}`;
+    const queueModule = new s3assets.Asset(this, 'QueueModule', { path: path.join(scriptsDir, 'publish_queue.py') });
     this.job = new glue.PythonShellJob(this, 'Job', {
       jobName: props.jobName,
       description: `sfetl publish: emr/log_to_hive.py as an EMR step (glue-scripts/submit_emr_step.py), ${publishMode} mode`,
@@ -243,8 +265,9 @@ export class HivePublisher extends Construct {
       script: new ScriptCode(script),
       pythonVersion: glue.PythonVersion.THREE_NINE,
       maxCapacity: glue.MaxCapacity.DPU_1_16TH,
-      // One writer of the Hive tables' publish state (docs/publish.md#on-emr).
-      maxConcurrentRuns: 1,
+      // Concurrent requests queue and coalesce; one EMR step at a time (docs/publish.md#concurrent-publish-requests).
+      maxConcurrentRuns: props.maxConcurrentRuns ?? 10,
+      extraPythonFiles: [new ScriptCode(queueModule, 'ReadQueueModule')],
       maxRetries: 0,
       timeout: props.timeout ?? Duration.hours(6),
       securityConfiguration: props.security.securityConfiguration,
@@ -256,10 +279,26 @@ export class HivePublisher extends Construct {
         '--warehouse': warehouseUri,
         // Not `--mode`: that name is internal to Glue ("do not set").
         '--publish-mode': publishMode,
+        '--queue-uri': `s3://${storage.logBucket.bucketName}/${queuePrefix}`,
         ...clusterArgs,
       },
     });
+    const fullSchedule = props.fullPublishSchedule ?? HivePublisher.DEFAULT_FULL_PUBLISH_SCHEDULE;
+    if (fullSchedule !== 'none') {
+      this.fullPublishTrigger = new glue.CfnTrigger(this, 'FullPublish', {
+        name: `${props.jobName}-full`,
+        description: 'Starts the publish job in full mode: the consistency pass that rewrites every partition',
+        type: 'SCHEDULED',
+        schedule: fullSchedule,
+        startOnCreation: true,
+        actions: [{ jobName: props.jobName, arguments: { '--publish-mode': 'full' } }],
+      });
+      this.fullPublishTrigger.node.addDependency(this.job);
+    }
     const jobReasons: Record<string, string> = {
+      PublishQueue:
+        'The publish queue is one object, <statePrefix>publish/queue.json, read and changed by conditional writes; ' +
+        'the statement covers that folder only, not the runner state beside it.',
       ReadStepLogs:
         "submit_emr_step.py prints the tail of a failed step's stderr.gz from emr-logs/<cluster id>/steps/<step id>/, " +
         'ids known only at run time; read only.',
@@ -367,6 +406,16 @@ export class HivePublisher extends Construct {
       new iam.PolicyStatement({
         sid: 'DecryptStepLogs',
         actions: ['kms:Decrypt'],
+        resources: [storage.key.keyArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'PublishQueue',
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [storage.logBucket.arnForObjects(`${storage.statePrefix}${HivePublisher.QUEUE_FOLDER}*`)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'PublishQueueKey',
+        actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
         resources: [storage.key.keyArn],
       }),
     ];

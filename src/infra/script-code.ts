@@ -8,14 +8,18 @@ import { Construct } from 'constructs';
  * grants `s3:GetObject*`, `s3:GetBucket*` and `s3:List*` on the whole asset bucket.
  */
 export class ScriptCode extends glue.Code {
-  constructor(private readonly asset: s3assets.Asset) {
+  /** @param sid the statement's id: one per file when a job reads several (script, `--extra-py-files`) */
+  constructor(
+    private readonly asset: s3assets.Asset,
+    private readonly sid = 'ReadJobScript',
+  ) {
     super();
   }
 
   bind(_scope: Construct, grantable: iam.IGrantable): glue.CodeConfig {
     grantable.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'ReadJobScript',
+        sid: this.sid,
         actions: ['s3:GetObject'],
         resources: [this.asset.bucket.arnForObjects(this.asset.s3ObjectKey)],
       }),

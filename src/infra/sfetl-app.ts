@@ -46,6 +46,7 @@ export function addSfetlStacks(
     existingEmrClusterId: settings.emrClusterId,
     emrSubnetId: settings.emrSubnetId,
     publishMode: settings.publishMode,
+    fullPublishSchedule: settings.fullPublishSchedule,
     failureRateThresholdPercent: settings.failureRateThresholdPercent,
     alertEmail: settings.alertEmail,
   });

@@ -49,9 +49,14 @@ export interface SharedStackProps extends StackProps {
   readonly emrSubnetId?: string;
   /**
    * The publish job's default mode.
-   * @default 'full'
+   * @default 'incremental'
    */
   readonly publishMode?: PublishMode;
+  /**
+   * Glue cron expression of the scheduled full publish; `'none'` for none.
+   * @default HivePublisher.DEFAULT_FULL_PUBLISH_SCHEDULE
+   */
+  readonly fullPublishSchedule?: string;
   /**
    * Failure-rate alarm threshold in percent.
    * @default 5
@@ -122,6 +127,7 @@ export class SharedStack extends Stack {
       existingClusterId: props.existingEmrClusterId,
       subnetId: props.emrSubnetId,
       publishMode: props.publishMode,
+      fullPublishSchedule: props.fullPublishSchedule,
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       loadJobs: SFETL_ENVIRONMENTS.map((env) => ({ env, jobName: names.loadJob(env) })),

@@ -36,4 +36,11 @@ describe('settingsFromContext', () => {
     expect(settings({}).publishMode).toBeUndefined();
     expect(() => settings({ 'sfetl:publishMode': 'fast' })).toThrow(/sfetl:publishMode must be full or incremental/);
   });
+
+  test('reads the schedule of the full publish', () => {
+    expect(settings({ 'sfetl:fullPublishSchedule': 'cron(0 3 ? * SAT *)' }).fullPublishSchedule).toBe(
+      'cron(0 3 ? * SAT *)',
+    );
+    expect(settings({}).fullPublishSchedule).toBeUndefined();
+  });
 });

@@ -59,13 +59,29 @@ describe('HivePublisher', () => {
     expect(() => appTemplates({ hiveDatabaseName: 'sfetl_logs' })).toThrow(/must differ/);
   });
 
-  test('the publish job is a Python 3.9 shell job running submit_emr_step.py, one run at a time', () => {
+  test('the publish job is a Python 3.9 shell job running submit_emr_step.py, several runs at once', () => {
     transient.hasResourceProperties('AWS::Glue::Job', {
       Name: 'sfetl-publish',
       Command: { Name: 'pythonshell', PythonVersion: '3.9' },
       MaxCapacity: 0.0625,
-      ExecutionProperty: { MaxConcurrentRuns: 1 },
+      // Four workflows ending together must not fail with "max concurrent runs exceeded": they queue.
+      ExecutionProperty: { MaxConcurrentRuns: 10 },
     });
+    publisherTemplate({ maxConcurrentRuns: 6 }).hasResourceProperties('AWS::Glue::Job', {
+      Name: 'sfetl-publish',
+      ExecutionProperty: { MaxConcurrentRuns: 6 },
+    });
+  });
+
+  test('runs go through the publish queue in the state prefix of the log bucket, shipped as --extra-py-files', () => {
+    const args = publishArgs(transient);
+    expect(args['--queue-uri']).toEqual({
+      'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^StorageLogBucket/) }, '/_sfetl/publish/']],
+    });
+    expect(JSON.stringify(args['--extra-py-files'])).toMatch(/cdk-hnb659fds-assets-.*\/[0-9a-f]{64}\.py"/);
+    const queue = statementBySid(transient, 'PublishQueue');
+    expect(queue.Action).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(JSON.stringify(queue.Resource)).toMatch(/StorageLogBucket.*\/_sfetl\/publish\/\*/);
   });
 
   test("passes submit_emr_step.py's step arguments: script, logs, database, warehouse", () => {
@@ -80,16 +96,34 @@ describe('HivePublisher', () => {
     expect(args['--database']).toBe('sfetl');
   });
 
-  test('passes the publish mode as --publish-mode (full by default), never as the Glue-reserved --mode', () => {
-    expect(publishArgs(transient)['--publish-mode']).toBe('full');
-    expect(publishArgs(existing)['--publish-mode']).toBe('full');
-    const incremental = publishArgs(publisherTemplate({ publishMode: 'incremental' }));
-    expect(incremental['--publish-mode']).toBe('incremental');
+  test('passes the publish mode as --publish-mode (incremental by default), never as the Glue-reserved --mode', () => {
+    expect(publishArgs(transient)['--publish-mode']).toBe('incremental');
+    expect(publishArgs(existing)['--publish-mode']).toBe('incremental');
+    const full = publishArgs(publisherTemplate({ publishMode: 'full' }));
+    expect(full['--publish-mode']).toBe('full');
     // The app setting (context sfetl:publishMode) reaches the shared stack's job.
-    expect(publishArgs(appTemplates({ publishMode: 'incremental' }).shared)['--publish-mode']).toBe('incremental');
-    for (const args of [publishArgs(transient), publishArgs(existing), incremental]) {
+    expect(publishArgs(appTemplates({ publishMode: 'full' }).shared)['--publish-mode']).toBe('full');
+    for (const args of [publishArgs(transient), publishArgs(existing), full]) {
       expect(args['--mode']).toBeUndefined();
     }
+  });
+
+  test('a full publish runs on its own schedule, weekly by default, and the app setting changes or removes it', () => {
+    transient.hasResourceProperties('AWS::Glue::Trigger', {
+      Name: 'sfetl-publish-full',
+      Type: 'SCHEDULED',
+      Schedule: 'cron(0 4 ? * SUN *)',
+      StartOnCreation: true,
+      Actions: [{ JobName: 'sfetl-publish', Arguments: { '--publish-mode': 'full' } }],
+    });
+    appTemplates({ fullPublishSchedule: 'cron(0 5 1 * ? *)' }).shared.hasResourceProperties('AWS::Glue::Trigger', {
+      Name: 'sfetl-publish-full',
+      Schedule: 'cron(0 5 1 * ? *)',
+    });
+    const none = appTemplates({ fullPublishSchedule: 'none' }).shared;
+    expect(
+      Object.keys(none.findResources('AWS::Glue::Trigger', { Properties: { Name: 'sfetl-publish-full' } })),
+    ).toEqual([]);
   });
 
   test('transient clusters: EMR 7.14, our roles, EMR logs in the artifacts bucket, the given subnet', () => {
