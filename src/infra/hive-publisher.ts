@@ -88,7 +88,7 @@ export interface HivePublisherProps {
    */
   readonly timeout?: Duration;
   /**
-   * Directory of `submit_emr_step.py`.
+   * Directory of `submit_emr_step.py` and `sfetl_glue_job.py`.
    * @default the repository's glue-scripts/
    */
   readonly glueScriptsDir?: string;
@@ -241,6 +241,7 @@ export class HivePublisher extends Construct {
       description: `sfetl publish: emr/log_to_hive.py as an EMR step (glue-scripts/submit_emr_step.py), ${publishMode} mode`,
       role: this.jobRole,
       script: new ScriptCode(script),
+      extraPythonFiles: [ScriptCode.sharedModule(this, scriptsDir)],
       pythonVersion: glue.PythonVersion.THREE_NINE,
       maxCapacity: glue.MaxCapacity.DPU_1_16TH,
       // One writer of the Hive tables' publish state (docs/publish.md#on-emr).

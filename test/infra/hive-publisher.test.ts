@@ -68,6 +68,15 @@ describe('HivePublisher', () => {
     });
   });
 
+  test('ships the same sfetl_glue_job.py as the load job with --extra-py-files, readable as that object only', () => {
+    const shared = JSON.stringify(publishArgs(transient)['--extra-py-files']);
+    const key = /\/([0-9a-f]{64}\.py)"/.exec(shared)?.[1];
+    expect(key).toBeDefined();
+    const loadJob = Object.values(appTemplates({ emrSubnetId: 'subnet-0abc' }).env.dev.findResources('AWS::Glue::Job'));
+    expect(JSON.stringify(loadJob)).toContain(key);
+    expect(JSON.stringify(statementBySid(transient, 'ReadSharedModule').Resource)).toContain(key);
+  });
+
   test("passes submit_emr_step.py's step arguments: script, logs, database, warehouse", () => {
     const args = publishArgs(transient);
     expect(JSON.stringify(args['--script-s3-uri'])).toMatch(/cdk-hnb659fds-assets-.*\/[0-9a-f]{64}\.py"/);
