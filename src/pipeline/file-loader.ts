@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { LogCatalog, logLocation, sourceToken, StateLayout } from '../catalog';
 import { EnvironmentConfig, LoadLimits, LogsConfig, ObjectConfig } from '../config';
-import { openSourceStream, SourceFile } from '../s3';
+import { SerialQueue } from '../duckdb';
+import { formatS3Uri, keyInBucket, openSourceStream, SourceFile } from '../s3';
 import { SalesforceApi } from '../salesforce';
 import { BulkJobRunner } from './bulk-job-runner';
 import { csvMessages } from './csv-messages';
@@ -16,7 +17,6 @@ import { ParquetLogWriter } from './parquet-log-writer';
 import { logColumnName, LogTarget, PartContext } from './part-attempt';
 import { JobRecord, PartLoader } from './part-loader';
 import { RejectLog } from './reject-log';
-import { SerialQueue } from './serial-queue';
 import { PartState, SourceLedger } from './source-ledger';
 
 /** A file of the object with the header the preflight approved. */
@@ -112,7 +112,7 @@ export class FileLoader {
   ): Promise<{ source?: SourceResult; skipped?: SkippedSource }> {
     const { props } = this;
     const { file } = prepared;
-    const uri = `s3://${file.bucket}/${file.key}`;
+    const uri = formatS3Uri(file.bucket, file.key);
     if (plan.kind === 'skip') {
       const { runId, finishedAt = '' } = plan.ledger.state;
       props.emit({ type: 'file-skipped', object: props.config.name, source: uri, runId, finishedAt });
@@ -230,7 +230,7 @@ export class FileLoader {
    */
   private async settle(ledger: SourceLedger, prepared: PreparedFile): Promise<void> {
     const { props } = this;
-    const source = `s3://${prepared.file.bucket}/${prepared.file.key}`;
+    const source = formatS3Uri(prepared.file.bucket, prepared.file.key);
     const workDir = join(props.workDir, `settle-${ledger.load}`);
     await mkdir(workDir, { recursive: true });
     try {
@@ -258,7 +258,7 @@ export class FileLoader {
   private async run(prepared: PreparedFile, ledger: SourceLedger, handedOut: () => void): Promise<SourceResult> {
     const { props } = this;
     const { file } = prepared;
-    const uri = `s3://${file.bucket}/${file.key}`;
+    const uri = formatS3Uri(file.bucket, file.key);
     const state = ledger.state;
     const ctx = this.context(ledger, uri, props.workDir);
     props.emit({ type: 'file-started', object: props.config.name, source: uri, bytes: file.size });
@@ -452,7 +452,7 @@ export class FileLoader {
       success: ledger.successRows,
       failure: ledger.failureRows,
       runId: state.runId,
-      ledger: `s3://${props.logs.bucket}/${ledger.key}`,
+      ledger: formatS3Uri(props.logs.bucket, ledger.key),
       ...(malformed
         ? {
             malformed: {
@@ -487,7 +487,7 @@ export class FileLoader {
   }
 
   private async hasFiles(location: string): Promise<boolean> {
-    const prefix = location.replace(`s3://${this.props.logs.bucket}/`, '');
+    const prefix = keyInBucket(location, this.props.logs.bucket);
     const page = await this.props.s3.send(
       new ListObjectsV2Command({ Bucket: this.props.logs.bucket, Prefix: prefix, MaxKeys: 1 }),
     );

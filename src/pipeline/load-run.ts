@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LogCatalog, StateLayout } from '../catalog';
 import { EnvironmentConfig, ObjectConfig, SfetlConfig } from '../config';
-import { listSourceFiles, openSourceStream, SourceFile } from '../s3';
+import { formatS3Uri, listSourceFiles, openSourceStream, SourceFile } from '../s3';
 import { OrgIdentity, SalesforceApi } from '../salesforce';
 import { csvMessages } from './csv-messages';
 import { readCsvHeader, splitCsv } from './csv-splitter';
@@ -145,7 +145,7 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
     const ready: PreparedFile[] = [];
     for (const file of files) {
       const header = await readHeader(props.s3, file);
-      const result = await preflight(props.api, object, header, `s3://${file.bucket}/${file.key}`);
+      const result = await preflight(props.api, object, header, formatS3Uri(file.bucket, file.key));
       ready.push({ file, uploadHeader: result.uploadHeader });
     }
     prepared.set(object.name, ready);
@@ -343,7 +343,7 @@ async function loadObjects(
 async function readHeader(s3: S3Client, file: SourceFile): Promise<string[]> {
   const stream = await openSourceStream(s3, file);
   try {
-    return await readCsvHeader(stream, `s3://${file.bucket}/${file.key}`);
+    return await readCsvHeader(stream, formatS3Uri(file.bucket, file.key));
   } finally {
     stream.destroy();
   }
@@ -362,7 +362,7 @@ async function dryRun(
   const examples: DryRunObject['rejectedExamples'][number][] = [];
   const malformed: string[] = [];
   for (const { file, uploadHeader } of files) {
-    const source = `s3://${file.bucket}/${file.key}`;
+    const source = formatS3Uri(file.bucket, file.key);
     const input = await openSourceStream(props.s3, file);
     const parts = splitCsv(
       input,

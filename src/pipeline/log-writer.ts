@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { uploadFile } from '../s3';
+import { SerialQueue } from '../duckdb';
+import { keyInBucket, uploadFile } from '../s3';
 import { LoadEventSink } from './load-events';
 import { LogColumn, ParquetLogWriter, ParquetWriteError } from './parquet-log-writer';
-import { SerialQueue } from './serial-queue';
 
 /**
  * A log file could not be written. Names the S3 log file and the source it logs, never the local
@@ -63,7 +63,7 @@ export class LogWriter {
       try {
         const { rows } = await props.parquet.csvToParquet({ input: csv, output, columns });
         if (rows > 0) {
-          const key = uri.replace(`s3://${props.bucket}/`, '');
+          const key = keyInBucket(uri, props.bucket);
           props.emit({ type: 'log-uploading', object: props.object, status, location: uri, rows });
           await uploadFile(props.s3, output, props.bucket, key, 'application/vnd.apache.parquet');
           props.emit({ type: 'log-written', object: props.object, status, location: uri, rows });
