@@ -190,7 +190,7 @@ export class FileLoader {
       limits: props.limits,
       workDir,
       sleep: props.sleep,
-      now: () => props.clock().getTime(),
+      clock: props.clock,
       shouldStop: props.shouldStop,
     });
     const logger = new LogWriter({
@@ -367,12 +367,18 @@ export class FileLoader {
       partState.alreadyLoaded =
         counts.skipped === 0
           ? 0
-          : await ctx.logger.write('success', ctx.target.success, `${name}-skipped.parquet`, skipped, [
-              ...ctx.uploadHeader.map((c) => ({ name: logColumnName(c), from: c })),
-              { name: 'sf__Id', from: 'sf__Id' },
-              { name: 'sf__Created', constant: 'false' },
-              { name: 'sf__JobId', from: 'sf__JobId' },
-            ]);
+          : await ctx.logger.write({
+              status: 'success',
+              location: ctx.target.success,
+              name: `${name}-skipped.parquet`,
+              csv: skipped,
+              columns: [
+                ...ctx.uploadHeader.map((c) => ({ name: logColumnName(c), from: c })),
+                { name: 'sf__Id', from: 'sf__Id' },
+                { name: 'sf__Created', constant: 'false' },
+                { name: 'sf__JobId', from: 'sf__JobId' },
+              ],
+            });
       if (counts.skipped > 0) {
         this.props.emit({
           type: 'rows-already-loaded',
@@ -408,18 +414,18 @@ export class FileLoader {
       let written = 0;
       if (rejects.count > 0) {
         props.emit({ type: 'rows-rejected', object: props.config.name, source: uri, rows: rejects.count });
-        written = await ctx.logger.write(
-          'failure',
-          ctx.target.failure,
-          `part-${ctx.token}-rejected.parquet`,
-          rejects.path,
-          [
+        written = await ctx.logger.write({
+          status: 'failure',
+          location: ctx.target.failure,
+          name: `part-${ctx.token}-rejected.parquet`,
+          csv: rejects.path,
+          columns: [
             ...state.uploadHeader.map((name) => ({ name: logColumnName(name), from: name })),
             { name: 'sf__Id', constant: '' },
             { name: 'sf__Error', from: 'sf__Error' },
             { name: 'sf__JobId', constant: '' },
           ],
-        );
+        });
       }
       // Reconciliation counts the rows the log holds, not the rows the splitter meant to put there.
       state.rejectsWritten = written;

@@ -83,6 +83,7 @@ export interface LoadRunProps {
   readonly stop?: StopSignal;
   /** Parent of the run's scratch directory. @default the OS temp dir */
   readonly tempDir?: string;
+  /** The run's time: durations, ledgers, manifests, leases, log directory names. @default () => new Date() */
   readonly clock?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -128,7 +129,8 @@ export function newRunId(now = new Date()): string {
  * order, its logs and partitions, a manifest per object, and reconciliation (rows read == rows logged).
  */
 export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
-  const started = Date.now();
+  const clock = props.clock ?? (() => new Date());
+  const started = clock().getTime();
   const { config, env, runId } = props;
   props.emit({
     type: 'run-started',
@@ -177,7 +179,7 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
         failure: rejected,
         failureRate: rowsRead === 0 ? 0 : rejected / rowsRead,
         manifests: [],
-        seconds: (Date.now() - started) / 1000,
+        seconds: (clock().getTime() - started) / 1000,
       };
     }
 
@@ -194,7 +196,7 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
           object: object.name,
           runId,
           leaseSeconds: config.limits.leaseSeconds,
-          clock: props.clock,
+          clock,
         });
         await lease.acquire();
         leases.push(lease);
@@ -210,7 +212,7 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
     };
     try {
       const plans = await planFiles(props, prepared);
-      return await loadObjects(props, plans, scratch, started, shouldStop);
+      return await loadObjects(props, plans, scratch, started, shouldStop, clock);
     } finally {
       await releaseAll();
     }
@@ -256,6 +258,7 @@ async function loadObjects(
   scratch: string,
   started: number,
   shouldStop: () => void,
+  clock: () => Date,
 ): Promise<LoadRunResult> {
   const { config, env, runId } = props;
   {
@@ -275,7 +278,7 @@ async function loadObjects(
       emit: props.emit,
       orgId: props.org?.orgId,
       shouldStop,
-      clock: props.clock,
+      clock,
       sleep: props.sleep,
     });
     const objects: ObjectLoadResult[] = [];
@@ -300,7 +303,7 @@ async function loadObjects(
           orgId: props.org?.orgId ?? null,
           ...result,
           reconciled,
-          writtenAt: (props.clock?.() ?? new Date()).toISOString(),
+          writtenAt: clock().toISOString(),
         },
       });
       manifests.push(manifest);
@@ -311,7 +314,7 @@ async function loadObjects(
     const rowsRead = objects.reduce((n, o) => n + o.rowsRead, 0);
     const success = objects.reduce((n, o) => n + o.success, 0);
     const failure = objects.reduce((n, o) => n + o.failure, 0);
-    const seconds = (Date.now() - started) / 1000;
+    const seconds = (clock().getTime() - started) / 1000;
     const usage = process.resourceUsage();
     props.emit({
       type: 'run-finished',
