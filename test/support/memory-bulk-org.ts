@@ -14,11 +14,13 @@ interface Job {
   success: string[][];
   failed: string[][];
   unprocessed: string[][];
+  /** Set when processed (at close); reported from the first poll after it. */
+  counts?: { numberRecordsProcessed: number; numberRecordsFailed: number };
 }
 
 /**
  * A Bulk API 2.0 org in memory, behind the same calls `SalesforceApi` makes for a part attempt: one upload per
- * job, a job processes every row when it is first polled after its close, aborting an Open job processes
+ * job, a job processes every row when it is closed (reported JobComplete from the next poll), aborting an Open job processes
  * nothing. A row with an empty Email fails REQUIRED_FIELD_MISSING; a row whose Email starts with `lock` fails
  * UNABLE_TO_LOCK_ROW the first time it is processed. `inserted` counts each Email the org stored.
  * `after(call)` runs after the org did the call's work and before the caller gets the answer (a crash there
@@ -56,6 +58,8 @@ export class MemoryBulkOrg implements BulkIngestApi {
     this.before('close');
     const job = this.job(jobId);
     if (job.info.state !== 'Open') throw new Error(`job ${jobId} is ${job.info.state}`);
+    // A closed job is processed whether or not anyone polls it again (as an org does).
+    this.process(job);
     job.info = { ...job.info, state: 'UploadComplete' };
     this.after('close');
     return job.info;
@@ -64,7 +68,7 @@ export class MemoryBulkOrg implements BulkIngestApi {
   async getJob(jobId: string): Promise<IngestJobInfo> {
     this.before('poll');
     const job = this.job(jobId);
-    if (job.info.state === 'UploadComplete') this.process(job);
+    if (job.info.state === 'UploadComplete') job.info = { ...job.info, state: 'JobComplete', ...job.counts };
     this.after('poll');
     return job.info;
   }
@@ -120,7 +124,6 @@ export class MemoryBulkOrg implements BulkIngestApi {
         job.success.push([`003${String(this.inserted.size).padStart(15, '0')}`, 'true', ...row]);
       }
     }
-    const processed = job.rows?.length ?? 0;
-    job.info = { ...job.info, state: 'JobComplete', numberRecordsProcessed: processed, numberRecordsFailed: failed };
+    job.counts = { numberRecordsProcessed: job.rows?.length ?? 0, numberRecordsFailed: failed };
   }
 }
