@@ -38,8 +38,10 @@ import time
 import zipfile
 from typing import IO, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-#: The workflow run property that carries the run id from the load job to the publish job.
-RUN_ID_PROPERTY = "sfetl_run_id"
+# Shipped beside this script with --extra-py-files (docs/glue.md); here, the file next to it.
+from sfetl_glue_job import RUN_ID_PROPERTY, JobLog, job_argument_parser, parse_job_arguments
+from sfetl_glue_job import one_line, split_objects, str_to_bool
+
 #: Official Node >= 18 linux-x64 binaries are built against this glibc.
 NODE_MIN_GLIBC = (2, 28)
 BUNDLE_CACHE_ROOT = "/tmp/sfetl-runner"
@@ -47,9 +49,6 @@ LOADER = os.path.join("lib", "ld-linux-x86-64.so.2")
 #: How long the runner gets after SIGTERM to finish its step and save its state before it is killed.
 DEFAULT_TERM_GRACE_SECONDS = 60.0
 LAUNCH_MODES = ("auto", "direct", "loader")
-#: Job arguments AWS Glue sets for itself ("internal to AWS Glue, do not set"): declared so that they are never
-#: taken for one of ours (``--conf`` is not ``--config``), and ignored.
-GLUE_INTERNAL_ARGUMENTS = ("--conf", "--debug", "--mode")
 #: Error codes of the workflow run property calls that the job role or the workflow run explain.
 WORKFLOW_ACCESS_ERRORS = ("AccessDeniedException", "AccessDenied")
 WORKFLOW_NOT_FOUND_ERRORS = ("EntityNotFoundException",)
@@ -81,29 +80,13 @@ class Outcome(NamedTuple):
     message: Optional[str]
 
 
-def _one_line(text: object, limit: int = 300) -> str:
-    """AWS messages (an HTML error page, too) flattened and cut, so the job's last line stays one line."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 # ---------------------------------------------------------------------------------------------- arguments
-
-
-def str_to_bool(value: str) -> bool:
-    """Glue passes every job argument as a string: true/false (also yes/no, 1/0, and "" for a bare flag)."""
-    lowered = value.strip().lower()
-    if lowered in ("true", "yes", "1", ""):
-        return True
-    if lowered in ("false", "no", "0"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The job's arguments. Glue's own (--JOB_ID, --TempDir, --scriptLocation, --conf, --debug, --mode, …) are
     accepted and ignored; no argument is matched by a prefix (allow_abbrev=False)."""
-    parser = argparse.ArgumentParser(prog="bootstrap.py", allow_abbrev=False, description=(__doc__ or "").split("\n")[0])
+    parser = job_argument_parser("bootstrap.py", (__doc__ or "").split("\n")[0])
     parser.add_argument("--env", help="dev, qa, uat or prod (required unless --probe)")
     parser.add_argument("--config", help="configuration: s3://bucket/key or a path")
     parser.add_argument("--objects", default="", help="comma-separated sObject names (default: every configured object)")
@@ -122,19 +105,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--launch-mode", choices=LAUNCH_MODES, default="auto", help="auto (from glibc), direct, loader")
     parser.add_argument("--term-grace-seconds", type=float, default=DEFAULT_TERM_GRACE_SECONDS)
     parser.add_argument("--cache-dir", default=BUNDLE_CACHE_ROOT, help="where bundles are unpacked")
-    # Set by Glue; read here, never required.
-    parser.add_argument("--JOB_NAME", default="")
-    parser.add_argument("--JOB_RUN_ID", default="")
-    parser.add_argument("--WORKFLOW_NAME", default="")
-    parser.add_argument("--WORKFLOW_RUN_ID", default="")
-    for name in GLUE_INTERNAL_ARGUMENTS:
-        parser.add_argument(name, dest=f"glue_{name[2:]}", nargs="?", const="", default=None, help=argparse.SUPPRESS)
-    args, _glue_reserved = parser.parse_known_args(list(argv))
-    return args
-
-
-def split_objects(objects: str) -> List[str]:
-    return [name.strip() for name in objects.split(",") if name.strip()]
+    return parse_job_arguments(parser, argv)
 
 
 # ------------------------------------------------------------------------------------------------ run id
@@ -209,7 +180,7 @@ def run_id_for_job(glue, args: argparse.Namespace) -> RunId:
             raise
         raise BootstrapError(
             f"could not read or write the workflow run property {RUN_ID_PROPERTY} of {args.WORKFLOW_NAME} run "
-            f"{args.WORKFLOW_RUN_ID} ({error.operation_name}: {code}: {_one_line(answer.get('Message', ''))}): "
+            f"{args.WORKFLOW_RUN_ID} ({error.operation_name}: {code}: {one_line(answer.get('Message', ''))}): "
             f"{what_to_do}"
         ) from None
     return run_id
@@ -261,12 +232,12 @@ def _download(s3, bucket: str, key: str, target: str) -> str:
         ) from None
     except (NoCredentialsError, PartialCredentialsError) as error:
         raise BootstrapError(
-            f"no AWS credentials to download the runner bundle {uri} ({_one_line(error)}): run bootstrap.py as a "
+            f"no AWS credentials to download the runner bundle {uri} ({one_line(error)}): run bootstrap.py as a "
             "Glue job (its role gives them), or set AWS credentials in the environment when running it by hand"
         ) from None
     except BotoCoreError as error:  # endpoint not reachable, connection or read timeouts, a cut-off download
         raise BootstrapError(
-            f"could not download the runner bundle {uri} ({_one_line(error)}): check the job's network access to "
+            f"could not download the runner bundle {uri} ({one_line(error)}): check the job's network access to "
             "S3 (a Glue connection's VPC needs an S3 gateway endpoint or a NAT gateway), then run the job again"
         ) from None
     return digest.hexdigest()
@@ -593,8 +564,7 @@ def outcome(code: int, fail_on_threshold: bool = True, stopped_by: Optional[int]
 # -------------------------------------------------------------------------------------------------- main
 
 
-def _log(line: str) -> None:
-    print(f"bootstrap: {line}", flush=True)
+_LOG = JobLog("bootstrap")
 
 
 def main(argv: Sequence[str]) -> int:
@@ -605,7 +575,7 @@ def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     try:
         s3 = boto3.client("s3")
-        bundle_dir = fetch_bundle(s3, args.bundle_s3_uri or "", args.bundle_sha256, args.cache_dir, _log)
+        bundle_dir = fetch_bundle(s3, args.bundle_s3_uri or "", args.bundle_sha256, args.cache_dir, _LOG.info)
         glibc = host_glibc_version()
         mode = choose_launch_mode(glibc, args.launch_mode)
         if args.probe:
@@ -615,26 +585,22 @@ def main(argv: Sequence[str]) -> int:
         command = node_command(bundle_dir, mode, ["--enable-source-maps", os.path.join(bundle_dir, "runner.js")])
         command += runner_arguments(args, run_id.value)
     except BootstrapError as error:
-        print(f"bootstrap: {error}", file=sys.stderr, flush=True)
+        _LOG.error(str(error))
         return error.exit_code
     except (ClientError, BotoCoreError) as error:  # what the steps above do not explain themselves
-        print(
-            f"bootstrap: an AWS call failed before the runner started ({_one_line(error)}): check the job's network "
-            "access to S3 and Glue and its role's permissions, then run the job again; nothing was loaded",
-            file=sys.stderr,
-            flush=True,
+        _LOG.error(
+            f"an AWS call failed before the runner started ({one_line(error)}): check the job's network "
+            "access to S3 and Glue and its role's permissions, then run the job again; nothing was loaded"
         )
         return 1
     glibc_text = "unknown" if glibc is None else f"{glibc[0]}.{glibc[1]}"
-    _log(f"run id {run_id.value or '(chosen by the runner)'} ({run_id.source}); glibc {glibc_text}, launch mode {mode}")
+    _LOG.info(f"run id {run_id.value or '(chosen by the runner)'} ({run_id.source}); glibc {glibc_text}, launch mode {mode}")
     try:
         runner = RunnerProcess(command, sys.stdout.buffer, sys.stderr.buffer, args.term_grace_seconds)
     except OSError as error:
-        print(
-            f"bootstrap: could not start the runner in {mode} mode ({error}): run the job once with --probe true "
-            "to see the host's glibc and whether node starts, and try --launch-mode loader",
-            file=sys.stderr,
-            flush=True,
+        _LOG.error(
+            f"could not start the runner in {mode} mode ({error}): run the job once with --probe true "
+            "to see the host's glibc and whether node starts, and try --launch-mode loader"
         )
         return 1
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -642,7 +608,7 @@ def main(argv: Sequence[str]) -> int:
     code = runner.wait()
     result = outcome(code, args.fail_on_threshold, runner.stopped_by)
     if result.message:
-        print(f"bootstrap: {result.message}", file=sys.stderr if result.exit_code else sys.stdout, flush=True)
+        (_LOG.error if result.exit_code else _LOG.info)(result.message)
     return result.exit_code
 
 

@@ -26,8 +26,10 @@ import sys
 import time
 from typing import IO, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-#: Written by bootstrap.py (the load job) into the workflow run properties.
-RUN_ID_PROPERTY = "sfetl_run_id"
+# Shipped beside this script with --extra-py-files (docs/glue.md); here, the file next to it.
+from sfetl_glue_job import RUN_ID_PROPERTY, JobLog, job_argument_parser, parse_job_arguments
+from sfetl_glue_job import one_line, split_objects
+
 DEFAULT_RELEASE_LABEL = "emr-7.14.0"
 ACTIVE_CLUSTER_STATES = ("STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING")
 DONE_STEP_STATES = ("COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED")
@@ -37,9 +39,6 @@ MODES = ("full", "incremental")
 ENDED_CLUSTER_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
 #: Status.StateChangeReason codes of a cluster that the step itself ended (TERMINATE_CLUSTER, auto-termination).
 STEP_CAUSED_CLUSTER_ENDS = ("STEP_FAILURE", "ALL_STEPS_COMPLETED")
-#: Job arguments AWS Glue sets for itself ("internal to AWS Glue, do not set"): declared so that they are never
-#: taken for one of ours, and ignored.
-GLUE_INTERNAL_ARGUMENTS = ("--conf", "--debug", "--mode")
 STDERR_TAIL_LINES = 40
 
 
@@ -58,28 +57,13 @@ class StepResult(NamedTuple):
     failure: Dict[str, str]
 
 
-def _one_line(text: object, limit: int = 300) -> str:
-    """AWS messages (an HTML error page, too) flattened and cut, so the job's last line stays one line."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 # ---------------------------------------------------------------------------------------------- arguments
-
-
-def str_to_bool(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in ("true", "yes", "1", ""):
-        return True
-    if lowered in ("false", "no", "0"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The job's arguments. Glue's own (--JOB_ID, --TempDir, --scriptLocation, --conf, --debug, --mode, …) are
     accepted and ignored; no argument is matched by a prefix (allow_abbrev=False)."""
-    parser = argparse.ArgumentParser(prog="submit_emr_step.py", allow_abbrev=False)
+    parser = job_argument_parser("submit_emr_step.py")
     step = parser.add_argument_group("the step (emr/log_to_hive.py)")
     step.add_argument("--script-s3-uri", required=True, help="s3:// path of log_to_hive.py")
     step.add_argument("--logs", required=True, help="s3://<log bucket>/<prefix>: the root of success/ and failure/")
@@ -107,19 +91,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     queue.add_argument("--queue-uri", default="", help="s3://bucket/prefix/ of the publish queue (default: no queue)")
     queue.add_argument("--lease-minutes", type=float, default=10.0, help="the running publish's lease, renewed")
     queue.add_argument("--queue-poll-seconds", type=float, default=20.0, help="how often a waiting request looks")
-    # Set by Glue; read here, never required.
-    parser.add_argument("--JOB_NAME", default="")
-    parser.add_argument("--JOB_RUN_ID", default="")
-    parser.add_argument("--WORKFLOW_NAME", default="")
-    parser.add_argument("--WORKFLOW_RUN_ID", default="")
-    for name in GLUE_INTERNAL_ARGUMENTS:
-        parser.add_argument(name, dest=f"glue_{name[2:]}", nargs="?", const="", default=None, help=argparse.SUPPRESS)
-    args, _glue_reserved = parser.parse_known_args(list(argv))
-    return args
-
-
-def split_objects(objects: str) -> List[str]:
-    return [name.strip() for name in objects.split(",") if name.strip()]
+    return parse_job_arguments(parser, argv)
 
 
 def parse_tag(text: str) -> Tuple[str, str]:
@@ -322,7 +294,7 @@ def cluster_end(cluster: Dict) -> Optional[str]:
     reason = status.get("StateChangeReason") or {}
     if state not in ENDED_CLUSTER_STATES or reason.get("Code") in STEP_CAUSED_CLUSTER_ENDS:
         return None
-    return f"{state} ({reason.get('Code', 'no code')}: {_one_line(reason.get('Message', 'no message'))})"
+    return f"{state} ({reason.get('Code', 'no code')}: {one_line(reason.get('Message', 'no message'))})"
 
 
 def read_stderr_tail(
@@ -419,7 +391,7 @@ def queued_request(
     holder = args.JOB_RUN_ID or ""
     queue = PublishQueue(
         s3, bucket, prefix, holder=holder, lease_seconds=args.lease_minutes * 60,
-        poll_seconds=args.queue_poll_seconds, sleep=sleep, log=_log,
+        poll_seconds=args.queue_poll_seconds, sleep=sleep, log=_LOG.info,
     )  # fmt: skip
 
     def publish(batch) -> Tuple[bool, str]:
@@ -430,7 +402,7 @@ def queued_request(
     covered = f"tickets {outcome.first + 1}-{outcome.last}"
     if outcome.ok:
         if not outcome.ran:
-            _log(f"ticket {outcome.ticket}: published by {outcome.holder} ({covered}), which started after this request")
+            _LOG.info(f"ticket {outcome.ticket}: published by {outcome.holder} ({covered}), which started after this request")
         return ""
     if outcome.ran:
         return outcome.message
@@ -442,8 +414,7 @@ def queued_request(
 # -------------------------------------------------------------------------------------------------- main
 
 
-def _log(line: str) -> None:
-    print(f"submit_emr_step: {line}", flush=True)
+_LOG = JobLog("submit_emr_step")
 
 
 #: What to check when a call other than one on the cluster fails, by API operation.
@@ -466,7 +437,7 @@ def client_error_line(error, args: argparse.Namespace) -> str:
     """The job's last line for a refused AWS call (botocore's ClientError): the call, AWS's answer, what to check."""
     operation = error.operation_name
     answer = error.response.get("Error", {})
-    said = f"{answer.get('Code', '?')}: {_one_line(answer.get('Message', ''))}"
+    said = f"{answer.get('Code', '?')}: {one_line(answer.get('Message', ''))}"
     if operation in CLUSTER_CALLS:
         which = f"--cluster-id {args.cluster_id}" if args.cluster_id else "the cluster"
         hint = (
@@ -495,7 +466,7 @@ def main(
         make_client = boto3.client
     args = parse_args(argv)
     if args.glue_mode in MODES and args.glue_mode != args.publish_mode:
-        _log(
+        _LOG.info(
             f"--mode {args.glue_mode} is ignored (a Glue-reserved argument): the publish mode is --publish-mode, "
             f"here {args.publish_mode}"
         )
@@ -507,7 +478,7 @@ def main(
 
         def run_step(mode: Optional[str] = None, objects: Optional[Sequence[str]] = None, covers: str = "") -> str:
             """One step on the cluster: "" when it completed, else the job's last line."""
-            cluster_id, step_id = submit(emr, args, run_id, _log, mode, objects, covers)
+            cluster_id, step_id = submit(emr, args, run_id, _LOG.info, mode, objects, covers)
             result = wait_for_step(
                 emr,
                 cluster_id,
@@ -516,10 +487,10 @@ def main(
                 clock=clock,
                 first_interval=args.poll_seconds,
                 timeout_seconds=args.timeout_minutes * 60,
-                log=_log,
+                log=_LOG.info,
             )
             if result.state == "COMPLETED":
-                _log(f"step {step_id} completed" + (f" (run {run_id})" if run_id else ""))
+                _LOG.info(f"step {step_id} completed" + (f" (run {run_id})" if run_id else ""))
                 return ""
             return report_failure(emr, make_client("s3"), result, sys.stdout, sleep)
 
@@ -530,20 +501,18 @@ def main(
         if not message:
             return 0
     except SubmitError as error:
-        print(f"submit_emr_step: {error}", file=sys.stderr, flush=True)
+        _LOG.error(str(error))
         return error.exit_code
     except ClientError as error:
-        print(f"submit_emr_step: {client_error_line(error, args)}", file=sys.stderr, flush=True)
+        _LOG.error(client_error_line(error, args))
         return 1
     except BotoCoreError as error:  # no credentials, no region, endpoint not reachable
-        print(
-            f"submit_emr_step: could not call AWS ({_one_line(error)}): check the job's network access to EMR, Glue "
-            "and S3 (VPC endpoints or NAT), its region and its credentials; then run the publish job again",
-            file=sys.stderr,
-            flush=True,
+        _LOG.error(
+            f"could not call AWS ({one_line(error)}): check the job's network access to EMR, Glue "
+            "and S3 (VPC endpoints or NAT), its region and its credentials; then run the publish job again"
         )
         return 1
-    print(f"submit_emr_step: {message}", file=sys.stderr, flush=True)
+    _LOG.error(message)
     return 1
 
 

@@ -21,7 +21,7 @@ import boto3
 from sfetl_processes import REPO_ROOT, drain, runner_config
 
 GLUE_SCRIPTS = Path(__file__).resolve().parents[1]
-# The entry points are single files that Glue runs as they are; tests import them from there.
+# The entry points and the module they share (Glue ships it with --extra-py-files); tests import them from there.
 sys.path.insert(0, str(GLUE_SCRIPTS))
 
 BUILD_SCRIPT = REPO_ROOT / "build-tools" / "build-runner-bundle.ts"

@@ -6,7 +6,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EntityNotFoundException, GlueClient, paginateGetPartitions, paginateGetTables } from '@aws-sdk/client-glue';
 import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
-import { DuckDBConnection, DuckDBDecimalValue, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+
+import { DuckDBConnection, DuckDBDecimalValue, DuckDBValue } from '@duckdb/node-api';
+import { DuckDbSession, SerialQueue } from '../duckdb';
+import { asKeyPrefix, InvalidS3UriError, parseS3Uri, S3Location } from '../s3';
 import { LOG_PARTITION_KEYS } from './log-catalog';
 
 export interface LocalLogQueryProps {
@@ -177,27 +180,15 @@ export class LocalLogQuery {
       if (GLOB_CHARS.test(dir)) throw new Error(messages.globWorkDir(dir));
       const tables = await readLogTables(props.glue, props.database);
       const copied = await copyPartitionFiles(props.s3, props.database, tables, dir);
-      const instance = await DuckDBInstance.create(':memory:', {
-        temp_directory: join(dir, 'duckdb-tmp'),
-        // Everything needed (Parquet) is built in; never download an extension at run time.
-        autoinstall_known_extensions: 'false',
-        autoload_known_extensions: 'false',
-      });
-      let connection: DuckDBConnection | undefined;
-      try {
-        connection = await instance.connect();
+      const session = await DuckDbSession.open({ tempDirectory: join(dir, 'duckdb-tmp') }, async (connection) => {
         await createViews(connection, props.database, tables, copied);
         await connection.run(`SET schema = ${literal(props.database)}`);
         // From here on the SQL reads the copies and nothing else on this machine, and cannot undo that.
         await connection.run(`SET allowed_directories = [${literal(`${dir}/`)}]`);
         await connection.run('SET enable_external_access = false');
         await connection.run('SET lock_configuration = true');
-      } catch (error) {
-        connection?.closeSync();
-        instance.closeSync();
-        throw error;
-      }
-      return new LocalLogQuery(props.database, tables, instance, connection, workDir, ownsWorkDir);
+      });
+      return new LocalLogQuery(props.database, tables, session, workDir, ownsWorkDir);
     } catch (error) {
       if (ownsWorkDir) await rm(workDir, { recursive: true, force: true });
       throw error;
@@ -208,14 +199,13 @@ export class LocalLogQuery {
   readonly objects: readonly string[];
   /** The views, as `"<database>"."<table>"`, for messages. */
   private readonly tableNames: readonly string[];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private closed = false;
 
   private constructor(
     private readonly database: string,
     tables: readonly LogTable[],
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    private readonly session: DuckDbSession,
     private readonly workDir: string,
     private readonly ownsWorkDir: boolean,
   ) {
@@ -231,18 +221,15 @@ export class LocalLogQuery {
    */
   query(sql: string): Promise<LogQueryResult> {
     if (this.closed) return Promise.reject(new LocalLogQueryError(messages.closed, this.database));
-    const next = this.queue.then(() => this.run(sql));
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.queue.run(() => this.run(sql));
   }
 
   /** Stops DuckDB and removes the work dir if open() created it. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queue;
-    this.connection.closeSync();
-    this.instance.closeSync();
+    await this.queue.idle();
+    this.session.close();
     if (this.ownsWorkDir) await rm(this.workDir, { recursive: true, force: true });
   }
 
@@ -250,7 +237,7 @@ export class LocalLogQuery {
     let reader;
     try {
       // DuckDB answers SQL with no statement at all (blank, only comments) with this bare native error.
-      const statements = await this.connection.extractStatements(sql).catch((error: unknown) => {
+      const statements = await this.session.connection.extractStatements(sql).catch((error: unknown) => {
         if (errorMessage(error) === NO_STATEMENT) {
           throw new LogQuerySqlError(this.database, messages.emptySql, this.tableNames);
         }
@@ -354,10 +341,15 @@ async function copyPartitionFiles(
     for (const [p, partition] of table.partitions.entries()) {
       const fail = (detail: string, cause?: unknown) =>
         new LogFilesCopyError(database, table.name, partition.location, detail, { cause });
-      const where = /^s3a?:\/\/([^/]+)\/(.*)$/.exec(partition.location);
-      if (!where) throw fail('not an s3:// location');
-      const bucket = where[1]!;
-      const prefix = where[2]!.endsWith('/') || where[2] === '' ? where[2]! : `${where[2]}/`;
+      let where: S3Location;
+      try {
+        where = parseS3Uri(partition.location, ['s3', 's3a']);
+      } catch (error) {
+        if (error instanceof InvalidS3UriError) throw fail('not an s3:// location');
+        throw error;
+      }
+      const { bucket } = where;
+      const prefix = asKeyPrefix(where.key);
       const partitionDir = join(dir, `t${t}`, `p${p}`);
       await mkdir(partitionDir, { recursive: true });
       try {

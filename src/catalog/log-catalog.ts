@@ -16,6 +16,7 @@ import {
   UpdateTableCommand,
 } from '@aws-sdk/client-glue';
 import { LogStatus } from './log-layout';
+import { asKeyPrefix, formatS3Uri, isS3Uri } from '../s3';
 
 export interface LogCatalogProps {
   /** The Glue client (the Data Catalog of its account and region). */
@@ -119,8 +120,7 @@ export class LogCatalog {
   constructor(props: LogCatalogProps) {
     this.glue = props.glue;
     this.database = props.database;
-    const prefix = props.prefix.replace(/^\/+/, '');
-    this.tableLocation = `s3://${props.bucket}/${prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`}`;
+    this.tableLocation = formatS3Uri(props.bucket, asKeyPrefix(props.prefix));
   }
 
   /** Creates the log database unless it exists. */
@@ -212,7 +212,7 @@ export class LogCatalog {
         partitions.map(valuesOf),
       );
     }
-    const invalid = partitions.filter((partition) => !partition.location.startsWith('s3://'));
+    const invalid = partitions.filter((partition) => !isS3Uri(partition.location));
     if (invalid.length > 0) {
       throw new CatalogError(
         `Partition locations of ${this.database}.${table} must be s3:// URIs, not ${invalid.map((p) => `"${p.location}"`).join(', ')}.`,

@@ -1,3 +1,5 @@
+import { formatS3Uri } from '../s3';
+
 /** The two log trees (DESIGN.md §2.1). */
 export type LogStatus = 'success' | 'failure';
 
@@ -78,5 +80,5 @@ export function logKeyPrefix(dir: Omit<LogDirectory, 'bucket'>): string {
 
 /** The S3 URI of a log directory (DESIGN.md §2.1), ending in `/`: the location its Glue partition carries. */
 export function logLocation(dir: LogDirectory): string {
-  return `s3://${dir.bucket}/${logKeyPrefix(dir)}`;
+  return formatS3Uri(dir.bucket, logKeyPrefix(dir));
 }

@@ -121,7 +121,7 @@ export const configMessages = {
     `"${shownUrl(value)}" names no prefix or key; add "/" to load every .csv in the bucket (${shownUrl(value)}/) or name a key`,
   bucketNotUri: (value: string) => `"${shownUrl(value)}" is a URI; give the bucket name only, e.g. my-log-bucket`,
   badBucketName: (bucket: string) =>
-    `"${printable(bucket)}" is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens`,
+    `"${printable(bucket)}" is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit (the S3 bucket naming rules)`,
   s3Wildcard: (value: string) =>
     `"${shownUrl(value)}" contains a wildcard, which S3 does not expand; give the prefix, ending with "/", and every .csv under it loads`,
   upsertWithoutExternalId: 'missing; upsert matches records by an external id: add externalIdField: Ext_Id__c (or Id)',

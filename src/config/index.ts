@@ -1,3 +1,4 @@
+export * from './bucket-name';
 export * from './check-logged-in-org';
 export * from './closest-match';
 export * from './config-error';

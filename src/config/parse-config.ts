@@ -1,3 +1,4 @@
+import { isS3BucketName } from './bucket-name';
 import { closestMatch } from './closest-match';
 import { ConfigError, ConfigProblem } from './config-error';
 import { configMessages as m, printable, printableJson, shownUrl } from './config-messages';
@@ -95,7 +96,6 @@ const API_VERSION = /^(\d{2,3})\.0$/;
 const ORG_ID = /^00D[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?$/;
 /** Bulk API 2.0 ingest exists from API version 41.0. */
 const MIN_API_VERSION = 41;
-const BUCKET_NAME = /^(?=.{3,63}$)[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
 const GLUE_DATABASE = /^[a-z0-9_]{1,255}$/;
 const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 /** Keys that suggest someone pasted credentials into the file; those belong in Secrets Manager. */
@@ -349,7 +349,7 @@ function readLogs(c: Checker, value: unknown): LogsConfig | undefined {
   if (node === undefined) return undefined;
 
   const bucket = c.string(node, 'bucket', 'my-log-bucket');
-  if (bucket !== undefined && !BUCKET_NAME.test(bucket)) {
+  if (bucket !== undefined && !isS3BucketName(bucket)) {
     c.report('logs.bucket', bucket.startsWith('s3://') ? m.bucketNotUri(bucket) : m.badBucketName(bucket));
   }
 
@@ -467,7 +467,7 @@ export function s3UriProblem(value: string): string | undefined {
   if (userInfoEnd >= 0) {
     return m.urlWithCredentials(printable(`s3://***@${bucket.slice(userInfoEnd + 1)}`), m.credentialsForS3);
   }
-  if (!BUCKET_NAME.test(bucket)) return m.badBucketName(bucket);
+  if (!isS3BucketName(bucket)) return m.badBucketName(bucket);
   if (key === undefined) return m.s3UriWithoutKey(value);
   if (/[*?]/.test(key)) return m.s3Wildcard(value);
   return undefined;

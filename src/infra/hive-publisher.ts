@@ -102,7 +102,7 @@ export interface HivePublisherProps {
    */
   readonly timeout?: Duration;
   /**
-   * Directory of `submit_emr_step.py`.
+   * Directory of `submit_emr_step.py` and `sfetl_glue_job.py`.
    * @default the repository's glue-scripts/
    */
   readonly glueScriptsDir?: string;
@@ -263,11 +263,11 @@ export class HivePublisher extends Construct {
       description: `sfetl publish: emr/log_to_hive.py as an EMR step (glue-scripts/submit_emr_step.py), ${publishMode} mode`,
       role: this.jobRole,
       script: new ScriptCode(script),
+      extraPythonFiles: [ScriptCode.sharedModule(this, scriptsDir), new ScriptCode(queueModule, 'ReadQueueModule')],
       pythonVersion: glue.PythonVersion.THREE_NINE,
       maxCapacity: glue.MaxCapacity.DPU_1_16TH,
       // Concurrent requests queue and coalesce; one EMR step at a time (docs/publish.md#concurrent-publish-requests).
       maxConcurrentRuns: props.maxConcurrentRuns ?? 10,
-      extraPythonFiles: [new ScriptCode(queueModule, 'ReadQueueModule')],
       maxRetries: 0,
       timeout: props.timeout ?? Duration.hours(6),
       securityConfiguration: props.security.securityConfiguration,

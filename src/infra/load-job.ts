@@ -68,7 +68,7 @@ export interface LoadJobProps {
    */
   readonly timeout?: Duration;
   /**
-   * Directory of `bootstrap.py`.
+   * Directory of `bootstrap.py` and `sfetl_glue_job.py`.
    * @default the repository's glue-scripts/
    */
   readonly glueScriptsDir?: string;
@@ -108,6 +108,7 @@ export class LoadJob extends Construct {
       description: `sfetl load into the ${props.env} org (glue-scripts/bootstrap.py → sfetl load --env ${props.env})`,
       role: this.role,
       script: new ScriptCode(script),
+      extraPythonFiles: [ScriptCode.sharedModule(this, scriptsDir)],
       pythonVersion: glue.PythonVersion.THREE_NINE,
       maxCapacity: props.maxCapacity ?? glue.MaxCapacity.DPU_1,
       // One run per env at a time; the runner's lease lock would refuse a second one anyway (exit 4).

@@ -2,29 +2,14 @@ import { join } from 'node:path';
 import { LoadLimits, Operation } from '../config';
 import { IngestJobInfo, ResultDownload, SalesforceApi, SalesforceApiError } from '../salesforce';
 
-/** One part of a source file, ready to upload. */
-export interface JobPart {
-  readonly index: number;
-  readonly path: string;
-  readonly rows: number;
-}
-
-/** What happened to one part: the job's final state and where its result CSVs were saved. */
-export interface JobOutcome {
-  readonly jobId: string;
-  readonly state: IngestJobInfo['state'];
-  readonly errorMessage?: string;
-  readonly rowsUploaded: number;
-  readonly numberRecordsProcessed: number;
-  readonly numberRecordsFailed: number;
-  readonly successCsv: string;
-  readonly failureCsv: string;
-  readonly unprocessedCsv: string;
-  readonly timedOut: boolean;
-}
+/** The Bulk API 2.0 ingest calls a part attempt makes: the seam tests put a fake org behind. */
+export type BulkIngestApi = Pick<
+  SalesforceApi,
+  'createIngestJob' | 'uploadJobData' | 'closeJob' | 'getJob' | 'abortJob' | 'downloadResults'
+>;
 
 export interface BulkJobRunnerProps {
-  readonly api: SalesforceApi;
+  readonly api: BulkIngestApi;
   readonly object: string;
   readonly operation: Operation;
   readonly externalIdField?: string;
@@ -32,10 +17,8 @@ export interface BulkJobRunnerProps {
   readonly workDir: string;
   /** @default setTimeout-based sleep */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** @default Date.now */
-  readonly now?: () => number;
-  /** Called on every state change of a job and after every poll, with the job's counts (progress output). */
-  readonly onState?: (part: JobPart, job: IngestJobInfo) => void;
+  /** The run's clock: job timeouts and download durations. */
+  readonly clock: () => Date;
   /** Throws when the run must stop (SIGTERM, lost lease); checked while waiting for a job. */
   readonly shouldStop?: () => void;
 }
@@ -62,14 +45,19 @@ export interface ResultTransfer {
 export const TERMINAL_STATES: ReadonlySet<string> = new Set(['JobComplete', 'Failed', 'Aborted']);
 const TERMINAL = TERMINAL_STATES;
 
-/** Runs parts through the Bulk API 2.0 job lifecycle: create, upload, close, poll, download results. */
+/**
+ * The Bulk API 2.0 job calls of a part attempt (part-attempt.ts owns their order and the checkpoints between
+ * them): create, close, poll until the job ends (aborting one past its timeout), download the results.
+ */
 export class BulkJobRunner {
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly now: () => number;
 
   constructor(private readonly props: BulkJobRunnerProps) {
     this.sleep = props.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.now = props.now ?? Date.now;
+  }
+
+  private now(): number {
+    return this.props.clock().getTime();
   }
 
   /** Creates the job; the caller records its id before uploading (DESIGN.md §3). */
@@ -93,13 +81,14 @@ export class BulkJobRunner {
     }
   }
 
-  /** Polls with growing intervals until the job ends; a job past the timeout is aborted. */
+  /**
+   * Polls with growing intervals until the job ends; a job past the timeout is aborted. `onPoll` is told
+   * of the job after every poll and after an abort (the caller emits the job's state from it).
+   */
   async finish(
-    part: JobPart,
     jobId: string,
-    from?: IngestJobInfo,
-    /** Told of the job after every poll and after an abort; @default the onState prop */
-    onPoll: (job: IngestJobInfo) => void = (job) => this.props.onState?.(part, job),
+    from: IngestJobInfo | undefined,
+    onPoll: (job: IngestJobInfo) => void,
   ): Promise<{ info: IngestJobInfo; timedOut: boolean }> {
     const { api, limits } = this.props;
     let info = from ?? (await api.getJob(jobId));
@@ -157,27 +146,6 @@ export class BulkJobRunner {
       compressed: downloads.filter((d) => d.compressed).length,
     };
     return { files, transfer };
-  }
-
-  /** The whole lifecycle for one part: create, upload, close, poll, download. */
-  async run(part: JobPart): Promise<JobOutcome> {
-    const created = await this.create();
-    this.props.onState?.(part, created);
-    await this.props.api.uploadJobData(created.id, part.path);
-    const closed = await this.close(created.id);
-    this.props.onState?.(part, closed);
-    const { info, timedOut } = await this.finish(part, created.id, closed);
-    const { files } = await this.download(created.id, `part-${part.index}`);
-    return {
-      jobId: created.id,
-      state: info.state,
-      errorMessage: info.errorMessage,
-      rowsUploaded: part.rows,
-      numberRecordsProcessed: info.numberRecordsProcessed ?? 0,
-      numberRecordsFailed: info.numberRecordsFailed ?? 0,
-      ...files,
-      timedOut,
-    };
   }
 }
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { LogCatalog, logLocation, sourceToken, StateLayout } from '../catalog';
 import { EnvironmentConfig, LoadLimits, LogsConfig, ObjectConfig } from '../config';
-import { openSourceStream, SourceFile } from '../s3';
+import { SerialQueue } from '../duckdb';
+import { formatS3Uri, keyInBucket, openSourceStream, SourceFile } from '../s3';
 import { SalesforceApi } from '../salesforce';
 import { BulkJobRunner } from './bulk-job-runner';
 import { csvMessages } from './csv-messages';
@@ -16,7 +17,6 @@ import { ParquetLogWriter } from './parquet-log-writer';
 import { logColumnName, LogTarget, PartContext } from './part-attempt';
 import { JobRecord, PartLoader } from './part-loader';
 import { RejectLog } from './reject-log';
-import { SerialQueue } from './serial-queue';
 import { PartState, SourceLedger } from './source-ledger';
 
 /** A file of the object with the header the preflight approved. */
@@ -112,7 +112,7 @@ export class FileLoader {
   ): Promise<{ source?: SourceResult; skipped?: SkippedSource }> {
     const { props } = this;
     const { file } = prepared;
-    const uri = `s3://${file.bucket}/${file.key}`;
+    const uri = formatS3Uri(file.bucket, file.key);
     if (plan.kind === 'skip') {
       const { runId, finishedAt = '' } = plan.ledger.state;
       props.emit({ type: 'file-skipped', object: props.config.name, source: uri, runId, finishedAt });
@@ -190,7 +190,7 @@ export class FileLoader {
       limits: props.limits,
       workDir,
       sleep: props.sleep,
-      now: () => props.clock().getTime(),
+      clock: props.clock,
       shouldStop: props.shouldStop,
     });
     const logger = new LogWriter({
@@ -230,7 +230,7 @@ export class FileLoader {
    */
   private async settle(ledger: SourceLedger, prepared: PreparedFile): Promise<void> {
     const { props } = this;
-    const source = `s3://${prepared.file.bucket}/${prepared.file.key}`;
+    const source = formatS3Uri(prepared.file.bucket, prepared.file.key);
     const workDir = join(props.workDir, `settle-${ledger.load}`);
     await mkdir(workDir, { recursive: true });
     try {
@@ -258,7 +258,7 @@ export class FileLoader {
   private async run(prepared: PreparedFile, ledger: SourceLedger, handedOut: () => void): Promise<SourceResult> {
     const { props } = this;
     const { file } = prepared;
-    const uri = `s3://${file.bucket}/${file.key}`;
+    const uri = formatS3Uri(file.bucket, file.key);
     const state = ledger.state;
     const ctx = this.context(ledger, uri, props.workDir);
     props.emit({ type: 'file-started', object: props.config.name, source: uri, bytes: file.size });
@@ -367,12 +367,18 @@ export class FileLoader {
       partState.alreadyLoaded =
         counts.skipped === 0
           ? 0
-          : await ctx.logger.write('success', ctx.target.success, `${name}-skipped.parquet`, skipped, [
-              ...ctx.uploadHeader.map((c) => ({ name: logColumnName(c), from: c })),
-              { name: 'sf__Id', from: 'sf__Id' },
-              { name: 'sf__Created', constant: 'false' },
-              { name: 'sf__JobId', from: 'sf__JobId' },
-            ]);
+          : await ctx.logger.write({
+              status: 'success',
+              location: ctx.target.success,
+              name: `${name}-skipped.parquet`,
+              csv: skipped,
+              columns: [
+                ...ctx.uploadHeader.map((c) => ({ name: logColumnName(c), from: c })),
+                { name: 'sf__Id', from: 'sf__Id' },
+                { name: 'sf__Created', constant: 'false' },
+                { name: 'sf__JobId', from: 'sf__JobId' },
+              ],
+            });
       if (counts.skipped > 0) {
         this.props.emit({
           type: 'rows-already-loaded',
@@ -408,18 +414,18 @@ export class FileLoader {
       let written = 0;
       if (rejects.count > 0) {
         props.emit({ type: 'rows-rejected', object: props.config.name, source: uri, rows: rejects.count });
-        written = await ctx.logger.write(
-          'failure',
-          ctx.target.failure,
-          `part-${ctx.token}-rejected.parquet`,
-          rejects.path,
-          [
+        written = await ctx.logger.write({
+          status: 'failure',
+          location: ctx.target.failure,
+          name: `part-${ctx.token}-rejected.parquet`,
+          csv: rejects.path,
+          columns: [
             ...state.uploadHeader.map((name) => ({ name: logColumnName(name), from: name })),
             { name: 'sf__Id', constant: '' },
             { name: 'sf__Error', from: 'sf__Error' },
             { name: 'sf__JobId', constant: '' },
           ],
-        );
+        });
       }
       // Reconciliation counts the rows the log holds, not the rows the splitter meant to put there.
       state.rejectsWritten = written;
@@ -452,7 +458,7 @@ export class FileLoader {
       success: ledger.successRows,
       failure: ledger.failureRows,
       runId: state.runId,
-      ledger: `s3://${props.logs.bucket}/${ledger.key}`,
+      ledger: formatS3Uri(props.logs.bucket, ledger.key),
       ...(malformed
         ? {
             malformed: {
@@ -487,7 +493,7 @@ export class FileLoader {
   }
 
   private async hasFiles(location: string): Promise<boolean> {
-    const prefix = location.replace(`s3://${this.props.logs.bucket}/`, '');
+    const prefix = keyInBucket(location, this.props.logs.bucket);
     const page = await this.props.s3.send(
       new ListObjectsV2Command({ Bucket: this.props.logs.bucket, Prefix: prefix, MaxKeys: 1 }),
     );

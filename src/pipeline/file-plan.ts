@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { StateLayout } from '../catalog';
 import { ChangedFilePolicy } from '../config';
-import { SourceFile } from '../s3';
+import { formatS3Uri, SourceFile } from '../s3';
 import { SourceLedger } from './source-ledger';
 
 /** What a run does with one source file, decided before any job of the run exists. */
@@ -127,7 +127,7 @@ export async function planFile(props: PlanFileProps): Promise<FilePlan | Changed
   if (loadAll && unfinished.length === 0) return { kind: 'new', load: nextLoad, skipLoadedRows, settle: [] };
   const last = (unfinished.length > 0 ? unfinished : earlier).at(-1)!;
   return {
-    uri: `s3://${file.bucket}/${file.key}`,
+    uri: formatS3Uri(file.bucket, file.key),
     etag: file.etag,
     earlier: {
       runId: last.state.runId,

@@ -14,6 +14,5 @@ export * from './log-writer';
 export * from './reject-log';
 export * from './part-attempt';
 export * from './part-loader';
-export * from './serial-queue';
 export * from './salesforce-limits';
 export * from './run-manifest';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LogCatalog, StateLayout } from '../catalog';
 import { EnvironmentConfig, ObjectConfig, SfetlConfig } from '../config';
-import { listSourceFiles, openSourceStream, SourceFile } from '../s3';
+import { formatS3Uri, listSourceFiles, openSourceStream, SourceFile } from '../s3';
 import { OrgIdentity, SalesforceApi } from '../salesforce';
 import { csvMessages } from './csv-messages';
 import { readCsvHeader, splitCsv } from './csv-splitter';
@@ -83,6 +83,7 @@ export interface LoadRunProps {
   readonly stop?: StopSignal;
   /** Parent of the run's scratch directory. @default the OS temp dir */
   readonly tempDir?: string;
+  /** The run's time: durations, ledgers, manifests, leases, log directory names. @default () => new Date() */
   readonly clock?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -128,7 +129,8 @@ export function newRunId(now = new Date()): string {
  * order, its logs and partitions, a manifest per object, and reconciliation (rows read == rows logged).
  */
 export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
-  const started = Date.now();
+  const clock = props.clock ?? (() => new Date());
+  const started = clock().getTime();
   const { config, env, runId } = props;
   props.emit({
     type: 'run-started',
@@ -149,7 +151,7 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
     const ready: PreparedFile[] = [];
     for (const file of files) {
       const header = await readHeader(props.s3, file);
-      const result = await preflight(props.api, object, header, `s3://${file.bucket}/${file.key}`);
+      const result = await preflight(props.api, object, header, formatS3Uri(file.bucket, file.key));
       ready.push({ file, uploadHeader: result.uploadHeader });
     }
     prepared.set(object.name, ready);
@@ -181,7 +183,7 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
         failure: rejected,
         failureRate: rowsRead === 0 ? 0 : rejected / rowsRead,
         manifests: [],
-        seconds: (Date.now() - started) / 1000,
+        seconds: (clock().getTime() - started) / 1000,
       };
     }
 
@@ -198,7 +200,7 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
           object: object.name,
           runId,
           leaseSeconds: config.limits.leaseSeconds,
-          clock: props.clock,
+          clock,
         });
         await lease.acquire();
         leases.push(lease);
@@ -214,7 +216,7 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
     };
     try {
       const plans = await planFiles(props, prepared);
-      return await loadObjects(props, plans, scratch, started, shouldStop);
+      return await loadObjects(props, plans, scratch, started, shouldStop, clock);
     } finally {
       await releaseAll();
     }
@@ -260,6 +262,7 @@ async function loadObjects(
   scratch: string,
   started: number,
   shouldStop: () => void,
+  clock: () => Date,
 ): Promise<LoadRunResult> {
   const { config, env, runId } = props;
   {
@@ -279,7 +282,7 @@ async function loadObjects(
       emit: props.emit,
       orgId: props.org?.orgId,
       shouldStop,
-      clock: props.clock,
+      clock,
       sleep: props.sleep,
     });
     const objects: ObjectLoadResult[] = [];
@@ -304,7 +307,7 @@ async function loadObjects(
           orgId: props.org?.orgId ?? null,
           ...result,
           reconciled,
-          writtenAt: (props.clock?.() ?? new Date()).toISOString(),
+          writtenAt: clock().toISOString(),
         },
       });
       manifests.push(manifest);
@@ -315,7 +318,7 @@ async function loadObjects(
     const rowsRead = objects.reduce((n, o) => n + o.rowsRead, 0);
     const success = objects.reduce((n, o) => n + o.success, 0);
     const failure = objects.reduce((n, o) => n + o.failure, 0);
-    const seconds = (Date.now() - started) / 1000;
+    const seconds = (clock().getTime() - started) / 1000;
     const usage = process.resourceUsage();
     props.emit({
       type: 'run-finished',
@@ -347,7 +350,7 @@ async function loadObjects(
 async function readHeader(s3: S3Client, file: SourceFile): Promise<string[]> {
   const stream = await openSourceStream(s3, file);
   try {
-    return await readCsvHeader(stream, `s3://${file.bucket}/${file.key}`);
+    return await readCsvHeader(stream, formatS3Uri(file.bucket, file.key));
   } finally {
     stream.destroy();
   }
@@ -366,7 +369,7 @@ async function dryRun(
   const examples: DryRunObject['rejectedExamples'][number][] = [];
   const malformed: string[] = [];
   for (const { file, uploadHeader } of files) {
-    const source = `s3://${file.bucket}/${file.key}`;
+    const source = formatS3Uri(file.bucket, file.key);
     const input = await openSourceStream(props.s3, file);
     const parts = splitCsv(
       input,

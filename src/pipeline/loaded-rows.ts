@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDbSession } from '../duckdb';
 import { listObjectKeys } from '../s3';
 import { logColumnName } from './part-attempt';
 
@@ -45,17 +45,13 @@ export class LoadedRows {
   static async open(props: LoadedRowsProps): Promise<LoadedRows> {
     await mkdir(props.workDir, { recursive: true });
     const files = await download(props);
-    const instance = await DuckDBInstance.create(':memory:', {
-      memory_limit: `${props.memoryLimitMiB ?? 128}MiB`,
-      threads: '1',
-      temp_directory: resolve(props.workDir, 'spill'),
-      preserve_insertion_order: 'true',
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-    });
-    let connection: DuckDBConnection | undefined;
-    try {
-      connection = await instance.connect();
+    const settings = {
+      memoryLimitMiB: props.memoryLimitMiB ?? 128,
+      threads: 1,
+      tempDirectory: resolve(props.workDir, 'spill'),
+      preserveInsertionOrder: true,
+    };
+    const session = await DuckDbSession.open(settings, async (connection) => {
       await connection.run('CREATE TABLE used (h VARCHAR PRIMARY KEY, n BIGINT)');
       if (files.length === 0) {
         await connection.run('CREATE TABLE loaded (h VARCHAR, occ BIGINT, sf_id VARCHAR, job_id VARCHAR)');
@@ -74,17 +70,12 @@ export class LoadedRows {
             ` CAST("sf__JobId" AS VARCHAR) AS job_id, filename, file_row_number FROM ${source})`,
         );
       }
-      return new LoadedRows(instance, connection, props);
-    } catch (err) {
-      connection?.closeSync();
-      instance.closeSync();
-      throw err;
-    }
+    });
+    return new LoadedRows(session, props);
   }
 
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    private readonly session: DuckDbSession,
     private readonly props: LoadedRowsProps,
   ) {}
 
@@ -96,7 +87,7 @@ export class LoadedRows {
    */
   async filter(part: string, out?: { kept: string; skipped: string }): Promise<{ kept: number; skipped: number }> {
     const { header } = this.props;
-    const c = this.connection;
+    const c = this.session.connection;
     const columns = header.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ');
     const raw = header.map((_, i) => `c${i}`);
     await c.run(
@@ -137,8 +128,7 @@ export class LoadedRows {
   }
 
   async close(): Promise<void> {
-    this.connection.closeSync();
-    this.instance.closeSync();
+    this.session.close();
     await rm(this.props.workDir, { recursive: true, force: true });
   }
 }

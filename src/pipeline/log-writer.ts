@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { uploadFile } from '../s3';
+import { SerialQueue } from '../duckdb';
+import { keyInBucket, uploadFile } from '../s3';
 import { LoadEventSink } from './load-events';
 import { LogColumn, ParquetLogWriter, ParquetWriteError } from './parquet-log-writer';
-import { SerialQueue } from './serial-queue';
 
 /**
  * A log file could not be written. Names the S3 log file and the source it logs, never the local
@@ -44,18 +44,29 @@ export interface LogWriterProps {
   readonly onWritten?: (status: 'success' | 'failure', location: string, rows: number) => void;
 }
 
+/** One log file: a CSV of result rows, written as `<location><name>` with the given columns. */
+export interface LogFile {
+  readonly status: 'success' | 'failure';
+  /** The s3:// log directory, ending in `/`. */
+  readonly location: string;
+  /** The file name, fixed for the rows it holds (a redo overwrites it). */
+  readonly name: string;
+  /** The local CSV with the rows. */
+  readonly csv: string;
+  readonly columns: readonly LogColumn[];
+}
+
+/** Where a part's log rows go: the Parquet logs in S3, or a test's stand-in. */
+export interface LogSink {
+  /** Writes the file when it has rows; returns the row count. */
+  write(file: LogFile): Promise<number>;
+}
+
 /** Converts result CSVs to Parquet and uploads them under fixed names (a redo overwrites, never adds). */
-export class LogWriter {
+export class LogWriter implements LogSink {
   constructor(private readonly props: LogWriterProps) {}
 
-  /** Writes `csv` as `<location><name>` when it has rows; returns the row count. */
-  write(
-    status: 'success' | 'failure',
-    location: string,
-    name: string,
-    csv: string,
-    columns: readonly LogColumn[],
-  ): Promise<number> {
+  write({ status, location, name, csv, columns }: LogFile): Promise<number> {
     const { props } = this;
     return props.queue.run(async () => {
       const output = join(props.workDir, name);
@@ -63,7 +74,7 @@ export class LogWriter {
       try {
         const { rows } = await props.parquet.csvToParquet({ input: csv, output, columns });
         if (rows > 0) {
-          const key = uri.replace(`s3://${props.bucket}/`, '');
+          const key = keyInBucket(uri, props.bucket);
           props.emit({ type: 'log-uploading', object: props.object, status, location: uri, rows });
           await uploadFile(props.s3, output, props.bucket, key, 'application/vnd.apache.parquet');
           props.emit({ type: 'log-written', object: props.object, status, location: uri, rows });

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { formatCreatedTime, LogCatalog, StateLayout } from '../catalog';
 import { EnvironmentConfig, LoadLimits, LogsConfig, ObjectConfig } from '../config';
+import { SerialQueue } from '../duckdb';
+import { formatS3Uri } from '../s3';
 import { SalesforceApi } from '../salesforce';
 import { FileLoader, JobSlots, PreparedFile, SkippedSource, SourceResult } from './file-loader';
 import { FilePlan } from './file-plan';
@@ -11,7 +13,6 @@ import { LOG_COLUMNS } from './log-columns';
 import { ParquetLogWriter } from './parquet-log-writer';
 import { logColumnName } from './part-attempt';
 import { JobRecord } from './part-loader';
-import { SerialQueue } from './serial-queue';
 
 export type { PreparedFile } from './file-loader';
 export { LOG_COLUMNS } from './log-columns';
@@ -170,7 +171,7 @@ export class ObjectLoader {
       await Promise.all(running);
     }
     if (firstError !== undefined) throw firstError;
-    const order = new Map(files.map((f, i) => [`s3://${f.prepared.file.bucket}/${f.prepared.file.key}`, i]));
+    const order = new Map(files.map((f, i) => [formatS3Uri(f.prepared.file.bucket, f.prepared.file.key), i]));
     sources.sort((a, b) => order.get(a.uri)! - order.get(b.uri)!);
 
     const sum = (pick: (s: SourceResult) => number) => sources.reduce((n, s) => n + pick(s), 0);

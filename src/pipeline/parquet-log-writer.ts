@@ -3,8 +3,8 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parse } from 'csv-parse';
+import { DuckDbSession, SerialQueue } from '../duckdb';
 
 /** One column of a Parquet log: copied from a column of the CSV, or the same value on every row. */
 export interface LogColumn {
@@ -123,12 +123,12 @@ export class ParquetLogWriter {
     return new ParquetLogWriter(duckdb, tempDirectory, ownsTempDirectory, settings);
   }
 
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private closed = false;
 
   private constructor(
     /** The instance the next conversion uses; opened on demand, closed after each conversion. */
-    private duckdb: DuckDb | undefined,
+    private duckdb: DuckDbSession | undefined,
     private readonly tempDirectory: string,
     private readonly ownsTempDirectory: boolean,
     private readonly settings: Required<Omit<ParquetLogWriterProps, 'tempDirectory'>>,
@@ -143,16 +143,14 @@ export class ParquetLogWriter {
    */
   csvToParquet(options: CsvToParquetOptions): Promise<{ rows: number }> {
     if (this.closed) return Promise.reject(new ParquetWriteError(options.input, options.output, messages.closed()));
-    const next = this.queue.then(() => this.convert(options));
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.queue.run(() => this.convert(options));
   }
 
   /** Waits for the conversions already asked for, then stops DuckDB and removes the temp directory it created. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queue;
+    await this.queue.idle();
     this.releaseDuckDb();
     if (this.ownsTempDirectory) await rm(this.tempDirectory, { recursive: true, force: true });
   }
@@ -233,36 +231,21 @@ export class ParquetLogWriter {
   private releaseDuckDb(): void {
     const duckdb = this.duckdb;
     this.duckdb = undefined;
-    duckdb?.connection.closeSync();
-    duckdb?.instance.closeSync();
+    duckdb?.close();
   }
 }
 
-interface DuckDb {
-  readonly instance: DuckDBInstance;
-  readonly connection: DuckDBConnection;
-}
-
-async function openDuckDb(
+function openDuckDb(
   settings: Required<Omit<ParquetLogWriterProps, 'tempDirectory'>>,
   tempDirectory: string,
-): Promise<DuckDb> {
-  const instance = await DuckDBInstance.create(':memory:', {
-    memory_limit: `${settings.memoryLimitMiB}MiB`,
-    threads: String(settings.threads),
-    temp_directory: tempDirectory,
+): Promise<DuckDbSession> {
+  return DuckDbSession.open({
+    memoryLimitMiB: settings.memoryLimitMiB,
+    threads: settings.threads,
+    tempDirectory,
     // Needed for ROW_GROUP_SIZE_BYTES; log rows have no meaningful order (Salesforce's results have none).
-    preserve_insertion_order: 'false',
-    // Everything needed (CSV, Parquet, zstd) is built in; never download an extension at run time.
-    autoinstall_known_extensions: 'false',
-    autoload_known_extensions: 'false',
+    preserveInsertionOrder: false,
   });
-  try {
-    return { instance, connection: await instance.connect() };
-  } catch (err) {
-    instance.closeSync();
-    throw err;
-  }
 }
 
 function checkColumns(

@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LoadLimits } from '../config';
-import { IngestJobInfo, SalesforceApi } from '../salesforce';
-import { BulkJobRunner, TERMINAL_STATES } from './bulk-job-runner';
+import { IngestJobInfo } from '../salesforce';
+import { BulkIngestApi, BulkJobRunner, TERMINAL_STATES } from './bulk-job-runner';
 import { sortFailures } from './failure-sorter';
 import { LoadEventSink } from './load-events';
-import { LogWriter } from './log-writer';
+import { LogSink } from './log-writer';
 import { LogColumn } from './parquet-log-writer';
 import { AttemptState, PartState } from './source-ledger';
 
@@ -31,9 +31,9 @@ export interface LogTarget {
 
 /** What one file's parts share: the org, the logs, the ledger, and where events go. */
 export interface PartContext {
-  readonly api: SalesforceApi;
+  readonly api: BulkIngestApi;
   readonly runner: BulkJobRunner;
-  readonly logger: LogWriter;
+  readonly logger: LogSink;
   /** Persists the ledger; called before each step that could be repeated. */
   readonly checkpoint: () => Promise<void>;
   readonly emit: LoadEventSink;
@@ -171,9 +171,7 @@ export class PartAttempt {
     const jobId = state.jobId!;
     const { info, timedOut } = TERMINAL_STATES.has(from?.state ?? '')
       ? { info: from!, timedOut: false }
-      : await ctx.runner.finish({ index: props.part.index, path: '', rows: props.part.rows }, jobId, from, (job) =>
-          this.jobState(jobId, job.state, job.numberRecordsProcessed),
-        );
+      : await ctx.runner.finish(jobId, from, (job) => this.jobState(jobId, job.state, job.numberRecordsProcessed));
     state.state = info.state;
     ctx.emit({ type: 'results-fetching', object: ctx.object, source: ctx.source, part: props.part.index, jobId });
     const { files, transfer } = await ctx.runner.download(jobId, this.name);
@@ -197,32 +195,37 @@ export class PartAttempt {
     });
     const uploaded: LogColumn[] = ctx.uploadHeader.map((c) => ({ name: logColumnName(c), from: c }));
     const jobColumn = { name: 'sf__JobId', constant: jobId };
-    const success = await ctx.logger.write(
-      'success',
-      ctx.target.success,
-      `${this.name}-success.parquet`,
-      files.successCsv,
-      [...uploaded, { name: 'sf__Id', from: 'sf__Id' }, { name: 'sf__Created', from: 'sf__Created' }, jobColumn],
-    );
-    let failure = await ctx.logger.write(
-      'failure',
-      ctx.target.failure,
-      `${this.name}-failure.parquet`,
-      sorted.permanentCsv,
-      [...uploaded, { name: 'sf__Id', from: 'sf__Id' }, { name: 'sf__Error', from: 'sf__Error' }, jobColumn],
-    );
+    const success = await ctx.logger.write({
+      status: 'success',
+      location: ctx.target.success,
+      name: `${this.name}-success.parquet`,
+      csv: files.successCsv,
+      columns: [
+        ...uploaded,
+        { name: 'sf__Id', from: 'sf__Id' },
+        { name: 'sf__Created', from: 'sf__Created' },
+        jobColumn,
+      ],
+    });
+    let failure = await ctx.logger.write({
+      status: 'failure',
+      location: ctx.target.failure,
+      name: `${this.name}-failure.parquet`,
+      csv: sorted.permanentCsv,
+      columns: [...uploaded, { name: 'sf__Id', from: 'sf__Id' }, { name: 'sf__Error', from: 'sf__Error' }, jobColumn],
+    });
     let retried = sorted.retry;
     if (!canRetry && retried > 0) {
       // The last attempt: what is still unprocessed is a final failure.
       const reason = timedOut
         ? `job did not finish within ${ctx.limits.jobTimeoutMinutes} minutes and was aborted`
         : `job ended ${info.state}${info.errorMessage ? `: ${info.errorMessage}` : ''}`;
-      failure += await ctx.logger.write(
-        'failure',
-        ctx.target.failure,
-        `${this.name}-unprocessed.parquet`,
-        sorted.retryCsv,
-        [
+      failure += await ctx.logger.write({
+        status: 'failure',
+        location: ctx.target.failure,
+        name: `${this.name}-unprocessed.parquet`,
+        csv: sorted.retryCsv,
+        columns: [
           ...uploaded,
           { name: 'sf__Id', constant: '' },
           {
@@ -231,7 +234,7 @@ export class PartAttempt {
           },
           jobColumn,
         ],
-      );
+      });
       retried = 0;
     }
     state.success = success;

@@ -73,7 +73,43 @@ export interface SourceLedgerState {
   supersededBy?: { readonly etag: string; readonly runId: string; readonly at: string };
 }
 
-/** Reads and writes one load's ledger in the log bucket, under the state prefix (catalog/state-layout.ts). */
+/** Where ledgers are kept, by key: the log bucket in a run, memory in a test. */
+export interface LedgerStore {
+  read(key: string): Promise<SourceLedgerState | undefined>;
+  write(key: string, state: SourceLedgerState): Promise<void>;
+}
+
+/** Ledgers as JSON objects in the log bucket, under the state prefix (catalog/state-layout.ts). */
+export class S3LedgerStore implements LedgerStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  read(key: string): Promise<SourceLedgerState | undefined> {
+    return getJsonObject<SourceLedgerState>(this.s3, this.bucket, key);
+  }
+
+  async write(key: string, state: SourceLedgerState): Promise<void> {
+    await putJsonObject(this.s3, this.bucket, key, state);
+  }
+}
+
+/** Ledgers kept as JSON text in memory: what was saved, not the live object (a test's crash loses the rest). */
+export class MemoryLedgerStore implements LedgerStore {
+  private readonly saved = new Map<string, string>();
+
+  async read(key: string): Promise<SourceLedgerState | undefined> {
+    const text = this.saved.get(key);
+    return text === undefined ? undefined : (JSON.parse(text) as SourceLedgerState);
+  }
+
+  async write(key: string, state: SourceLedgerState): Promise<void> {
+    this.saved.set(key, JSON.stringify(state));
+  }
+}
+
+/** Reads and writes one load's ledger (in the log bucket, under the state prefix: catalog/state-layout.ts). */
 export class SourceLedger {
   /**
    * Every ledger of a source key for one env and object: all versions, all loads, oldest load first; and a
@@ -98,18 +134,27 @@ export class SourceLedger {
     return ledgers.sort((a, b) => a.state.startedAt.localeCompare(b.state.startedAt) || a.load - b.load);
   }
 
-  static async read(s3: S3Client, bucket: string, key: string): Promise<SourceLedger | undefined> {
-    const state = await getJsonObject<SourceLedgerState>(s3, bucket, key);
-    return state ? new SourceLedger(s3, bucket, key, state) : undefined;
+  static read(s3: S3Client, bucket: string, key: string): Promise<SourceLedger | undefined> {
+    return SourceLedger.load(new S3LedgerStore(s3, bucket), key);
   }
 
   static create(s3: S3Client, bucket: string, key: string, state: SourceLedgerState): SourceLedger {
-    return new SourceLedger(s3, bucket, key, state);
+    return new SourceLedger(new S3LedgerStore(s3, bucket), key, state);
+  }
+
+  /** The ledger saved under `key` in `store`, if any. */
+  static async load(store: LedgerStore, key: string): Promise<SourceLedger | undefined> {
+    const state = await store.read(key);
+    return state ? new SourceLedger(store, key, state) : undefined;
+  }
+
+  /** A new ledger under `key` in `store` (saved at its first `save`). */
+  static begin(store: LedgerStore, key: string, state: SourceLedgerState): SourceLedger {
+    return new SourceLedger(store, key, state);
   }
 
   private constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
+    private readonly store: LedgerStore,
     readonly key: string,
     readonly state: SourceLedgerState,
   ) {}
@@ -152,6 +197,6 @@ export class SourceLedger {
 
   async save(now: Date): Promise<void> {
     this.state.updatedAt = now.toISOString();
-    await putJsonObject(this.s3, this.bucket, this.key, this.state);
+    await this.store.write(this.key, this.state);
   }
 }

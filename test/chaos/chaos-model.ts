@@ -8,6 +8,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2
 import { DuckDBInstance } from '@duckdb/node-api';
 import { sourceToken } from '../../src/catalog';
 import { loadProcess, LoadProcessResult } from '../support/load-process';
+import { seeded } from '../support/seeded-random';
 import { TestStack } from '../support/stack';
 
 /**
@@ -28,17 +29,6 @@ import { TestStack } from '../support/stack';
  * Every random choice comes from the seed; the seed and a replay command are printed on failure. Process
  * timing is not seeded, so a replay takes the same steps but may kill at slightly different moments.
  */
-
-/** Park–Miller: a small seeded generator (as the splitter's tests use), so a failure can be replayed. */
-export function seeded(seed: number): () => number {
-  let state = (Math.abs(Math.floor(seed)) % 2_147_483_646) + 1;
-  const next = () => {
-    state = (state * 48_271) % 2_147_483_647;
-    return (state - 1) / 2_147_483_646;
-  };
-  for (let i = 0; i < 10; i++) next(); // small seeds start with small numbers
-  return next;
-}
 
 const ENV = 'dev';
 const LEASE_SECONDS = 3;

@@ -42,7 +42,7 @@ test.each([
   [
     'a bucket name S3 refuses',
     's3://Src_Bucket/accounts/',
-    '--source "Src_Bucket" is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens',
+    '--source "Src_Bucket" is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit (the S3 bucket naming rules)',
   ],
 ])('--source with %s: exit 1, the message of objects[].source naming --source', async (_, source, message) => {
   const result = await loadWithSource(source);

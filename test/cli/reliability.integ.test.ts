@@ -5,6 +5,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { FaultProxy } from '../../src/local-parts';
 import { contactsWithBadRows } from '../support/contact-data';
 import { loadProcess } from '../support/load-process';
+import { seeded, testSeed } from '../support/seeded-random';
 import { sfetlInProcess, TestStack } from '../support/stack';
 
 jest.setTimeout(600_000);
@@ -213,7 +214,7 @@ describe('crashes: the runner is killed with SIGKILL, then rerun', () => {
     expect(first.signal).toBe('SIGKILL');
   });
 
-  test('killed at 20 random moments, rerun with a new run id (a console rerun)', async () => {
+  test('killed at 20 seeded random moments, rerun with a new run id (a console rerun)', async () => {
     // A random event index, not a random time: a load can finish before any fixed delay on a fast
     // machine. The events arrive through a pipe, so the runner is already past the chosen one.
     const baseline = await crashAndRerun(() => false, false);
@@ -221,8 +222,9 @@ describe('crashes: the runner is killed with SIGKILL, then rerun', () => {
     const events = baseline.events.length;
     expect(events).toBeGreaterThan(10);
     const killedAt: number[] = [];
+    const random = seeded(testSeed('reliability: kill points'));
     for (let i = 0; i < 20; i++) {
-      const at = Math.floor(Math.random() * (events - 2));
+      const at = Math.floor(random() * (events - 2));
       let seen = 0;
       const first = await crashAndRerun(() => seen++ === at, false);
       if (first.signal === 'SIGKILL') killedAt.push(at);

@@ -466,7 +466,7 @@ describe('a mistake is reported with its path and what to do', () => {
       'a source with an invalid bucket name',
       (d) => (d.objects[0].source = 's3://Src_Bucket/accounts/'),
       'objects[0].source',
-      '"Src_Bucket" is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens',
+      '"Src_Bucket" is not a valid S3 bucket name; use 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit (the S3 bucket naming rules)',
     ],
     [
       'a source with a wildcard',

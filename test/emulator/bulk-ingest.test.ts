@@ -4,6 +4,7 @@ import { FaultConfig, FaultInjector } from '../../src/emulator/fault-injector';
 import { OrgData } from '../../src/emulator/org-data';
 import { newSalesforceId } from '../../src/emulator/salesforce-id';
 import { BUILTIN_OBJECTS_DIR, SchemaRegistry, SObjectRecord } from '../../src/emulator/sobject-schema';
+import { until } from '../support/until';
 
 const SCHEMAS = SchemaRegistry.fromDirectories([BUILTIN_OBJECTS_DIR]);
 const USER_ID = newSalesforceId('005', 1);
@@ -57,6 +58,11 @@ class TestOrg {
 }
 
 const INSERT_CONTACTS = { object: 'Contact', operation: 'insert' };
+
+/** The records a job has processed so far, as its job info reports them. */
+function processed(org: TestOrg, id: string): number {
+  return Number(org.ingest.get(id).numberRecordsProcessed);
+}
 
 /** A CSV of `n` contacts (LF line endings). */
 function contactsCsv(n: number): string {
@@ -241,7 +247,8 @@ describe('upload and state machine', () => {
     // 1,000 records at 2,000 per second: five chunks of 200, each taking 100 ms.
     const org = new TestOrg({ recordsPerSecond: 2_000 });
     const id = org.submit(INSERT_CONTACTS, contactsCsv(1_000));
-    await sleep(20);
+    await until(() => processed(org, id) > 0, 'the first chunk loaded');
+    expect(processed(org, id)).toBeLessThan(1_000);
     expect(org.ingest.setState(id, 'Aborted').state).toBe('Aborted');
     expect(await org.finished(id)).toMatchObject({ state: 'Aborted' });
     const loaded = (await org.csv(id, 'successful')).split('\n').length - 2;
@@ -425,8 +432,9 @@ describe('processing limits and faults', () => {
     // 400 records at 1,000 per second take 400 ms.
     const org = new TestOrg({ recordsPerSecond: 1_000 });
     const id = org.submit(INSERT_CONTACTS, contactsCsv(400));
-    await sleep(50);
+    await until(() => processed(org, id) > 0, 'the first chunk loaded');
     expect(org.state(id)).toBe('InProgress');
+    expect(processed(org, id)).toBeLessThan(400);
     expect(await org.finished(id)).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 400 });
   });
 
@@ -434,7 +442,7 @@ describe('processing limits and faults', () => {
     // 10 records at 20 per second take 500 ms.
     const org = new TestOrg({ recordsPerSecond: 20 });
     const id = org.submit(INSERT_CONTACTS, contactsCsv(10));
-    await sleep(100);
+    await until(() => org.state(id) !== 'UploadComplete', 'the job picked up');
     expect(org.state(id)).toBe('InProgress');
     expect(await org.finished(id)).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 10 });
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Connection } from 'jsforce';
 import { OrgEmulator, OrgEndpoint } from '../../src/emulator';
 import { connect, contactsCsv, setFaults } from '../support/emulator-client';
+import { until } from '../support/until';
 
 const jwtDir = join(__dirname, '../fixtures/emulator/jwt');
 const jwtKey = readFileSync(join(jwtDir, 'jwt-key.pem'), 'utf8');
@@ -186,8 +187,12 @@ describe('emulator fault injection over HTTP', () => {
     });
     expect([500, 503]).toContain(close.status);
     await setFaults(org, {});
-    await new Promise((r) => setTimeout(r, 100));
-    const info = (await api(org, accessToken, `/jobs/ingest/${created.id}`)).body as { state: string };
+    // Polled as a client polls, until the job leaves UploadComplete/InProgress: the close took effect.
+    let info = { state: '' };
+    await until(async () => {
+      info = (await api(org, accessToken, `/jobs/ingest/${created.id}`)).body as { state: string };
+      return !['UploadComplete', 'InProgress'].includes(info.state);
+    }, `job ${created.id} to end`);
     expect(info.state).toBe('JobComplete');
   });
 

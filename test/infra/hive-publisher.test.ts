@@ -84,6 +84,22 @@ describe('HivePublisher', () => {
     expect(JSON.stringify(queue.Resource)).toMatch(/StorageLogBucket.*\/_sfetl\/publish\/\*/);
   });
 
+  test('ships the same sfetl_glue_job.py as the load job with --extra-py-files, readable as that object only', () => {
+    const loadJob = Object.values(appTemplates({ emrSubnetId: 'subnet-0abc' }).env.dev.findResources('AWS::Glue::Job'));
+    const loadExtra = JSON.stringify(
+      (loadJob[0] as { Properties: { DefaultArguments: Record<string, unknown> } }).Properties.DefaultArguments[
+        '--extra-py-files'
+      ],
+    );
+    const key = /\/([0-9a-f]{64}\.py)"/.exec(loadExtra)?.[1];
+    expect(key).toBeDefined();
+    const shared = JSON.stringify(publishArgs(transient)['--extra-py-files']);
+    // The publish job ships two files (the shared module and publish_queue.py), the load job the one.
+    expect(shared.match(/[0-9a-f]{64}\.py/g)).toHaveLength(2);
+    expect(shared).toContain(key);
+    expect(JSON.stringify(statementBySid(transient, 'ReadSharedModule').Resource)).toContain(key);
+  });
+
   test("passes submit_emr_step.py's step arguments: script, logs, database, warehouse", () => {
     const args = publishArgs(transient);
     expect(JSON.stringify(args['--script-s3-uri'])).toMatch(/cdk-hnb659fds-assets-.*\/[0-9a-f]{64}\.py"/);

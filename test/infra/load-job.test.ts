@@ -27,6 +27,14 @@ describe('LoadJob', () => {
     expect(JSON.stringify(jobProps(dev).Command.ScriptLocation)).toMatch(/cdk-hnb659fds-assets-.*\.py"/);
   });
 
+  test('ships glue-scripts/sfetl_glue_job.py with --extra-py-files and reads only that object', () => {
+    const shared = JSON.stringify(jobProps(dev).DefaultArguments['--extra-py-files']);
+    const key = /\/([0-9a-f]{64}\.py)"/.exec(shared)?.[1];
+    expect(key).toBeDefined();
+    expect(JSON.stringify(jobProps(dev).Command.ScriptLocation)).not.toContain(key);
+    expect(JSON.stringify(statementBySid(dev, 'ReadSharedModule').Resource)).toContain(key);
+  });
+
   test("passes bootstrap.py's arguments: env, config, bundle location and sha256", () => {
     const args = jobProps(dev).DefaultArguments;
     expect(args['--env']).toBe('dev');

@@ -14,6 +14,7 @@ import {
   SplitOptions,
   SplitSummary,
 } from '../../src/pipeline/csv-splitter';
+import { seeded } from '../support/seeded-random';
 
 const FIXTURES = join(__dirname, '../fixtures/csv-splitter');
 const SOURCE = 's3://bucket/contacts.csv';
@@ -639,22 +640,12 @@ describe('splitCsv: chunk boundaries anywhere give the same parts', () => {
 });
 
 describe('splitCsv: generated files agree with csv-parse', () => {
-  /** Park–Miller: a small seeded generator, so a failure can be replayed. */
-  function random(seed: number): () => number {
-    let state = seed;
-    const next = () => {
-      state = (state * 48_271) % 2_147_483_647;
-      return (state - 1) / 2_147_483_646;
-    };
-    for (let i = 0; i < 10; i++) next(); // small seeds start with small numbers
-    return next;
-  }
   const PIECES = ['a', 'Zoë', '山田', '😀', ' ', ',', '"', '\n', '\r\n', 'x y', '0'];
 
   test.each([1, 2, 3, 4, 5, 6, 7, 8])(
     'seed %i: random values, line endings, blank lines and chunk sizes',
     async (seed) => {
-      const rnd = random(seed);
+      const rnd = seeded(seed);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
       const width = 1 + Math.floor(rnd() * 6);
       const header = Array.from({ length: width }, (_, i) => `Col${i}`);

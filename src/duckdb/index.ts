@@ -1,0 +1,2 @@
+export * from './duckdb-session';
+export * from './serial-queue';
