@@ -153,6 +153,9 @@ export class SourceLedger {
     return new SourceLedger(store, key, state);
   }
 
+  /** The last write sent (see {@link save}). */
+  private writing: Promise<void> = Promise.resolve();
+
   private constructor(
     private readonly store: LedgerStore,
     readonly key: string,
@@ -195,8 +198,16 @@ export class SourceLedger {
     return part;
   }
 
-  async save(now: Date): Promise<void> {
+  /**
+   * Saves the ledger as it is now. The parts of a file run at once and each saves at its checkpoints; the
+   * store keeps the write that arrives last (S3 does), so two writes in flight could leave an older state
+   * over a newer one — a job id recorded by one part lost behind another part's earlier save. Writes
+   * therefore go one after another, each taking the state as it is when it is sent.
+   */
+  save(now: Date): Promise<void> {
     this.state.updatedAt = now.toISOString();
-    await this.store.write(this.key, this.state);
+    const write = this.writing.then(() => this.store.write(this.key, this.state));
+    this.writing = write.catch(() => undefined);
+    return write;
   }
 }
