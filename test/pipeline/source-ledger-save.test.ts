@@ -27,7 +27,7 @@ class ReorderingStore implements LedgerStore {
   }
 }
 
-function state(): SourceLedgerState {
+function newState(): SourceLedgerState {
   return {
     source: { bucket: 'b', key: 'k.csv', etag: '"e"', size: 10 },
     runId: 'r1',
@@ -40,7 +40,7 @@ function state(): SourceLedgerState {
 
 test('two saves in flight: the second is sent after the first arrived, so the newest state is what stays', async () => {
   const store = new ReorderingStore();
-  const ledger = SourceLedger.begin(store, 'state/k.json', state());
+  const ledger = SourceLedger.begin(store, 'state/k.json', newState());
   ledger.part(0, 5).attempts.push({ jobId: '750A' } as never);
   const first = ledger.save(new Date('2026-12-06T00:00:01Z'));
   ledger.part(1, 5).attempts.push({ jobId: '750B' } as never);
@@ -67,7 +67,7 @@ test('a failed write fails its save, and the next save is still sent', async () 
       if (calls === 1) throw new Error('S3 said no');
     },
   };
-  const ledger = SourceLedger.begin(store, 'state/k.json', state());
+  const ledger = SourceLedger.begin(store, 'state/k.json', newState());
   await expect(ledger.save(new Date())).rejects.toThrow('S3 said no');
   await expect(ledger.save(new Date())).resolves.toBeUndefined();
   expect(calls).toBe(2);
