@@ -16,6 +16,16 @@ export const messages = {
     '',
     'Run "sfetl <command> --help" for the options of a command.',
   ].join('\n'),
+  runnerUsage: [
+    'Usage: runner.js <command> [options]   (the Glue runner bundle: docs/glue.md)',
+    '',
+    'Commands:',
+    '  load       load S3 CSV files into one org through Bulk API 2.0 and log every record',
+    '  logs       query the Glue log tables on this machine with the SQL of the Athena named queries',
+    '  help       show this help',
+    '',
+    'Run "runner.js <command> --help" for the options of a command; the other sfetl commands run from a clone.',
+  ].join('\n'),
   emulatorUsage: [
     'Usage: sfetl emulator [options]',
     '',
@@ -240,6 +250,9 @@ export const messages = {
     (malformed.length > 0 ? `; ${malformed.join('; ')}` : '') +
     `; read the failure log (manifest ${manifests.join(', ')}), fix the rows and load them again`,
   unknownCommand: (name: string) => `unknown command "${printable(name)}"; run "sfetl help" to see the commands`,
+  notInRunner: (name: string) =>
+    `unknown command "${printable(name)}": the Glue runner bundle runs only load and logs; ` +
+    'run the other commands from a clone (npx sfetl)',
   badOption: (detail: string, command: string) => `${detail}; run "sfetl ${command} --help" for the options`,
   tlsPair: 'give both --tls-cert and --tls-key, or neither',
   unreadableFile: (what: string, path: string, reason: string) =>
