@@ -103,6 +103,8 @@ new TextFile(project, 'requirements-dev.txt', {
 // Architecture rules (DESIGN.md §4, STYLE.md): cli → pipeline → (salesforce, s3, catalog, config);
 // the library never imports the CLI; infra imports no runtime code.
 project.eslint?.addRules({
+  // A cycle, even a type-only one, means two modules are one concern split in two or a third is missing.
+  'import/no-cycle': ['error', { ignoreExternal: true }],
   'import/no-restricted-paths': [
     'error',
     {

@@ -1,5 +1,4 @@
-import type { OrgMismatchErrorProps } from './org-mismatch-error';
-import type { ProtectedOrgErrorProps } from './protected-org-error';
+import { OrgMismatchErrorProps, ProtectedOrgErrorProps } from './org-check-findings';
 import { redactUrl } from './redaction';
 
 /** Longest value a message repeats in full; a longer one is cut and its length given. */

@@ -5,6 +5,7 @@ export { escapeUnprintable, printable, printableJson } from './config-messages';
 export * from './environment-selection-error';
 export * from './load-config';
 export * from './object-selection-error';
+export * from './org-check-findings';
 export * from './org-match';
 export * from './org-mismatch-error';
 export * from './parse-config';

@@ -1,18 +1,12 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ApiError } from './api-error';
+import { INGEST_OPERATIONS, IngestOperation, InvalidBatchError, planColumns } from './column-plan';
 import { csvRows, CsvRowSpan, CsvSyntaxError } from './csv-rows';
 import { FaultInjector } from './fault-injector';
 import { NotEmulatedError } from './not-emulated-error';
 import { OrgData } from './org-data';
 import { RecordError } from './record-errors';
-import {
-  formatDateTime,
-  INGEST_OPERATIONS,
-  IngestOperation,
-  InvalidBatchError,
-  planColumns,
-  RecordProcessor,
-} from './record-processor';
+import { formatDateTime, RecordProcessor } from './record-processor';
 import { COLUMN_DELIMITERS, minimallyQuoted, quoted, quotedColumns, resultHeader } from './result-csv';
 import { ResultLines } from './result-lines';
 import { newSalesforceId, salesforceIdCounter } from './salesforce-id';

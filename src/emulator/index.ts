@@ -1,6 +1,7 @@
 export * from './sobject-schema';
 export * from './salesforce-id';
 export * from './record-errors';
+export * from './column-plan';
 export * from './record-processor';
 export * from './fault-injector';
 export * from './oauth';

@@ -1,5 +1,5 @@
+import { ColumnPlan, IngestOperation } from './column-plan';
 import { RecordError } from './record-errors';
-import type { ColumnPlan, IngestOperation } from './record-processor';
 import { toCaseSafeId } from './salesforce-id';
 import { FieldSchema, FieldValue, SchemaRegistry, SObjectSchema } from './sobject-schema';
 

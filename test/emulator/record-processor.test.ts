@@ -1,11 +1,6 @@
+import { IngestOperation, InvalidBatchError, planColumns } from '../../src/emulator/column-plan';
 import { OrgData } from '../../src/emulator/org-data';
-import {
-  IngestOperation,
-  InvalidBatchError,
-  planColumns,
-  RecordProcessor,
-  RowOutcome,
-} from '../../src/emulator/record-processor';
+import { RecordProcessor, RowOutcome } from '../../src/emulator/record-processor';
 import { minimallyQuoted } from '../../src/emulator/result-csv';
 import { newSalesforceId } from '../../src/emulator/salesforce-id';
 import {
