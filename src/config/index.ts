@@ -15,4 +15,3 @@ export * from './redaction';
 export * from './select-environment';
 export * from './select-objects';
 export * from './sfetl-config';
-export * from './syntax-error';

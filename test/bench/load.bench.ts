@@ -25,8 +25,8 @@ import { createInterface } from 'node:readline';
 import { S3Client } from '@aws-sdk/client-s3';
 import { machine, writeSection } from './bench-report';
 import { buildRunnerJs } from '../../build-tools/runner-esbuild';
+import type { Traffic } from '../../packages/emulator/src';
 import type { StackDescription } from '../../src/cli/stack-command';
-import type { Traffic } from '../../src/emulator';
 import { uploadFile } from '../../src/s3';
 import { orgGet } from '../support/stack';
 
