@@ -203,8 +203,6 @@ export const messages = {
   demoSummaryJson: (path: string) => `Summary (JSON): ${path}`,
   demoMismatch: (count: number, summaryPath: string) =>
     `${count} number(s) differ between the loads, the logs, the orgs and Hive (listed above and in ${summaryPath}); do not trust this run: report it with that file`,
-  demoNoSummary: (env: string, object: string, detail: string) =>
-    `the load of ${object} into ${env} ended without a summary${detail ? ` (${detail})` : ''}; run the demo again, and report it if it repeats`,
   demoFaults: (controlUrl: string, detail: string) =>
     `the org emulator refused the row-lock fault at ${controlUrl}/faults (${detail}); run the demo again with --row-lock-rate 0`,
   demoKeeping: 'The stack is still running (--keep). Its description, as `sfetl stack` prints it:',
