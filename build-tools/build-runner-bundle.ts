@@ -11,8 +11,8 @@
 //   licenses/                       licence texts of what is shipped as binaries
 //   manifest.json                   versions, git commit, build time, sha256 of every other file
 //
-// Idempotent: when the inputs (src/, package-lock.json, this script, the Node version) have not changed since
-// the last build, the existing zip is kept (same bytes, same sha256, no new CDK asset). Downloads are cached
+// Idempotent: when the inputs (src/, packages/*/src/, package-lock.json, this script, the Node version) have not
+// changed since the last build, the existing zip is kept (same bytes, same sha256, no new CDK asset). Downloads are cached
 // in .sfetl/cache/runner-bundle/. Needs a Debian or Ubuntu build host (apt-get download, dpkg-deb), linux-x64.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -119,8 +119,12 @@ function inputsFingerprint(): string {
   ]) {
     hash.update(`${relative(ROOT, file)} ${sha256File(file)}\n`);
   }
-  for (const file of listFiles(join(ROOT, 'src'))) {
-    hash.update(`src/${file} ${sha256File(join(ROOT, 'src', file))}\n`);
+  // The runner's code: src/ and the workspace packages' sources it may import (packages/*/src).
+  const packages = readdirSync(join(ROOT, 'packages')).map((name) => join('packages', name, 'src'));
+  for (const dir of ['src', ...packages.sort()]) {
+    for (const file of listFiles(join(ROOT, dir))) {
+      hash.update(`${dir}/${file} ${sha256File(join(ROOT, dir, file))}\n`);
+    }
   }
   return hash.digest('hex');
 }
