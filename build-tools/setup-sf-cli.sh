@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Salesforce's own CLI (@salesforce/cli) for the conformance tests (test/emulator/sf-cli-conformance.integ.test.ts),
+# Salesforce's own CLI (@salesforce/cli) for the conformance tests (test/conformance/sf-cli-conformance.integ.test.ts),
 # installed into .sfetl/sf-cli apart from the project's node_modules: it is a client under test, not a dependency
 # of sfetl, and its ~900 packages stay out of package-lock.json.
 # Idempotent: installs only when missing or when the pinned version (the first argument, from .projenrc.ts) changed.

@@ -17,14 +17,14 @@ import {
   renderReportHtml,
   SampleFile,
 } from '../demo';
-import { newRunId } from '../pipeline';
+import { LoadRunResult, newRunId } from '../pipeline';
 import { SalesforceApi } from '../salesforce';
 import { parseCommandArgs, readCommandConfig } from './command-args';
 import { formatDemoSummary, keepInstructions } from './demo-summary';
 import { CliError, ExitCode } from './exit-codes';
-import { runLoadCommand } from './load-command';
+import { failureRateAbove, prepareLoad, runPreparedLoad } from './load-command';
 import { messages } from './messages';
-import { PublishReport, runPublishCommand } from './publish-command';
+import { publishLogs } from './publish-command';
 import { startStack, StackDescription } from './stack-command';
 
 /** What the demo command needs from outside; tests replace the streams and the environment. */
@@ -43,24 +43,6 @@ const HIVE_DATABASE = 'sfetl';
 const REPORT_FAILURES = 500;
 /** Above this the external ids (6 digits) would run out. */
 const MAX_RECORDS = 100_000;
-
-/** Collects what an in-process command writes, line by line. */
-class Lines {
-  text = '';
-  readonly stream = {
-    write: (chunk: string | Uint8Array) => {
-      this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    },
-  } as unknown as NodeJS.WritableStream;
-
-  json(): Record<string, unknown>[] {
-    return this.text
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
-}
 
 /** `sfetl demo`: docs/demo.md. */
 export async function demoCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
@@ -154,16 +136,11 @@ export async function runDemoCommand(argv: readonly string[], deps: DemoCommandD
     // 3. Publish every object's logs as Hive tables on local Spark.
     step(messages.demoPublishing);
     const hiveDir = join(outDir, 'hive');
-    const publishOut = new Lines();
-    const publishErr = new Lines();
-    const publishArgs = ['--config', description.config, '--hive-dir', hiveDir, '--database', HIVE_DATABASE];
-    if (args.master !== undefined) publishArgs.push('--master', args.master);
-    await runPublishCommand([...publishArgs, '--output', 'json'], {
-      out: publishOut.stream,
-      err: publishErr.stream,
-      env,
-    });
-    const published = publishOut.json().find((e) => e.event === 'publish-finished') as unknown as PublishReport;
+    // The job's progress lines are Spark's business here: the demo prints its own steps.
+    const published = await publishLogs(
+      { config: description.config, hiveDir, database: HIVE_DATABASE, master: args.master },
+      { env, onLine: () => undefined },
+    );
     const hiveCounts: HiveCount[] = published.tables.flatMap((t) =>
       t.counts.map((c) => ({ env: c.env, object: t.object, status: c.status, rows: c.rows })),
     );
@@ -229,7 +206,7 @@ function wholeNumber(flag: string, value: string | undefined, fallback: number, 
 
 const sourceKey = (env: string, file: SampleFile) => `demo/${env}/${file.object}/run-${file.run}.csv`;
 
-/** Loads one file into one env through `sfetl load` in process, with the row-lock fault set for its duration. */
+/** Loads one file into one env as `sfetl load` does (in process, on the typed core), with the row-lock fault set. */
 async function loadOne(props: {
   description: StackDescription;
   env: string;
@@ -242,43 +219,45 @@ async function loadOne(props: {
 }): Promise<DemoLoad> {
   const { description, env, file, runId } = props;
   const controlUrl = description.orgs[env]!.controlUrl;
-  const argv = ['--config', description.config, '--env', env, '--object', file.object, '--run-id', runId];
-  argv.push('--source', `s3://${description.buckets.source}/${sourceKey(env, file)}`, '--output', 'json');
-  if (env === 'prod') argv.push('--confirm-env', env);
-  const out = new Lines();
-  const errors = new Lines();
-  let exitCode: number = ExitCode.OK;
+  const prepared = await prepareLoad(
+    {
+      config: description.config,
+      env,
+      objects: [file.object],
+      source: `s3://${description.buckets.source}/${sourceKey(env, file)}`,
+      confirmEnv: env === 'prod' ? env : undefined,
+    },
+    props.processEnv,
+  );
+  let retriedRows = 0;
   // Each org its own (repeatable) choice of locked records.
   const faultSeed = (props.seed + 7919 * (Object.keys(description.orgs).indexOf(env) + 1)) % 2 ** 31;
   if (props.lockRate > 0) await setFaults(controlUrl, { rowLockRate: props.lockRate, seed: faultSeed });
+  let result: LoadRunResult;
   try {
-    exitCode = await runLoadCommand(argv, { out: out.stream, err: errors.stream, env: props.processEnv });
-  } catch (e) {
-    // Too many failed rows is an outcome the demo reports, not a reason to stop.
-    if (!(e instanceof CliError && e.exitCode === ExitCode.FAILURE_RATE)) throw e;
-    exitCode = e.exitCode;
+    result = await runPreparedLoad(prepared, {
+      runId,
+      emit: (event) => {
+        if (event.type === 'rows-retried') retriedRows += event.rows;
+      },
+    });
   } finally {
     if (props.lockRate > 0) await setFaults(controlUrl, {});
   }
-  const events = out.json();
-  const summary = events.find((e) => e.event === 'summary') as
-    | { rowsRead: number; success: number; failure: number; seconds: number; objects: { rejected: number }[] }
-    | undefined;
-  if (!summary) throw new CliError(messages.demoNoSummary(env, file.object, errors.text.trim()));
-  const retried = events.filter((e) => e.event === 'rows-retried') as unknown as { rows: number }[];
   return {
     env,
     object: file.object,
     run: props.run,
     runId,
-    rowsRead: summary.rowsRead,
-    success: summary.success,
-    failure: summary.failure,
-    rejected: summary.objects.reduce((n, o) => n + o.rejected, 0),
-    retriedRows: retried.reduce((n, e) => n + e.rows, 0),
+    rowsRead: result.rowsRead,
+    success: result.success,
+    failure: result.failure,
+    rejected: result.objects.reduce((n, o) => n + o.rejected, 0),
+    retriedRows,
     rowLockRate: props.lockRate,
-    exitCode,
-    seconds: summary.seconds,
+    // Too many failed rows is an outcome the demo reports, not a reason to stop.
+    exitCode: failureRateAbove(prepared, result) ? ExitCode.FAILURE_RATE : ExitCode.OK,
+    seconds: result.seconds,
   };
 }
 

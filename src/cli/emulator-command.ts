@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { printableJson } from '../config';
+import { parseCommandArgs } from './command-args';
+import { CliError } from './exit-codes';
+import { messages } from './messages';
 import {
   EmulatorConfigError,
   EmulatorStartError,
@@ -7,10 +9,8 @@ import {
   OrgConfig,
   OrgEmulator,
   OrgEmulatorOptions,
-} from '../emulator';
-import { parseCommandArgs } from './command-args';
-import { CliError } from './exit-codes';
-import { messages } from './messages';
+} from '../../packages/emulator/src';
+import { printableJson } from '../config';
 
 /** `sfetl emulator`: runs the org emulator until SIGINT/SIGTERM; prints one JSON line when ready. */
 export async function emulatorCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {

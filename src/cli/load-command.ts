@@ -1,4 +1,5 @@
 import {
+  AwsClients,
   createAwsClients,
   readSecretJson,
   readSecretJsonFile,
@@ -12,6 +13,7 @@ import {
   AwsConfig,
   checkLoggedInOrg,
   ConfigError,
+  EnvironmentConfig,
   EnvironmentSelectionError,
   ObjectConfig,
   ObjectSelectionError,
@@ -26,6 +28,8 @@ import {
   EmptySourceError,
   LeaseHeldError,
   LeaseLostError,
+  LoadEventSink,
+  LoadRunResult,
   LogWriteError,
   newRunId,
   ParquetLogWriter,
@@ -48,6 +52,7 @@ import {
 import {
   CredentialsFormatError,
   LoginUnreachableError,
+  OrgIdentity,
   parseCredentials,
   SalesforceApi,
   SalesforceApiError,
@@ -101,16 +106,89 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
   if (args['run-id'] !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(args['run-id'])) {
     throw new CliError(messages.badRunId(args['run-id']));
   }
+  const prepared = await prepareLoad(
+    {
+      config: configLocation,
+      env: args.env,
+      objects: args.object,
+      source: args.source,
+      confirmEnv: args['confirm-env'],
+      secretFile: args['secret-file'],
+    },
+    env,
+  );
 
-  const config = await readCommandConfig(configLocation, env);
-  const environment = await guard(async () => selectEnvironment(config, args.env, args['confirm-env']));
-  let objects = await guard(async () => selectObjects(config, args.object ?? []));
-  if (args.source !== undefined) {
-    if ((args.object ?? []).length !== 1) throw new CliError(messages.sourceNeedsOneObject);
+  const json =
+    args.output === 'json' ||
+    (args.output !== 'text' && !(deps.isTty ?? (process.stderr as { isTTY?: boolean }).isTTY));
+  const reporter: LoadReporter = json ? new JsonLoadReporter(deps.out) : new TerminalLoadReporter(deps.out, err);
+  try {
+    const result = await runPreparedLoad(prepared, {
+      runId: args['run-id'] ?? newRunId(),
+      dryRun: args['dry-run'] ?? false,
+      force: args.force ?? false,
+      skipLoadedRows: args['skip-loaded-rows'] ?? false,
+      emit: (e) => reporter.event(e),
+      parquet: deps.parquet,
+    });
+    reporter.summary(result);
+    if (failureRateAbove(prepared, result)) {
+      throw new CliError(
+        messages.failureRateAbove(
+          result.failureRate,
+          prepared.config.limits.failureRateThreshold,
+          result.manifests,
+          result.objects.flatMap((o) => o.sources.flatMap((s) => (s.malformed ? [s.malformed.message] : []))),
+        ),
+        ExitCode.FAILURE_RATE,
+      );
+    }
+    return ExitCode.OK;
+  } finally {
+    reporter.close();
+  }
+}
+
+/** What one load is asked to do, as `sfetl load`'s flags say it. */
+export interface LoadRequest {
+  /** The configuration: a path or an s3:// URI. */
+  readonly config: string;
+  /** `--env`. */
+  readonly env?: string;
+  /** `--object`, in any order; none: every configured object. @default none */
+  readonly objects?: readonly string[];
+  /** `--source`: overrides the source of the one object named. @default the configured source */
+  readonly source?: string;
+  /** `--confirm-env`. @default none */
+  readonly confirmEnv?: string;
+  /** `--secret-file`: the credentials from a file instead of Secrets Manager. @default none */
+  readonly secretFile?: string;
+}
+
+/** A load ready to run: configuration read, env and objects chosen, logged in to the org the env names. */
+export interface PreparedLoad {
+  readonly config: SfetlConfig;
+  readonly environment: EnvironmentConfig;
+  readonly objects: readonly ObjectConfig[];
+  readonly api: SalesforceApi;
+  readonly org: OrgIdentity;
+  readonly aws: AwsClients;
+}
+
+/**
+ * Everything `sfetl load` does before loading: reads the configuration, selects the env and objects, reads the
+ * secret, logs in and checks the org (DESIGN.md §2.5). Each problem an operator can fix is a CliError.
+ */
+export async function prepareLoad(request: LoadRequest, env: NodeJS.ProcessEnv): Promise<PreparedLoad> {
+  const config = await readCommandConfig(request.config, env);
+  const environment = await guard(async () => selectEnvironment(config, request.env, request.confirmEnv));
+  let objects = await guard(async () => selectObjects(config, request.objects ?? []));
+  if (request.source !== undefined) {
+    if ((request.objects ?? []).length !== 1) throw new CliError(messages.sourceNeedsOneObject);
     // The same checks as objects[].source: a bare bucket would load all of it, and S3 expands no wildcard.
-    const problem = s3UriProblem(args.source);
+    const problem = s3UriProblem(request.source);
     if (problem !== undefined) throw new CliError(messages.badSourceFlag(problem));
-    objects = [{ ...objects[0]!, source: args.source } as ObjectConfig];
+    objects = [{ ...objects[0]!, source: request.source } as ObjectConfig];
   }
 
   const aws = createAwsClients({
@@ -120,7 +198,7 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     maxAttempts: Math.max(3, config.limits.httpAttempts),
   });
   // --secret-file is the local override: the same JSON in a file, for a laptop without Secrets Manager.
-  const secretFile = args['secret-file'];
+  const secretFile = request.secretFile;
   const secretSource = secretFile === undefined ? environment.auth.secretId : `file:${secretFile}`;
   const secret = await guard(
     () =>
@@ -141,14 +219,33 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
   // The org you named (DESIGN.md §2.5): the token's org must be the configured one before any lease or job.
   const org = api.identity!;
   await guard(async () =>
-    checkLoggedInOrg({ config, env: environment, confirmEnv: args['confirm-env'], org, secret: secretSource }),
+    checkLoggedInOrg({ config, env: environment, confirmEnv: request.confirmEnv, org, secret: secretSource }),
   );
+  return { config: config as SfetlConfig, environment, objects, api, org, aws };
+}
 
-  const json =
-    args.output === 'json' ||
-    (args.output !== 'text' && !(deps.isTty ?? (process.stderr as { isTTY?: boolean }).isTTY));
-  const reporter: LoadReporter = json ? new JsonLoadReporter(deps.out) : new TerminalLoadReporter(deps.out, err);
-  const createParquet = deps.parquet ?? (() => ParquetLogWriter.create());
+/** How a prepared load runs: its run id and flags, where its events go. */
+export interface LoadRunOptions {
+  readonly runId: string;
+  /** `--dry-run`. @default false */
+  readonly dryRun?: boolean;
+  /** `--force`. @default false */
+  readonly force?: boolean;
+  /** `--skip-loaded-rows`. @default false */
+  readonly skipLoadedRows?: boolean;
+  /** Receives every event of the run. */
+  readonly emit: LoadEventSink;
+  /** Creates the Parquet log writer (closed here). @default ParquetLogWriter.create() */
+  readonly parquet?: () => Promise<ParquetLogWriter>;
+}
+
+/**
+ * Runs a prepared load (runLoad) as `sfetl load` does: SIGTERM or SIGINT stops it after its current step with its
+ * state kept; errors an operator can fix become CliErrors. Returns the run's result, whatever its failure rate.
+ */
+export async function runPreparedLoad(prepared: PreparedLoad, options: LoadRunOptions): Promise<LoadRunResult> {
+  const { config, environment, aws } = prepared;
+  const createParquet = options.parquet ?? (() => ParquetLogWriter.create());
   let parquet: ParquetLogWriter | undefined;
   // Glue stops a job with SIGTERM: finish the current step, keep the state, let the next run continue.
   const stop: StopSignal = {};
@@ -160,16 +257,16 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
   try {
-    const result = await guard(
+    return await guard(
       () =>
         runLoad({
-          config: config as SfetlConfig,
+          config,
           env: environment,
-          objects,
-          runId: args['run-id'] ?? newRunId(),
-          dryRun: args['dry-run'] ?? false,
-          api,
-          org,
+          objects: prepared.objects,
+          runId: options.runId,
+          dryRun: options.dryRun ?? false,
+          api: prepared.api,
+          org: prepared.org,
           s3: aws.s3,
           catalog: new LogCatalog({
             glue: aws.glue,
@@ -178,33 +275,24 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
             prefix: config.logs.prefix,
           }),
           parquet: async () => (parquet = await createParquet()),
-          emit: (e) => reporter.event(e),
-          force: args.force ?? false,
-          skipLoadedRows: args['skip-loaded-rows'] ?? false,
+          emit: options.emit,
+          force: options.force ?? false,
+          skipLoadedRows: options.skipLoadedRows ?? false,
           stop,
         }),
       // A session renewed mid-run logs in again: a login problem then names the env's loginUrl too.
       { aws: config.aws, env: environment.name },
     );
-    reporter.summary(result);
-    if (!result.dryRun && result.failureRate > config.limits.failureRateThreshold) {
-      throw new CliError(
-        messages.failureRateAbove(
-          result.failureRate,
-          config.limits.failureRateThreshold,
-          result.manifests,
-          result.objects.flatMap((o) => o.sources.flatMap((s) => (s.malformed ? [s.malformed.message] : []))),
-        ),
-        ExitCode.FAILURE_RATE,
-      );
-    }
-    return ExitCode.OK;
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
-    reporter.close();
     await parquet?.close();
   }
+}
+
+/** Whether a finished load failed more rows than the configuration allows (exit 2). */
+export function failureRateAbove(prepared: PreparedLoad, result: LoadRunResult): boolean {
+  return !result.dryRun && result.failureRate > prepared.config.limits.failureRateThreshold;
 }
 
 /** What a failed step was about, so that its message can name what to check. */

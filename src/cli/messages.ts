@@ -16,6 +16,16 @@ export const messages = {
     '',
     'Run "sfetl <command> --help" for the options of a command.',
   ].join('\n'),
+  runnerUsage: [
+    'Usage: runner.js <command> [options]   (the Glue runner bundle: docs/glue.md)',
+    '',
+    'Commands:',
+    '  load       load S3 CSV files into one org through Bulk API 2.0 and log every record',
+    '  logs       query the Glue log tables on this machine with the SQL of the Athena named queries',
+    '  help       show this help',
+    '',
+    'Run "runner.js <command> --help" for the options of a command; the other sfetl commands run from a clone.',
+  ].join('\n'),
   emulatorUsage: [
     'Usage: sfetl emulator [options]',
     '',
@@ -193,8 +203,6 @@ export const messages = {
   demoSummaryJson: (path: string) => `Summary (JSON): ${path}`,
   demoMismatch: (count: number, summaryPath: string) =>
     `${count} number(s) differ between the loads, the logs, the orgs and Hive (listed above and in ${summaryPath}); do not trust this run: report it with that file`,
-  demoNoSummary: (env: string, object: string, detail: string) =>
-    `the load of ${object} into ${env} ended without a summary${detail ? ` (${detail})` : ''}; run the demo again, and report it if it repeats`,
   demoFaults: (controlUrl: string, detail: string) =>
     `the org emulator refused the row-lock fault at ${controlUrl}/faults (${detail}); run the demo again with --row-lock-rate 0`,
   demoKeeping: 'The stack is still running (--keep). Its description, as `sfetl stack` prints it:',
@@ -240,6 +248,9 @@ export const messages = {
     (malformed.length > 0 ? `; ${malformed.join('; ')}` : '') +
     `; read the failure log (manifest ${manifests.join(', ')}), fix the rows and load them again`,
   unknownCommand: (name: string) => `unknown command "${printable(name)}"; run "sfetl help" to see the commands`,
+  notInRunner: (name: string) =>
+    `unknown command "${printable(name)}": the Glue runner bundle runs only load and logs; ` +
+    'run the other commands from a clone (npx sfetl)',
   badOption: (detail: string, command: string) => `${detail}; run "sfetl ${command} --help" for the options`,
   optionTwice: (flag: string, first: string, second: string, command: string) =>
     `${flag} is given twice, as "${redactUrl(printable(first))}" and as "${redactUrl(printable(second))}"; give it once (run "sfetl ${command} --help" for the options)`,

@@ -82,12 +82,65 @@ export async function runPublishCommand(argv: readonly string[], deps: PublishCo
   if (args.output !== undefined && args.output !== 'text' && args.output !== 'json') {
     throw new CliError(messages.badOption(messages.publishBadOutput(args.output), 'publish'));
   }
-  const database = args.database ?? 'sfetl';
+  const json = args.output === 'json';
+  const report = await publishLogs(
+    {
+      config: args.config ?? env.SFETL_CONFIG,
+      logs: args.logs,
+      mode,
+      objects: args.object,
+      database: args.database,
+      hiveDir: args['hive-dir'],
+      master: args.master,
+    },
+    {
+      env,
+      // The job's lines name tables and columns from the logs: shown with their control characters escaped.
+      onLine: (line) => err.write(`sfetl publish: ${escapeUnprintable(line)}\n`),
+    },
+  );
+  deps.out.write(json ? `${printableJson({ event: 'publish-finished', ...report })}\n` : formatReport(report));
+  return ExitCode.OK;
+}
+
+/** What one publish is asked to do, as `sfetl publish`'s flags say it. */
+export interface PublishRequest {
+  /** The configuration (path or s3:// URI): its log bucket and AWS endpoint. @default none */
+  readonly config?: string;
+  /** Where the logs are; overrides the configured log bucket. @default the configuration's */
+  readonly logs?: string;
+  /** @default 'full' */
+  readonly mode?: 'full' | 'incremental';
+  /** Only these objects. @default every object in the logs */
+  readonly objects?: readonly string[];
+  /** The Hive database. @default 'sfetl' */
+  readonly database?: string;
+  /** Local Hive's warehouse and metastore. @default .sfetl/hive */
+  readonly hiveDir?: string;
+  /** Spark's master. @default the job's (local[*]) */
+  readonly master?: string;
+}
+
+/** What publishing needs from outside. */
+export interface PublishSeams {
+  readonly env: NodeJS.ProcessEnv;
+  /** Each of the job's own progress lines (without its prefix). */
+  readonly onLine: (line: string) => void;
+}
+
+/**
+ * Publishes the logs as one Hive table per object on local Spark (emr/log_to_hive.py, docs/publish.md); returns
+ * the job's report. Each problem an operator can fix is a CliError.
+ */
+export async function publishLogs(request: PublishRequest, seams: PublishSeams): Promise<PublishReport> {
+  const env = seams.env;
+  const mode = request.mode ?? 'full';
+  const database = request.database ?? 'sfetl';
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new CliError(messages.badDatabase(database));
 
   // Where the logs are: --logs, else the configured log bucket (the stack's config names moto's endpoint).
-  const configLocation = args.config ?? env.SFETL_CONFIG;
-  let logs = args.logs;
+  const configLocation = request.config;
+  let logs = request.logs;
   let endpoint: string | undefined;
   if (configLocation !== undefined) {
     const config = await readCommandConfig(configLocation, env);
@@ -102,7 +155,7 @@ export async function runPublishCommand(argv: readonly string[], deps: PublishCo
   const python = join(env.SFETL_VENV ?? join(ROOT, '.venv'), 'bin', 'python');
   if (!existsSync(python)) throw new CliError(messages.publishNoVenv(python));
   if (onS3) ensureJars(env);
-  const hiveDir = resolve(args['hive-dir'] ?? join('.sfetl', 'hive'));
+  const hiveDir = resolve(request.hiveDir ?? join('.sfetl', 'hive'));
   mkdirSync(hiveDir, { recursive: true });
   const sparkLog = join(hiveDir, 'publish.log');
   // The report comes back in a file: Java may print on the same stdout as Python.
@@ -111,8 +164,8 @@ export async function runPublishCommand(argv: readonly string[], deps: PublishCo
 
   const jobArgs = [JOB, '--logs', root, '--database', database, '--mode', mode, '--local-hive-dir', hiveDir];
   jobArgs.push('--report-file', reportFile);
-  for (const object of args.object ?? []) jobArgs.push('--object', object);
-  if (args.master !== undefined) jobArgs.push('--master', args.master);
+  for (const object of request.objects ?? []) jobArgs.push('--object', object);
+  if (request.master !== undefined) jobArgs.push('--master', request.master);
   if (onS3) jobArgs.push('--jars', JARS.join(','));
   if (onS3 && endpoint !== undefined) jobArgs.push('--s3-endpoint', endpoint);
   const childEnv: NodeJS.ProcessEnv = { ...env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' };
@@ -122,17 +175,11 @@ export async function runPublishCommand(argv: readonly string[], deps: PublishCo
     childEnv.AWS_SECRET_ACCESS_KEY = pinned.secretAccessKey;
   }
 
-  const json = args.output === 'json';
   const result = await runJob(python, jobArgs, childEnv, sparkLog, (line) => {
-    // The job's lines name tables and columns from the logs: shown with their control characters escaped.
-    if (!line.startsWith(`${JOB_LINE}error: `)) {
-      err.write(`sfetl publish: ${escapeUnprintable(line.slice(JOB_LINE.length))}\n`);
-    }
+    if (!line.startsWith(`${JOB_LINE}error: `)) seams.onLine(line.slice(JOB_LINE.length));
   });
   if (result.code !== 0 || !existsSync(reportFile)) throw new CliError(failureMessage(result, hiveDir, sparkLog));
-  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as PublishReport;
-  deps.out.write(json ? `${printableJson({ event: 'publish-finished', ...report })}\n` : formatReport(report));
-  return ExitCode.OK;
+  return JSON.parse(readFileSync(reportFile, 'utf8')) as PublishReport;
 }
 
 /** Fetches hadoop-aws and its SDK bundle once (the project's set-up script; it returns at once afterwards). */

@@ -4,7 +4,7 @@ import { ConfigError } from './config-error';
 import { configMessages as m } from './config-messages';
 import { parseConfig } from './parse-config';
 import { SfetlConfig } from './sfetl-config';
-import { jsonSyntaxError, yamlSyntaxError } from './syntax-error';
+import { jsonSyntaxError, yamlSyntaxError } from '../../packages/syntax-errors/src';
 
 /** Parser warnings (an unknown tag) would print the line they are about: only errors, which are ours to word. */
 const YAML_OPTIONS = { logLevel: 'error' } as const;

@@ -1,5 +1,3 @@
-import { SeededRandom } from '../emulator';
-
 /** The mistakes the sample data makes on purpose, by the code its failure log row carries. */
 export type SampleErrorCode =
   | 'REQUIRED_FIELD_MISSING'
@@ -167,16 +165,31 @@ function envSalt(env: string): number {
   return h >>> 0; // eslint-disable-line no-bitwise
 }
 
+/**
+ * The sample data's own seeded choices (mulberry32, the same generator the emulator's fault injector uses):
+ * the demo's rows must stay the same for a seed whatever the emulator does with its generator, and the demo
+ * does not depend on the emulator package for eight lines.
+ */
 class Picker {
-  private readonly random: SeededRandom;
+  private state: number;
 
   constructor(seed: number) {
-    this.random = new SeededRandom(seed);
+    this.state = seed;
   }
 
   int(n: number): number {
-    return Math.floor(this.random.next() * n);
+    return Math.floor(this.next() * n);
   }
+
+  /* eslint-disable no-bitwise -- a PRNG is bit arithmetic */
+  private next(): number {
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /* eslint-enable no-bitwise */
 
   pick<T>(values: readonly T[]): T {
     return values[this.int(values.length)]!;

@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { SeededRandom } from '../emulator/seeded-random';
+import { SeededRandom } from '../../packages/emulator/src';
 
 /** Faults the proxy injects into the requests it forwards. */
 export interface FaultProxyFaults {

@@ -1,5 +1,5 @@
 import { AwsEndpoint, MotoServer, MotoServerProps } from './moto-server';
-import { OrgEmulator, OrgEmulatorOptions, OrgEndpoint } from '../emulator/org-emulator';
+import { OrgEmulator, OrgEmulatorOptions, OrgEndpoint } from '../../packages/emulator/src';
 
 export interface LocalPartsProps {
   /**

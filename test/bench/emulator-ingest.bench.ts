@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { machine, writeSection } from './bench-report';
-import { OrgEndpoint, Traffic } from '../../src/emulator';
+import { OrgEndpoint, Traffic } from '../../packages/emulator/src';
 
 const ROOT = join(__dirname, '../..');
 const TOTAL = Number(process.env.BENCH_EMULATOR_RECORDS ?? 1_000_000);

@@ -23,10 +23,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { S3Client } from '@aws-sdk/client-s3';
-import { build } from 'esbuild';
 import { machine, writeSection } from './bench-report';
+import { buildRunnerJs } from '../../build-tools/runner-esbuild';
+import type { Traffic } from '../../packages/emulator/src';
 import type { StackDescription } from '../../src/cli/stack-command';
-import type { Traffic } from '../../src/emulator';
 import { uploadFile } from '../../src/s3';
 import { orgGet } from '../support/stack';
 
@@ -270,18 +270,7 @@ const TSX_RUNNER: Runner = { entry: SFETL };
  */
 async function bundledRunner(dir: string): Promise<Runner> {
   const outfile = join(dir, 'runner.js');
-  await build({
-    entryPoints: [join(ROOT, 'src/cli/runner-entry.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: false,
-    keepNames: false,
-    external: ['@duckdb/node-bindings-*'],
-    logLevel: 'warning',
-  });
+  await buildRunnerJs({ outfile });
   return { entry: outfile, env: { NODE_PATH: join(ROOT, 'node_modules') } };
 }
 

@@ -1,4 +1,4 @@
-import { Traffic } from '../../src/emulator';
+import { Traffic } from '../../packages/emulator/src';
 import { contactsWithBadRows, GeneratedFile } from '../support/contact-data';
 import { sfetlInProcess, TestStack } from '../support/stack';
 

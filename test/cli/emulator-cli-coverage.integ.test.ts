@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { OrgEndpoint } from '../../src/emulator';
-import { accessToken, api, bulkInsert, query, runBulkJob } from '../support/emulator-client';
+import { OrgEndpoint } from '../../packages/emulator/src';
+import { accessToken, api, bulkInsert, query, runBulkJob } from '../../packages/emulator/test/support/emulator-client';
 import { answers, killRunningEmulators, lines, REPO_ROOT, startEmulator } from '../support/emulator-process';
 
-const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'emulator');
+const FIXTURES = join(REPO_ROOT, 'packages', 'emulator', 'test', 'fixtures');
 const INVALID_SESSION = [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }];
 
 // A test that fails half-way must not leave an emulator behind.

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accessToken, api, bulkInsert, query, token } from '../support/emulator-client';
+import { accessToken, api, bulkInsert, query, token } from '../../packages/emulator/test/support/emulator-client';
 import {
   answers,
   freePort,
@@ -12,7 +12,7 @@ import {
   startEmulator,
 } from '../support/emulator-process';
 
-const CONFIG_DIR = join(REPO_ROOT, 'test', 'fixtures', 'emulator', 'config');
+const CONFIG_DIR = join(REPO_ROOT, 'packages', 'emulator', 'test', 'fixtures', 'config');
 
 // A test that fails half-way must not leave an emulator behind.
 afterEach(killRunningEmulators);
@@ -78,9 +78,9 @@ describe('sfetl emulator', () => {
     {
       args: [
         '--tls-cert',
-        join(REPO_ROOT, 'test/fixtures/emulator/tls/localhost.pem'),
+        join(REPO_ROOT, 'packages/emulator/test/fixtures/tls/localhost.pem'),
         '--tls-key',
-        join(REPO_ROOT, 'test/fixtures/emulator/jwt/other-key.pem'),
+        join(REPO_ROOT, 'packages/emulator/test/fixtures/jwt/other-key.pem'),
       ],
       says: 'the TLS certificate and key cannot be used together',
     },

@@ -2,8 +2,8 @@ import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetPartitionsCommand } from '@aws-sdk/client-glue';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { OrgEmulator } from '../../packages/emulator/src';
 import { run } from '../../src/cli/main';
-import { OrgEmulator } from '../../src/emulator';
 import { METRICS_NAMESPACE } from '../../src/infra/environments';
 import { ParquetLogWriter, ParquetWriteError } from '../../src/pipeline';
 import { contactsWithBadRows, GeneratedFile } from '../support/contact-data';
@@ -603,7 +603,7 @@ describe('sfetl load against the embedded default', () => {
     // The stack's orgs allow every operation on every object: this org has a read-only one.
     const emulator = await OrgEmulator.start({
       orgs: ['readonly'],
-      objectDirs: [join(__dirname, '../fixtures/emulator/objects-read-only')],
+      objectDirs: [join(__dirname, '../../packages/emulator/test/fixtures/objects-read-only')],
     });
     try {
       const org = emulator.orgs.readonly!;

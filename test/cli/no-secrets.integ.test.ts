@@ -4,14 +4,14 @@ import { GetPartitionsCommand, GetTablesCommand } from '@aws-sdk/client-glue';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { OrgEmulator } from '../../packages/emulator/src';
 import { run } from '../../src/cli/main';
-import { OrgEmulator } from '../../src/emulator';
 import { contactsWithBadRows } from '../support/contact-data';
 import { Capture, TestStack } from '../support/stack';
 
 jest.setTimeout(300_000);
 
-const JWT_DIR = join(__dirname, '../fixtures/emulator/jwt');
+const JWT_DIR = join(__dirname, '../../packages/emulator/test/fixtures/jwt');
 const PRIVATE_KEY = readFileSync(join(JWT_DIR, 'jwt-key.pem'), 'utf8');
 const OTHER_KEY = readFileSync(join(JWT_DIR, 'other-key.pem'), 'utf8');
 /** A session id as Salesforce (and the emulator) issues it: the 15-character org id, "!", then the secret part. */

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { OrgEmulator, OrgEndpoint } from '../../src/emulator/org-emulator';
+import { OrgEmulator, OrgEndpoint } from '../../packages/emulator/src';
 import {
   awsClientConfig,
   LocalPartNotStartedError,

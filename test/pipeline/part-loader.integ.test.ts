@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OrgEmulator } from '../../packages/emulator/src';
+import { contactsCsv, setFaults } from '../../packages/emulator/test/support/emulator-client';
 import { LoadLimits } from '../../src/config';
-import { OrgEmulator } from '../../src/emulator';
 import { LoadEvent, PartLoader, PartState } from '../../src/pipeline';
 import { parseCredentials, SalesforceApi, SalesforceApiError } from '../../src/salesforce';
-import { contactsCsv, setFaults } from '../support/emulator-client';
 import { MemoryLogs, partContext } from '../support/part-harness';
 
 const HEADER = ['Ext_Id__c', 'FirstName', 'LastName', 'Email', 'Birthdate'];

@@ -1,5 +1,5 @@
+import { BUILTIN_OBJECTS_DIR, describeSObject, SchemaRegistry } from '../../packages/emulator/src';
 import { ObjectConfig } from '../../src/config';
-import { BUILTIN_OBJECTS_DIR, describeSObject, SchemaRegistry } from '../../src/emulator';
 import { DescribeSource, preflight, PreflightError } from '../../src/pipeline';
 import { SObjectDescribe } from '../../src/salesforce';
 

@@ -1,7 +1,7 @@
 """Fixtures that run the Salesforce org emulator (`sfetl emulator`) for Python client tests.
 
 The emulator runs as its own process, exactly as a person starts it, and serves HTTPS with the test-only
-certificate in test/fixtures/emulator/tls: simple-salesforce builds every URL with https://.
+certificate in packages/emulator/test/fixtures/tls: simple-salesforce builds every URL with https://.
 """
 
 import os
@@ -14,7 +14,7 @@ from simple_salesforce import Salesforce
 # support/, on pytest's pythonpath: the embedded default as child processes, shared by the Python test trees.
 from sfetl_processes import REPO_ROOT, running_sfetl
 
-TLS_DIR = REPO_ROOT / "test" / "fixtures" / "emulator" / "tls"
+TLS_DIR = REPO_ROOT / "packages" / "emulator" / "test" / "fixtures" / "tls"
 TLS_CERT = TLS_DIR / "localhost.pem"
 TLS_KEY = TLS_DIR / "localhost-key.pem"
 

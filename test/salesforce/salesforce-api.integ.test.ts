@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OrgEmulator, Traffic } from '../../src/emulator';
+import { OrgEmulator, Traffic } from '../../packages/emulator/src';
+import { contactsCsv, setFaults } from '../../packages/emulator/test/support/emulator-client';
 import {
   CredentialsFormatError,
   parseCredentials,
@@ -9,9 +10,8 @@ import {
   SalesforceApiError,
   SalesforceAuthError,
 } from '../../src/salesforce';
-import { contactsCsv, setFaults } from '../support/emulator-client';
 
-const jwtDir = join(__dirname, '../fixtures/emulator/jwt');
+const jwtDir = join(__dirname, '../../packages/emulator/test/fixtures/jwt');
 const privateKey = readFileSync(join(jwtDir, 'jwt-key.pem'), 'utf8');
 
 describe('SalesforceApi against the org emulator', () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CredentialsFormatError, parseCredentials } from '../../src/salesforce';
 
-const RSA_KEY = readFileSync(join(__dirname, '../fixtures/emulator/jwt/jwt-key.pem'), 'utf8');
+const RSA_KEY = readFileSync(join(__dirname, '../../packages/emulator/test/fixtures/jwt/jwt-key.pem'), 'utf8');
 
 /** A private key of another type than the RSA that RS256 needs, as PEM (PKCS #8), made for the test. */
 function pem(type: 'ed25519' | 'ec' | 'rsa-pss'): string {

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SF_CLI_RUN } from './sf-cli';
-import { OrgEmulator } from '../../src/emulator';
+import { OrgEmulator } from '../../packages/emulator/src';
 
 const REPO_ROOT = resolve(__dirname, '../..');
-const JWT_DIR = join(REPO_ROOT, 'test', 'fixtures', 'emulator', 'jwt');
+const JWT_DIR = join(REPO_ROOT, 'packages', 'emulator', 'test', 'fixtures', 'jwt');
 const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
 
 /** The JWT bearer login of the target's connected app. */

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { AddressInfo, connect, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { OrgEndpoint } from '../../src/emulator';
+import { OrgEndpoint } from '../../packages/emulator/src';
 
 /** `sfetl emulator` as a person runs it: its own process, started from the repository root. */
 export const REPO_ROOT = resolve(__dirname, '../..');
