@@ -2,10 +2,12 @@ import { escapeUnprintable, printable } from '../config';
 import { demoCommand } from './demo-command';
 import { emulatorCommand } from './emulator-command';
 import { CliError, ExitCode } from './exit-codes';
+import { failuresCommand } from './failures-command';
 import { loadCommand } from './load-command';
 import { logsCommand } from './logs-command';
 import { messages } from './messages';
 import { publishCommand } from './publish-command';
+import { reportCommand } from './report-command';
 import { stackCommand } from './stack-command';
 
 type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<number>;
@@ -14,9 +16,11 @@ type Command = (argv: readonly string[], out: NodeJS.WritableStream) => Promise<
 const commands = new Map<string, Command>([
   ['demo', demoCommand],
   ['emulator', emulatorCommand],
+  ['failures', failuresCommand],
   ['load', loadCommand],
   ['logs', logsCommand],
   ['publish', publishCommand],
+  ['report', reportCommand],
   ['stack', stackCommand],
 ]);
 

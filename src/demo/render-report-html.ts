@@ -27,6 +27,9 @@ code { font-family: ui-monospace, Menlo, Consolas, monospace; }
 .agree { color: #2d7a45; font-weight: 600; } .disagree { color: #b3261e; font-weight: 600; }
 `;
 
+/** The report's look, shared with the run report of `sfetl report` (src/report). */
+export const REPORT_CSS = CSS;
+
 const num = (n: number) => n.toLocaleString('en-US');
 /** yyyyMMddHHmmss → yyyy-MM-dd HH:mm:ss (UTC). */
 const time = (t: string) =>
