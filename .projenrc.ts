@@ -39,6 +39,7 @@ const project = new typescript.TypeScriptProject({
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-glue@^3',
     '@aws-sdk/client-secrets-manager@^3',
+    '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/lib-storage@^3',
     '@duckdb/node-api@1.5.6-r.1',
     'aws-cdk-lib@^2.276.0',

@@ -55,6 +55,10 @@ export const messages = {
     '  --skip-loaded-rows      load files that changed since an earlier run loaded them (a corrected',
     '                          file): rows already loaded into this env and object are skipped and',
     '                          logged with their earlier record id; only the rest is loaded',
+    "  --report                after the load, write the run's HTML report to the log bucket,",
+    '                          s3://<logs.bucket>/<statePrefix>reports/<run id>/<env>.html (as sfetl report does)',
+    "  --put-metrics           after the load, put the run's metrics into CloudWatch (PutMetricData,",
+    '                          namespace s3-salesforce-etl): what the deployed failure-rate alarm reads',
     '  --output <text|json>    progress for a person or JSON lines (default: text on a terminal)',
     '',
     'Exit codes: 0 done; 1 fatal (config, auth, preflight, infrastructure); 2 failure rate above the',
@@ -306,6 +310,11 @@ export const messages = {
   failuresNextStep: (columns: readonly string[]) =>
     `to load them again: fix the values, delete the columns ${columns.join(' and ')}, and load the file as a new file ` +
     "(a new key under the object's source, or sfetl load --object <Name> --source <s3://…>)",
+  loadReport: (location: string) => `Report: ${location}`,
+  metricsFailed: (namespace: string, detail: string) =>
+    `warning: the run's metrics could not be put into CloudWatch (${namespace}: ${detail}); the load itself is done, but the failure-rate alarm has no data for it: give the role cloudwatch:PutMetricData for that namespace`,
+  loadReportFailed: (location: string, detail: string) =>
+    `warning: the run's report could not be written to ${location} (${detail}); the load itself is done: write it with sfetl report --run-id <run id> --env <env> --out <file>`,
   cannotWrite: (location: string, detail: string) =>
     `cannot write ${location} (${detail}); check the path, or the bucket and this role's s3:PutObject permission`,
 } as const;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -43,8 +44,12 @@ describe('sfetl failures export: failed rows back as a file, fixed and loaded ag
       'Contact',
       '--run-id',
       'run-a',
+      '--put-metrics',
     ]);
     // 5 of 60 rows failed: above the stack's 5 % threshold.
+    expect(load.json.filter((e) => String(e.event).startsWith('metrics'))).toEqual([
+      expect.objectContaining({ event: 'metrics-published', namespace: 's3-salesforce-etl' }),
+    ]);
     expect(load.code).toBe(2);
     csvFile = join(stack.dir, 'failed.csv');
     const exported = await sfetlInProcess([
@@ -67,6 +72,31 @@ describe('sfetl failures export: failed rows back as a file, fixed and loaded ag
   });
   afterAll(async () => {
     await stack?.stop();
+  });
+
+  test('the load put its failure rate into CloudWatch (--put-metrics), where the alarm reads it', async () => {
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const answer = await stack.aws.cloudwatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(minute - 30 * 60_000),
+        EndTime: new Date(minute + 30 * 60_000),
+        MetricDataQueries: [
+          {
+            Id: 'rate',
+            MetricStat: {
+              Metric: {
+                Namespace: 's3-salesforce-etl',
+                MetricName: 'RunFailureRate',
+                Dimensions: [{ Name: 'env', Value: 'dev' }],
+              },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+        ],
+      }),
+    );
+    expect(answer.MetricDataResults![0]!.Values).toEqual([(100 * 5) / 60]);
   });
 
   const exportedRows = () => parse(readFileSync(csvFile, 'utf8'), { columns: true }) as Record<string, string>[];
