@@ -39,6 +39,7 @@ const project = new typescript.TypeScriptProject({
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-glue@^3',
     '@aws-sdk/client-secrets-manager@^3',
+    '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/lib-storage@^3',
     '@duckdb/node-api@1.5.6-r.1',
     'aws-cdk-lib@^2.276.0',
@@ -206,8 +207,8 @@ new TextFile(project, 'requirements-dev.txt', {
 // bundles) imports no development part; the workspace packages are reached through their public index only.
 /** What the Glue runner runs: the runtime parts and the runner's own CLI files (src/cli/runner-entry.ts). */
 const RUNTIME_CODE = [
-  './src/@(pipeline|salesforce|s3|catalog|config|aws|duckdb)/**/*',
-  './src/cli/@(runner-entry|command-line|load-command|logs-command|command-args|exit-codes|load-reporter|messages).ts',
+  './src/@(pipeline|salesforce|s3|catalog|config|aws|duckdb|report)/**/*',
+  './src/cli/@(runner-entry|command-line|load-command|logs-command|report-command|output-location|command-args|exit-codes|load-reporter|messages).ts',
 ];
 const OUTSIDE = (dir: string) => ['./src/**/*', './test/**/*', './build-tools/**/*', `./packages/!(${dir})/**/*`];
 project.eslint?.addRules({

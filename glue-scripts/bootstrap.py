@@ -101,6 +101,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="load changed files, skipping rows already loaded",
     )  # fmt: skip
     parser.add_argument("--dry-run", type=str_to_bool, nargs="?", const=True, default=False, help="preflight only")
+    parser.add_argument(
+        "--report", type=str_to_bool, nargs="?", const=True, default=False,
+        help="write the run's HTML report to the log bucket after the load",
+    )  # fmt: skip
+    parser.add_argument(
+        "--put-metrics", type=str_to_bool, nargs="?", const=True, default=False,
+        help="put the run's metrics into CloudWatch (PutMetricData) after the load",
+    )  # fmt: skip
     parser.add_argument("--probe", type=str_to_bool, nargs="?", const=True, default=False, help="print host facts")
     parser.add_argument("--launch-mode", choices=LAUNCH_MODES, default="auto", help="auto (from glibc), direct, loader")
     parser.add_argument("--term-grace-seconds", type=float, default=DEFAULT_TERM_GRACE_SECONDS)
@@ -410,6 +418,10 @@ def runner_arguments(args: argparse.Namespace, run_id: Optional[str]) -> List[st
         out.append("--skip-loaded-rows")
     if args.dry_run:
         out.append("--dry-run")
+    if args.report:
+        out.append("--report")
+    if args.put_metrics:
+        out.append("--put-metrics")
     return out
 
 

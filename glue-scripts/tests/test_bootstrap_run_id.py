@@ -33,6 +33,12 @@ def test_glue_arguments_are_parsed_and_its_reserved_ones_tolerated() -> None:
     assert bootstrap.runner_arguments(corrected, "r") == [
         "load", "--env", "dev", "--output", "json", "--run-id", "r", "--skip-loaded-rows",
     ]  # fmt: skip
+    # The CDK app's job passes --report true and --put-metrics true: after the load, the runner writes the run's
+    # report and puts its metrics into CloudWatch.
+    deployed = bootstrap.parse_args(["--env", "qa", "--report", "true", "--put-metrics", "true"])
+    assert bootstrap.runner_arguments(deployed, "r") == [
+        "load", "--env", "qa", "--output", "json", "--run-id", "r", "--report", "--put-metrics",
+    ]  # fmt: skip
     # Glue passes a value with every argument; a bare flag works too.
     assert bootstrap.parse_args(["--probe", "true"]).probe and bootstrap.parse_args(["--probe"]).probe
     assert bootstrap.parse_args([]).fail_on_threshold is True

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -29,6 +30,8 @@ export interface AwsClients {
   readonly s3: S3Client;
   readonly glue: GlueClient;
   readonly secrets: SecretsManagerClient;
+  /** The runner's metrics (PutMetricData); see run-metrics.ts. */
+  readonly cloudwatch: CloudWatchClient;
 }
 
 /** The fixed credentials an emulator on this machine accepts (moto takes any; these are its documented ones). */
@@ -93,5 +96,6 @@ export function createAwsClients(props: AwsClientsProps): AwsClients {
     s3: new S3Client({ ...common, forcePathStyle: props.endpoint !== undefined }),
     glue: new GlueClient(common),
     secrets: new SecretsManagerClient(common),
+    cloudwatch: new CloudWatchClient(common),
   };
 }

@@ -1,2 +1,3 @@
 export * from './aws-clients';
 export * from './read-secret';
+export * from './run-metrics';

@@ -20,6 +20,25 @@ export interface LocalLogQueryProps {
   readonly database: string;
   /** Where the Parquet files are copied; @default a new temp dir, removed by close() */
   readonly workDir?: string;
+  /**
+   * Which partitions to copy and query (e.g. the runs a report is about); the others read as absent.
+   * @default every registered partition
+   */
+  readonly partitions?: (partition: LogPartitionRef) => boolean;
+}
+
+/** One registered log partition as Glue lists it: its table, object and partition values. */
+export interface LogPartitionRef {
+  /** The log table (lower-case object name). */
+  readonly table: string;
+  /** The sObject as spelled in the log paths. */
+  readonly object: string;
+  readonly status: string;
+  readonly runId: string;
+  readonly env: string;
+  /** `yyyyMMddHHmmss`, UTC. */
+  readonly createdTime: string;
+  readonly location: string;
 }
 
 /** A JSON-friendly value of a query result. */
@@ -178,17 +197,19 @@ export class LocalLogQuery {
       await mkdir(workDir, { recursive: true });
       const dir = await realpath(resolve(workDir));
       if (GLOB_CHARS.test(dir)) throw new Error(messages.globWorkDir(dir));
-      const tables = await readLogTables(props.glue, props.database);
+      const tables = selectPartitions(await readLogTables(props.glue, props.database), props.partitions);
       const copied = await copyPartitionFiles(props.s3, props.database, tables, dir);
+      let spellings = new Map<string, string[]>();
       const session = await DuckDbSession.open({ tempDirectory: join(dir, 'duckdb-tmp') }, async (connection) => {
         await createViews(connection, props.database, tables, copied);
+        spellings = await columnSpellings(connection, copied);
         await connection.run(`SET schema = ${literal(props.database)}`);
         // From here on the SQL reads the copies and nothing else on this machine, and cannot undo that.
         await connection.run(`SET allowed_directories = [${literal(`${dir}/`)}]`);
         await connection.run('SET enable_external_access = false');
         await connection.run('SET lock_configuration = true');
       });
-      return new LocalLogQuery(props.database, tables, session, workDir, ownsWorkDir);
+      return new LocalLogQuery(props.database, tables, session, workDir, ownsWorkDir, spellings);
     } catch (error) {
       if (ownsWorkDir) await rm(workDir, { recursive: true, force: true });
       throw error;
@@ -197,6 +218,11 @@ export class LocalLogQuery {
 
   /** The sObject names that have a log table (as spelled in the logs, e.g. 'Invoice__c'; derive from partition locations). */
   readonly objects: readonly string[];
+  /**
+   * Per table, the columns as the copied Parquet files spell them (`LastName`, where the view says
+   * `lastname`), in file order; absent for a table with no copied file.
+   */
+  readonly fileColumns: ReadonlyMap<string, readonly string[]>;
   /** The views, as `"<database>"."<table>"`, for messages. */
   private readonly tableNames: readonly string[];
   private readonly queue = new SerialQueue();
@@ -208,8 +234,10 @@ export class LocalLogQuery {
     private readonly session: DuckDbSession,
     private readonly workDir: string,
     private readonly ownsWorkDir: boolean,
+    spellings: ReadonlyMap<string, readonly string[]>,
   ) {
     this.objects = tables.map((table) => table.object);
+    this.fileColumns = spellings;
     this.tableNames = tables.map((table) => `${identifier(database)}.${identifier(table.name)}`);
   }
 
@@ -278,6 +306,52 @@ export class LocalLogQuery {
  */
 export async function listLogObjects(props: Pick<LocalLogQueryProps, 'glue' | 'database'>): Promise<string[]> {
   return (await readLogTables(props.glue, props.database)).map((table) => table.object);
+}
+
+/**
+ * Every registered log partition with its table and object, from Glue's metadata alone (no file is copied):
+ * what a report chooses its runs from.
+ * @throws NoLogTablesError when there is no log table, LogCatalogReadError when Glue cannot be read.
+ */
+export async function listLogPartitions(
+  props: Pick<LocalLogQueryProps, 'glue' | 'database'>,
+): Promise<LogPartitionRef[]> {
+  return (await readLogTables(props.glue, props.database)).flatMap((table) =>
+    table.partitions.map((partition) => partitionRef(table, partition)),
+  );
+}
+
+function partitionRef(table: LogTable, partition: LogTable['partitions'][number]): LogPartitionRef {
+  const [status = '', runId = '', env = '', createdTime = ''] = partition.values;
+  return { table: table.name, object: table.object, status, runId, env, createdTime, location: partition.location };
+}
+
+/** The tables with only the partitions the filter keeps (tables stay, so every view exists). */
+function selectPartitions(tables: LogTable[], keep: LocalLogQueryProps['partitions']): LogTable[] {
+  if (keep === undefined) return tables;
+  return tables.map((table) => ({
+    ...table,
+    partitions: table.partitions.filter((p) => keep(partitionRef(table, p))),
+  }));
+}
+
+/** The column names of each table's copied files, as the files spell them. */
+async function columnSpellings(
+  connection: DuckDBConnection,
+  copied: ReadonlyMap<string, readonly CopiedFile[]>,
+): Promise<Map<string, string[]>> {
+  const spellings = new Map<string, string[]>();
+  for (const [table, files] of copied) {
+    if (files.length === 0) continue;
+    const described = await connection.runAndReadAll(
+      `DESCRIBE SELECT * FROM read_parquet([${files.map((f) => literal(f.path)).join(', ')}], union_by_name = true)`,
+    );
+    spellings.set(
+      table,
+      described.getRows().map((row) => String(row[0])),
+    );
+  }
+  return spellings;
 }
 
 /** Every log table of the database with all its partitions, sorted by name (Glue metadata only). */

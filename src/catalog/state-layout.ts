@@ -30,6 +30,7 @@ function sha16(text: string): string {
  * <statePrefix>locks/<env>/<Object>.json                                  one lease per (env, object)
  * <statePrefix>state/<env>/<Object>/<source key token>/<version token>-<load>.json   one ledger per load of a file version
  * <statePrefix>runs/<run_id>/<env>/<Object>.json                          one manifest per run, env and object
+ * <statePrefix>reports/<run_id>/<env>.html                               the run's HTML report (sfetl load --report)
  * ```
  *
  * Ledgers are grouped by source key so that every earlier version of a file is found with one listing: a
@@ -60,5 +61,10 @@ export class StateLayout {
 
   manifest(runId: string, env: string, object: string): string {
     return `${this.statePrefix}runs/${runId}/${env}/${object}.json`;
+  }
+
+  /** The HTML report of one run in one env, written after the load (`sfetl load --report`). */
+  report(runId: string, env: string): string {
+    return `${this.statePrefix}reports/${runId}/${env}.html`;
   }
 }

@@ -1,4 +1,5 @@
-import { DemoReport, formatRate } from '../demo';
+import { DemoReport } from '../demo';
+import { formatRate } from '../report';
 import { messages } from './messages';
 import { StackDescription } from './stack-command';
 

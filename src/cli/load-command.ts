@@ -1,14 +1,17 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   AwsClients,
   createAwsClients,
+  publishRunMetrics,
   readSecretJson,
+  RUN_METRICS_NAMESPACE,
   readSecretJsonFile,
   SecretAccessDeniedError,
   SecretFileError,
   SecretFormatError,
   SecretNotFoundError,
 } from '../aws';
-import { CatalogError, LogCatalog } from '../catalog';
+import { CatalogError, LogCatalog, StateLayout } from '../catalog';
 import {
   AwsConfig,
   checkLoggedInOrg,
@@ -18,6 +21,7 @@ import {
   ObjectConfig,
   ObjectSelectionError,
   OrgMismatchError,
+  printableJson,
   s3UriProblem,
   selectEnvironment,
   selectObjects,
@@ -42,6 +46,7 @@ import {
   StopSignal,
 } from '../pipeline';
 import {
+  formatS3Uri,
   InvalidJsonObjectError,
   InvalidS3UriError,
   NoSourceFilesError,
@@ -64,6 +69,7 @@ import { awsRequestError, oneLine, parseCommandArgs, readCommandConfig } from '.
 import { CliError, ExitCode } from './exit-codes';
 import { JsonLoadReporter, LoadReporter, TerminalLoadReporter } from './load-reporter';
 import { messages } from './messages';
+import { writeRunReport } from './report-command';
 
 /** What the load command needs from outside: streams, environment, and (for tests) the log writer it uses. */
 export interface LoadCommandDeps {
@@ -95,6 +101,8 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
     output: { type: 'string' },
     force: { type: 'boolean' },
     'skip-loaded-rows': { type: 'boolean' },
+    report: { type: 'boolean' },
+    'put-metrics': { type: 'boolean' },
     help: { type: 'boolean' },
   });
   if (args.help) {
@@ -132,6 +140,12 @@ export async function runLoadCommand(argv: readonly string[], deps: LoadCommandD
       parquet: deps.parquet,
     });
     reporter.summary(result);
+    if (args['put-metrics'] && !result.dryRun) {
+      await putRunMetrics(prepared.aws.cloudwatch, result, json, deps.out, err);
+    }
+    if (args.report && !result.dryRun) {
+      await writeLoadReport(prepared.config, result.runId, prepared.environment.name, env, json, deps.out, err);
+    }
     if (failureRateAbove(prepared, result)) {
       throw new CliError(
         messages.failureRateAbove(
@@ -293,6 +307,85 @@ export async function runPreparedLoad(prepared: PreparedLoad, options: LoadRunOp
 /** Whether a finished load failed more rows than the configuration allows (exit 2). */
 export function failureRateAbove(prepared: PreparedLoad, result: LoadRunResult): boolean {
   return !result.dryRun && result.failureRate > prepared.config.limits.failureRateThreshold;
+}
+
+/**
+ * `--put-metrics`: the run's metrics with CloudWatch PutMetricData, which the failure-rate alarm reads
+ * (src/aws/run-metrics.ts says why not the embedded-metric lines). A refused call is a warning line: the
+ * load's outcome and exit code stay what they are.
+ */
+async function putRunMetrics(
+  cloudwatch: CloudWatchClient,
+  result: LoadRunResult,
+  json: boolean,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<void> {
+  try {
+    const count = await publishRunMetrics(cloudwatch, {
+      env: result.env,
+      rowsRead: result.rowsRead,
+      failure: result.failure,
+      seconds: result.seconds,
+      objects: result.objects.map((o) => ({
+        object: o.object,
+        rowsRead: o.rowsRead,
+        success: o.success,
+        failure: o.failure,
+        rejected: o.rejected,
+        jobs: o.jobs.length,
+        seconds: o.seconds,
+      })),
+    });
+    if (json) {
+      out.write(
+        `${printableJson({ time: new Date().toISOString(), level: 'info', event: 'metrics-published', namespace: RUN_METRICS_NAMESPACE, metrics: count })}\n`,
+      );
+    }
+  } catch (e) {
+    const detail = oneLine(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    if (json) {
+      out.write(
+        `${printableJson({ time: new Date().toISOString(), level: 'warn', event: 'metrics-failed', namespace: RUN_METRICS_NAMESPACE, message: detail })}\n`,
+      );
+    } else {
+      err.write(`${messages.metricsFailed(RUN_METRICS_NAMESPACE, detail)}\n`);
+    }
+  }
+}
+
+/**
+ * `--report`: the run's HTML report into the log bucket, `<statePrefix>reports/<run_id>/<env>.html`, where the
+ * alerts point (docs/operations.md). A report that cannot be written is a warning: the load's outcome and exit
+ * code stay what they are.
+ */
+async function writeLoadReport(
+  config: SfetlConfig,
+  runId: string,
+  envName: string,
+  env: NodeJS.ProcessEnv,
+  json: boolean,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<void> {
+  const location = formatS3Uri(config.logs.bucket, new StateLayout(config.logs.statePrefix).report(runId, envName));
+  try {
+    const written = await writeRunReport(config, { selection: { runId, env: envName }, out: location, env });
+    if (json) {
+      out.write(`${printableJson({ time: new Date().toISOString(), level: 'info', event: 'report', ...written })}\n`);
+    } else {
+      out.write(`${messages.loadReport(written.location)}\n`);
+    }
+  } catch (e) {
+    const detail = oneLine(e instanceof Error ? e.message : String(e));
+    if (json) {
+      out.write(
+        `${printableJson({ time: new Date().toISOString(), level: 'warn', event: 'report-failed', location, message: detail })}\n`,
+      );
+    } else {
+      err.write(`${messages.loadReportFailed(location, detail)}\n`);
+    }
+  }
 }
 
 /** What a failed step was about, so that its message can name what to check. */

@@ -12,6 +12,8 @@ export const messages = {
     '  emulator   run the Salesforce org emulator (several orgs, one port each)',
     '  demo       the whole pipeline on the embedded default, with a summary and an HTML report',
     '  logs       query the Glue log tables on this machine with the SQL of the Athena named queries',
+    '  report     an HTML report of runs from their logs and manifests (to a file or S3)',
+    '  failures   the failed rows of a run as a CSV to fix and load again (sfetl failures export)',
     '  help       show this help',
     '',
     'Run "sfetl <command> --help" for the options of a command.',
@@ -63,6 +65,10 @@ export const messages = {
     '  --skip-loaded-rows      load files that changed since an earlier run loaded them (a corrected',
     '                          file): rows already loaded into this env and object are skipped and',
     '                          logged with their earlier record id; only the rest is loaded',
+    "  --report                after the load, write the run's HTML report to the log bucket,",
+    '                          s3://<logs.bucket>/<statePrefix>reports/<run id>/<env>.html (as sfetl report does)',
+    "  --put-metrics           after the load, put the run's metrics into CloudWatch (PutMetricData,",
+    '                          namespace s3-salesforce-etl): what the deployed failure-rate alarm reads',
     '  --output <text|json>    progress for a person or JSON lines (default: text on a terminal)',
     '',
     'Exit codes: 0 done; 1 fatal (config, auth, preflight, infrastructure); 2 failure rate above the',
@@ -259,4 +265,69 @@ export const messages = {
     `cannot read ${what} ${path} (${reason}); check the path`,
   emulatorConfig: (path: string, detail: string) => `${path}: ${detail}; fix the emulator configuration file`,
   emulatorStopped: 'emulator stopped',
+  reportUsage: [
+    'Usage: sfetl report --out <file|s3://…> [--run-id <id>] [--env <env>] [--since <time>] [--until <time>] [options]',
+    '',
+    'Writes one self-contained HTML report of runs from their logs (DuckDB over the registered Glue',
+    'partitions, as sfetl logs reads them) and their manifests: per object rows read, loaded, failed,',
+    'rejected before upload and retried; failures by error code with example rows; source files; jobs and',
+    'time; the success rate of the last runs per env and object. See docs/operations.md.',
+    '',
+    'Options:',
+    '  --out <file|s3://…>     where to write the HTML report (required)',
+    '  --run-id <id>           the runs with this run id',
+    '  --env <name>            only this env',
+    '  --since <time>          runs logged at or after this time (ISO 8601, e.g. 2026-12-01 or 2026-12-01T06:00Z)',
+    '  --until <time>          runs logged at or before this time',
+    '                          (no --run-id, --since or --until: the latest run of each env)',
+    '  --history <n>           runs per env and object in the trend chart (default 20)',
+    '  --config <path|s3://>   configuration naming the log bucket, database and AWS endpoint (default: $SFETL_CONFIG)',
+    '  --output <text|json>    where it wrote, as a sentence (default) or one JSON line',
+  ].join('\n'),
+  reportBadTime: (flag: string, value: string) =>
+    `${flag} "${printable(value)}" is not a time; use ISO 8601, e.g. 2026-12-01 or 2026-12-01T06:00:00Z`,
+  reportBadHistory: (value: string) => `--history "${printable(value)}" must be a whole number from 1 to 1000`,
+  needsOut: (command: string) => `give --out <file or s3://bucket/key>: where sfetl ${command} writes its file`,
+  badOutput: (command: string, output: string) =>
+    `--output must be text or json, not "${printable(output)}"; run "sfetl ${command} --help" for the options`,
+  noMatchingRuns: (detail: string) =>
+    `${detail}; check --run-id, --env and the time window (sfetl logs query --named failure-rate lists the runs)`,
+  reportWritten: (location: string, runs: number, failed: number) =>
+    `report written to ${location} (${runs} object run(s), ${failed} failed row(s))`,
+  failuresUsage: [
+    'Usage: sfetl failures export --env <env> --object <Name> --run-id <id> --out <file|s3://…> [--code <CODE>] [options]',
+    '',
+    "Writes the failed rows of one run of one object as a CSV: the source file's own columns (its header",
+    'names) with the values as logged, then sfetl_error_code and sfetl_error_message. Fix the values,',
+    'delete the two error columns, and load the file as a new file (a new key under the source, or',
+    '--source): rows loaded before are not sent again. See docs/operations.md.',
+    '',
+    'Options:',
+    '  --env <name>            the env of the run',
+    '  --object <Name>         the sObject (as configured, e.g. Contact)',
+    '  --run-id <id>           the run',
+    '  --code <CODE>           only rows failed with this error code (e.g. REQUIRED_FIELD_MISSING)',
+    '  --out <file|s3://…>     where to write the CSV (required)',
+    '  --config <path|s3://>   configuration naming the log bucket, database and AWS endpoint (default: $SFETL_CONFIG)',
+    '  --output <text|json>    what it wrote, as sentences (default) or one JSON line',
+  ].join('\n'),
+  failuresUnknownSubcommand: (name: string | undefined) =>
+    name === undefined
+      ? 'name a subcommand: sfetl failures export --env <env> --object <Name> --run-id <id> --out <file>'
+      : `unknown subcommand "${printable(name)}"; use sfetl failures export`,
+  failuresNeeds: (flag: string) => `give ${flag}; run "sfetl failures --help" for the options`,
+  failuresNotLogged: (detail: string) =>
+    `${detail}; check --env, --object and --run-id (sfetl logs query --named failure-rate lists the runs)`,
+  failuresWritten: (rows: number, object: string, runId: string, env: string, location: string, codes: string) =>
+    `${rows} failed row(s) of ${object} in run ${runId} (${env}) written to ${location}${codes ? ` (${codes})` : ''}`,
+  failuresNextStep: (columns: readonly string[]) =>
+    `to load them again: fix the values, delete the columns ${columns.join(' and ')}, and load the file as a new file ` +
+    "(a new key under the object's source, or sfetl load --object <Name> --source <s3://…>)",
+  loadReport: (location: string) => `Report: ${location}`,
+  metricsFailed: (namespace: string, detail: string) =>
+    `warning: the run's metrics could not be put into CloudWatch (${namespace}: ${detail}); the load itself is done, but the failure-rate alarm has no data for it: give the role cloudwatch:PutMetricData for that namespace`,
+  loadReportFailed: (location: string, detail: string) =>
+    `warning: the run's report could not be written to ${location} (${detail}); the load itself is done: write it with sfetl report --run-id <run id> --env <env> --out <file>`,
+  cannotWrite: (location: string, detail: string) =>
+    `cannot write ${location} (${detail}); check the path, or the bucket and this role's s3:PutObject permission`,
 } as const;

@@ -81,6 +81,12 @@ export interface SfetlAppSettings {
    */
   readonly alertEmail?: string;
   /**
+   * A Slack channel for the alerts through AWS Chatbot: `sfetl:slackWorkspaceId` and `sfetl:slackChannelId`
+   * (both or neither).
+   * @default - no chat channel
+   */
+  readonly slack?: { readonly workspaceId: string; readonly channelId: string };
+  /**
    * Failure-rate alarm threshold in percent.
    * @default 5
    */
@@ -125,6 +131,11 @@ export function settingsFromContext(node: Node): SfetlAppSettings {
   if (thresholdNumber !== undefined && !(thresholdNumber >= 0 && thresholdNumber <= 100)) {
     throw new Error(`context sfetl:failureRateThresholdPercent must be a number from 0 to 100, not "${threshold}"`);
   }
+  const slackWorkspaceId = text('slackWorkspaceId');
+  const slackChannelId = text('slackChannelId');
+  if ((slackWorkspaceId === undefined) !== (slackChannelId === undefined)) {
+    throw new Error('context sfetl:slackWorkspaceId and sfetl:slackChannelId go together: set both, or neither');
+  }
   return {
     namePrefix: text('namePrefix'),
     objects: list('objects'),
@@ -141,6 +152,10 @@ export function settingsFromContext(node: Node): SfetlAppSettings {
     fullPublishSchedule: text('fullPublishSchedule'),
     schedules,
     alertEmail: text('alertEmail'),
+    slack:
+      slackWorkspaceId !== undefined && slackChannelId !== undefined
+        ? { workspaceId: slackWorkspaceId, channelId: slackChannelId }
+        : undefined,
     failureRateThresholdPercent: thresholdNumber,
     bundleDir: text('bundleDir'),
   };

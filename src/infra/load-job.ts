@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { SfetlEnvironment } from './environments';
+import { METRICS_NAMESPACE, SfetlEnvironment } from './environments';
 import { GlueJobSecurity } from './glue-job-security';
 import { OrgSecret } from './org-secret';
 import { S3Location } from './s3-location';
@@ -76,7 +76,8 @@ export interface LoadJobProps {
 
 /**
  * The Python-shell job "load" of one environment: `glue-scripts/bootstrap.py` downloads the runner bundle,
- * checks its sha256 and runs `sfetl load --env <env>` (docs/glue.md).
+ * checks its sha256 and runs `sfetl load --env <env> --report` (docs/glue.md): after the load, the run's report
+ * goes to `<statePrefix>reports/<run id>/<env>.html` in the log bucket.
  *
  * Its role may read the source bucket and the config, read and write the log trees and the state prefix of
  * the log bucket, write the Glue catalog in the log database only, read its own org's secret and the bundle,
@@ -125,6 +126,10 @@ export class LoadJob extends Construct {
         '--bundle-s3-uri': this.bundleAsset.s3ObjectUrl,
         '--bundle-sha256': props.bundle.sha256,
         '--fail-on-threshold': 'true',
+        // After the load, the runner writes the run's report to <statePrefix>reports/<run id>/<env>.html.
+        '--report': 'true',
+        // The run's metrics by PutMetricData: what the failure-rate alarm reads (src/infra/monitoring.ts).
+        '--put-metrics': 'true',
       },
       tags: { 'sfetl:env': props.env },
     });
@@ -180,6 +185,8 @@ export class LoadJob extends Construct {
           'glue:GetDatabase',
           'glue:CreateDatabase',
           'glue:GetTable',
+          // The run's report lists the log tables (sfetl load --report).
+          'glue:GetTables',
           'glue:CreateTable',
           'glue:UpdateTable',
           'glue:GetPartition',
@@ -192,6 +199,13 @@ export class LoadJob extends Construct {
           stack.formatArn({ service: 'glue', resource: 'database', resourceName: props.logDatabaseName }),
           stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.logDatabaseName}/*` }),
         ],
+      }),
+      new iam.PolicyStatement({
+        // PutMetricData has no resource-level permission; the namespace condition keeps the role to its own.
+        sid: 'PutRunMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
       }),
       new iam.PolicyStatement({
         sid: 'WorkflowRunProperties',
@@ -229,6 +243,12 @@ export class LoadJob extends Construct {
           'state prefix of the log bucket only.',
       );
     }
+    acknowledgeWildcardResources(
+      this.role,
+      bySid('PutRunMetrics'),
+      'cloudwatch:PutMetricData supports no resource-level permission (Resource must be *); the statement is ' +
+        `limited to the runner's own namespace (${METRICS_NAMESPACE}) by the cloudwatch:namespace condition key.`,
+    );
     acknowledgeWildcardResources(
       this.role,
       bySid('LogCatalog'),

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -31,6 +32,26 @@ export interface MonitoringProps {
    * @default - no subscription; subscribe to the topic yourself
    */
   readonly alertEmail?: string;
+  /**
+   * Where the load jobs write each run's report (`sfetl load --report`), `s3://<log bucket>/<statePrefix>reports/`;
+   * the alerts name it.
+   * @default - the alerts name no report
+   */
+  readonly reportsLocation?: string;
+  /**
+   * A Slack channel that receives the alerts through AWS Chatbot (the workspace must be authorized in the
+   * Chatbot console once). The job-failure messages are then sent as Chatbot custom notifications.
+   * @default - no chat channel
+   */
+  readonly slack?: SlackAlerts;
+}
+
+/** A Slack channel for the alerts (docs/deploy.md). */
+export interface SlackAlerts {
+  /** The Slack workspace id (Chatbot console → the authorized workspace, e.g. `T07EA123LEP`). */
+  readonly workspaceId: string;
+  /** The channel id (Slack: channel details, e.g. `C07EZ1ABC23`); invite @aws to a private channel. */
+  readonly channelId: string;
 }
 
 /**
@@ -48,6 +69,8 @@ export class Monitoring extends Construct {
   readonly jobStateRule: events.Rule;
   readonly failureRateAlarms: cloudwatch.Alarm[];
   readonly dashboard: cloudwatch.Dashboard;
+  /** The Slack channel configuration, when {@link MonitoringProps.slack} is set. */
+  readonly slackChannel?: chatbot.SlackChannelConfiguration;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -86,13 +109,30 @@ export class Monitoring extends Construct {
         detail: { jobName: jobNames, state: ['FAILED', 'TIMEOUT', 'STOPPED'] },
       },
     });
+    const jobName = events.EventField.fromPath('$.detail.jobName');
+    const jobRunId = events.EventField.fromPath('$.detail.jobRunId');
+    const state = events.EventField.fromPath('$.detail.state');
+    const reportHint =
+      props.reportsLocation === undefined
+        ? ''
+        : ` The run's report, if the load got that far: ${props.reportsLocation}<run id>/<env>.html (run id: the ` +
+          `workflow run's id, or ${jobRunId} when the job ran alone); failed rows: sfetl failures export.`;
+    const summary = `sfetl: Glue job ${jobName} run ${jobRunId} ended ${state}: ${events.EventField.fromPath('$.detail.message')}`;
     this.jobStateRule.addTarget(
       new targets.SnsTopic(this.topic, {
-        message: events.RuleTargetInput.fromText(
-          `sfetl: Glue job ${events.EventField.fromPath('$.detail.jobName')} run ` +
-            `${events.EventField.fromPath('$.detail.jobRunId')} ended ${events.EventField.fromPath('$.detail.state')}: ` +
-            `${events.EventField.fromPath('$.detail.message')}`,
-        ),
+        // AWS Chatbot shows only the messages it knows; a custom notification is one of them
+        // (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html). Mail gets it as JSON then.
+        message:
+          props.slack === undefined
+            ? events.RuleTargetInput.fromText(`${summary}${reportHint}`)
+            : events.RuleTargetInput.fromObject({
+                version: '1.0',
+                source: 'custom',
+                content: {
+                  title: `sfetl: ${jobName} ${state}`,
+                  description: `${summary}${reportHint}`,
+                },
+              }),
       }),
     );
 
@@ -101,8 +141,12 @@ export class Monitoring extends Construct {
     this.failureRateAlarms = props.loadJobs.map(({ env }) => {
       const alarm = new cloudwatch.Alarm(this, `FailureRate-${env}`, {
         alarmDescription:
-          `sfetl ${env}: a load run's failure rate was above ${threshold} %. Read the failure logs ` +
-          '(Athena: "sfetl: latest failures with their errors"), fix the rows, load them as a new file.',
+          `sfetl ${env}: a load run's failure rate was above ${threshold} %. ` +
+          (props.reportsLocation === undefined
+            ? 'Read the failure logs (Athena: "sfetl: latest failures with their errors")'
+            : `Read the run's report, ${props.reportsLocation}<run id>/${env}.html (the newest run id)`) +
+          `, export the failed rows (sfetl failures export --env ${env} --object <Object> --run-id <run id>), ` +
+          'fix them and load them as a new file (docs/operations.md).',
         metric: new cloudwatch.Metric({
           namespace: METRICS_NAMESPACE,
           metricName: 'RunFailureRate',
@@ -119,6 +163,18 @@ export class Monitoring extends Construct {
       alarm.addAlarmAction(alarmAction);
       return alarm;
     });
+
+    if (props.slack !== undefined) {
+      this.slackChannel = new chatbot.SlackChannelConfiguration(this, 'Slack', {
+        slackChannelConfigurationName: `${props.dashboardName}-alerts`,
+        slackWorkspaceId: props.slack.workspaceId,
+        slackChannelId: props.slack.channelId,
+        notificationTopics: [this.topic],
+        // The channel receives alerts only: no AWS command may be run from it, whatever a member's own rights.
+        guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchReadOnlyAccess')],
+        loggingLevel: chatbot.LoggingLevel.ERROR,
+      });
+    }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,

@@ -49,6 +49,7 @@ export function addSfetlStacks(
     fullPublishSchedule: settings.fullPublishSchedule,
     failureRateThresholdPercent: settings.failureRateThresholdPercent,
     alertEmail: settings.alertEmail,
+    slack: settings.slack,
   });
   const config = settings.configS3Uri !== undefined ? S3Location.fromUri(settings.configS3Uri) : undefined;
   const environments = {} as Record<SfetlEnvironment, EnvironmentStack>;

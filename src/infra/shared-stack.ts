@@ -4,7 +4,7 @@ import { ResourceNames, SFETL_ENVIRONMENTS } from './environments';
 import { GlueJobSecurity } from './glue-job-security';
 import { HivePublisher, PublishMode } from './hive-publisher';
 import { LogCatalog } from './log-catalog';
-import { Monitoring } from './monitoring';
+import { Monitoring, SlackAlerts } from './monitoring';
 import { Storage } from './storage';
 
 /** Properties of {@link SharedStack}. */
@@ -67,6 +67,11 @@ export interface SharedStackProps extends StackProps {
    * @default - none
    */
   readonly alertEmail?: string;
+  /**
+   * A Slack channel for the alerts (AWS Chatbot).
+   * @default - none
+   */
+  readonly slack?: SlackAlerts;
 }
 
 /**
@@ -136,6 +141,8 @@ export class SharedStack extends Stack {
       dashboardName: names.prefix,
       failureRateThresholdPercent: props.failureRateThresholdPercent,
       alertEmail: props.alertEmail,
+      reportsLocation: `s3://${names.bucket('logs')}/${this.statePrefix}reports/`,
+      slack: props.slack,
     });
 
     new CfnOutput(this, 'SourceBucketName', {

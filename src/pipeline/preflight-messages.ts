@@ -1,4 +1,5 @@
 import { printable } from '../config';
+import { FAILED_ROW_ERROR_COLUMNS } from './log-columns';
 
 /**
  * Every message the preflight (src/pipeline/preflight.ts) shows a person, in one place: one sentence each,
@@ -21,7 +22,9 @@ export const preflightMessages = {
   operationNotAllowed: (operation: string, object: string) =>
     `the org does not allow ${operation} on ${p(object)} for this user; choose another operation`,
   notAField: (name: string, from: string | undefined, object: string, guess: string | undefined) =>
-    `${mappedColumn(name, from)} is not a field of ${p(object)}${didYouMean(guess)}; rename the column or map it with columnMapping`,
+    (FAILED_ROW_ERROR_COLUMNS as readonly string[]).includes(name.toLowerCase())
+      ? `${mappedColumn(name, from)} is an error column of "sfetl failures export", not a field of ${p(object)}; delete the columns ${FAILED_ROW_ERROR_COLUMNS.join(' and ')} from the corrected file`
+      : `${mappedColumn(name, from)} is not a field of ${p(object)}${didYouMean(guess)}; rename the column or map it with columnMapping`,
   readOnly: (field: string, from: string | undefined, operation: string) =>
     `${mappedColumn(field, from)} cannot be written by ${operation} (read-only field); remove the column`,
   mappedTwice: (field: string) => `column ${p(field)} appears twice after mapping; keep one`,

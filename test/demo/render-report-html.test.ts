@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildDemoReport, DemoReport, DemoSources, escapeHtml, renderReportHtml } from '../../src/demo';
+import { buildDemoReport, DemoReport, DemoSources, renderReportHtml } from '../../src/demo';
+import { escapeHtml } from '../../src/report';
 
 const model = JSON.parse(
   readFileSync(join(__dirname, '..', 'fixtures', 'demo', 'report-model.json'), 'utf8'),

@@ -43,4 +43,13 @@ describe('settingsFromContext', () => {
     );
     expect(settings({}).fullPublishSchedule).toBeUndefined();
   });
+
+  test('reads the Slack channel of the alerts: workspace and channel id together, or neither', () => {
+    expect(settings({ 'sfetl:slackWorkspaceId': 'T07EA123LEP', 'sfetl:slackChannelId': 'C07EZ1ABC23' }).slack).toEqual({
+      workspaceId: 'T07EA123LEP',
+      channelId: 'C07EZ1ABC23',
+    });
+    expect(settings({}).slack).toBeUndefined();
+    expect(() => settings({ 'sfetl:slackChannelId': 'C07EZ1ABC23' })).toThrow(/go together: set both, or neither/);
+  });
 });

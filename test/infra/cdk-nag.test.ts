@@ -29,6 +29,7 @@ const variants: Array<[string, SfetlAppSettings]> = [
       alertEmail: 'oncall@example.com',
     },
   ],
+  ['alerts in a Slack channel (AWS Chatbot)', { slack: { workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' } }],
 ];
 
 describe('cdk-nag AwsSolutions', () => {

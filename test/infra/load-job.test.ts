@@ -49,6 +49,10 @@ describe('LoadJob', () => {
     );
     expect(args['--bundle-sha256']).toBe('d836bdffb80e5691f32e6875f446b1d94515d472551f0f8a4691dc5f54eb3894');
     expect(args['--fail-on-threshold']).toBe('true');
+    // The report step: after the load, the runner writes <statePrefix>reports/<run id>/<env>.html.
+    expect(args['--report']).toBe('true');
+    // The metric path of the failure-rate alarm: PutMetricData after the load.
+    expect(args['--put-metrics']).toBe('true');
   });
 
   test('the prod job itself does not carry --confirm-env (the prod workflow does)', () => {
@@ -68,6 +72,20 @@ describe('LoadJob', () => {
       },
     });
     expect(jobProps(dev).SecurityConfiguration).toEqual({ Ref: Object.keys(securityConfigurations)[0] });
+  });
+
+  test('may put metrics into the runner namespace only (PutMetricData has no resource-level permission)', () => {
+    expect(statementBySid(dev, 'PutRunMetrics')).toEqual({
+      Sid: 'PutRunMetrics',
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
+      Condition: { StringEquals: { 'cloudwatch:namespace': 's3-salesforce-etl' } },
+    });
+  });
+
+  test('may list the log tables, which the run report reads', () => {
+    expect(statementBySid(dev, 'LogCatalog').Action).toContain('glue:GetTables');
   });
 
   test('reads the source bucket, and only reads it', () => {

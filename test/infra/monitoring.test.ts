@@ -79,3 +79,66 @@ describe('Monitoring', () => {
     }
   });
 });
+
+/** The job-failure rule's input template as text, CloudFormation references shown as `${…}`. */
+function ruleInput(template: ReturnType<typeof appTemplates>['shared']): string {
+  const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as Array<{
+    Properties: { Targets: Array<{ InputTransformer: { InputTemplate: unknown } }> };
+  }>;
+  const input = rule!.Properties.Targets[0]!.InputTransformer.InputTemplate;
+  if (typeof input === 'string') return input;
+  const [, parts] = (input as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  return parts.map((part) => (typeof part === 'string' ? part : `\${${JSON.stringify(part)}}`)).join('');
+}
+
+describe('Monitoring: where the report is, and a Slack channel', () => {
+  const slack = appTemplates({ slack: { workspaceId: 'T07EA123LEP', channelId: 'C07EZ1ABC23' } }).shared;
+
+  test("a job failure's message names the report folder and the failed-rows export", () => {
+    const template = ruleInput(shared);
+    expect(template).toContain('s3://sfetl-logs-');
+    expect(template).toContain('/_sfetl/reports/<run id>/<env>.html');
+    expect(template).toContain('sfetl failures export');
+  });
+
+  test("each failure-rate alarm names its env's reports and the export command", () => {
+    for (const env of SFETL_ENVIRONMENTS) {
+      shared.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Dimensions: [{ Name: 'env', Value: env }],
+        AlarmDescription: {
+          'Fn::Join': [
+            '',
+            Match.arrayWith([
+              Match.stringLikeRegexp(`_sfetl/reports/<run id>/${env}\\.html.*sfetl failures export --env ${env}`),
+            ]),
+          ],
+        },
+      });
+    }
+  });
+
+  test('without the Slack setting there is no chat channel and mail gets plain text', () => {
+    expect(Object.keys(shared.findResources('AWS::Chatbot::SlackChannelConfiguration'))).toHaveLength(0);
+    expect(ruleInput(shared)).toMatch(/^"sfetl: Glue job /);
+  });
+
+  test('with it, AWS Chatbot posts the alert topic to the channel, with read-only guardrails', () => {
+    slack.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      ConfigurationName: 'sfetl-alerts',
+      SlackWorkspaceId: 'T07EA123LEP',
+      SlackChannelId: 'C07EZ1ABC23',
+      SnsTopicArns: [{ Ref: Match.stringLikeRegexp('^MonitoringAlerts') }],
+      GuardrailPolicies: [
+        { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':iam::aws:policy/CloudWatchReadOnlyAccess$')])] },
+      ],
+    });
+  });
+
+  test('with it, job failures are Chatbot custom notifications (version 1.0, source custom)', () => {
+    const template = ruleInput(slack);
+    expect(template).toMatch(
+      /^\{"version":"1.0","source":"custom","content":\{"title":"sfetl: <detail-jobName> <detail-state>"/,
+    );
+    expect(template).toContain('_sfetl/reports/<run id>/<env>.html');
+  });
+});

@@ -15,6 +15,12 @@ export interface RunChartProps {
   readonly title: string;
   /** In time order; equal `x` labels share a column. */
   readonly points: readonly RunPoint[];
+  /**
+   * Write the x label and the values of every n-th column only (and of the last), so a long history stays
+   * readable; every point is still drawn, with its value in its tooltip.
+   * @default 1
+   */
+  readonly labelEvery?: number;
 }
 
 const WIDTH = 720;
@@ -42,7 +48,12 @@ export function svgRunChart(props: RunChartProps): string {
       `<text class="axis" x="${LEFT - 6}" y="${yOf(v) + 4}" text-anchor="end">${v}%</text>`,
     );
   }
-  columns.forEach((x) => {
+  const every = Math.max(1, Math.floor(props.labelEvery ?? 1));
+  const labelled = (x: string) => {
+    const i = columns.indexOf(x);
+    return i % every === 0 || i === columns.length - 1;
+  };
+  columns.filter(labelled).forEach((x) => {
     parts.push(
       `<text class="axis" x="${xOf(x)}" y="${HEIGHT - BOTTOM + 18}" text-anchor="middle">${escapeHtml(x)}</text>`,
     );
@@ -72,7 +83,9 @@ export function svgRunChart(props: RunChartProps): string {
         `<g class="point" data-x="${escapeHtml(p.x)}" data-value="${p.value}">`,
         `<title>${escapeHtml(name)} ${escapeHtml(p.x)}: ${escapeHtml(p.text)}</title>`,
         `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="5"></circle>`,
-        `<text class="value" x="${(x + 10).toFixed(1)}" y="${labelY.get(p)!.toFixed(1)}">${escapeHtml(p.text)}</text>`,
+        labelled(p.x)
+          ? `<text class="value" x="${(x + 10).toFixed(1)}" y="${labelY.get(p)!.toFixed(1)}">${escapeHtml(p.text)}</text>`
+          : '',
         '</g>',
       );
     }
