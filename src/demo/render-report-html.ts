@@ -1,5 +1,5 @@
 import { DemoReport } from './demo-report';
-import { escapeHtml, formatRate, REPORT_CSS, svgBarChart, svgRunChart } from '../report/report-look';
+import { escapeHtml, failureRowsHtml, formatRate, REPORT_CSS, svgBarChart, svgRunChart } from '../report/report-look';
 
 const num = (n: number) => n.toLocaleString('en-US');
 /** yyyyMMddHHmmss → yyyy-MM-dd HH:mm:ss (UTC). */
@@ -73,18 +73,7 @@ export function renderReportHtml(report: DemoReport): string {
     )
     .join('\n');
 
-  const failureRows = report.failures
-    .map(
-      (f) =>
-        `<tr class="failure"><td>${escapeHtml(f.env)}</td><td>${escapeHtml(f.object)}</td><td><code>${escapeHtml(f.runId)}</code></td>` +
-        `<td class="key">${escapeHtml(f.key)}</td><td class="code"><code>${escapeHtml(f.code)}</code></td><td class="error">${escapeHtml(f.error)}</td>` +
-        `<td class="fields">${escapeHtml(
-          Object.entries(f.fields)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' · '),
-        )}</td></tr>`,
-    )
-    .join('\n');
+  const failureRows = failureRowsHtml(report.failures);
   const shown =
     report.failures.length < report.failuresTotal
       ? `<p class="meta">The ${num(report.failures.length)} most recent of ${num(report.failuresTotal)} failed rows; the logs hold them all.</p>`

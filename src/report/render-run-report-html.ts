@@ -1,4 +1,4 @@
-import { escapeHtml, formatRate, REPORT_CSS, svgBarChart, svgRunChart } from './report-look';
+import { escapeHtml, failureRowsHtml, formatRate, REPORT_CSS, svgBarChart, svgRunChart } from './report-look';
 import { RunReport } from './run-report';
 
 /** The trend chart writes the labels of at most about this many runs; every run is still drawn. */
@@ -85,18 +85,7 @@ export function renderRunReportHtml(report: RunReport): string {
     .join('\n');
   const noManifest = report.runs.filter((r) => r.manifest === null);
 
-  const failureRows = report.failures
-    .map(
-      (f) =>
-        `<tr class="failure"><td>${escapeHtml(f.env)}</td><td>${escapeHtml(f.object)}</td><td><code>${escapeHtml(f.runId)}</code></td>` +
-        `<td class="key">${escapeHtml(f.key)}</td><td class="code"><code>${escapeHtml(f.code)}</code></td><td class="error">${escapeHtml(f.error)}</td>` +
-        `<td class="fields">${escapeHtml(
-          Object.entries(f.fields)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' · '),
-        )}</td></tr>`,
-    )
-    .join('\n');
+  const failureRows = failureRowsHtml(report.failures);
   const shown =
     report.failures.length < report.failuresTotal
       ? `<p class="meta">A sample: ${num(report.failures.length)} of ${num(report.failuresTotal)} failed rows, a few per run and error code. ` +

@@ -3,6 +3,7 @@ import { ApiError } from './api-error';
 import { INGEST_OPERATIONS, IngestOperation, InvalidBatchError, planColumns } from './column-plan';
 import { csvRows, CsvRowSpan, CsvSyntaxError } from './csv-rows';
 import { FaultInjector } from './fault-injector';
+import { jobListPage } from './job-list-page';
 import { NotEmulatedError } from './not-emulated-error';
 import { OrgData } from './org-data';
 import { RecordError } from './record-errors';
@@ -331,18 +332,7 @@ export class BulkIngest {
   }
 
   list(locator: string | undefined, pageSize = 1000): Record<string, unknown> {
-    const all = [...this.jobs.values()];
-    const start = locator ? Number(locator) : 0;
-    const page = all.slice(start, start + pageSize);
-    const next = start + pageSize < all.length ? String(start + pageSize) : null;
-    return {
-      done: next === null,
-      records: page.map((j) => this.info(j, false)),
-      nextRecordsUrl:
-        next === null
-          ? null
-          : `/services/data/v${page[0]?.apiVersion.toFixed(1) ?? '66.0'}/jobs/ingest?queryLocator=${next}`,
-    };
+    return jobListPage(this.jobs.values(), 'ingest', locator, pageSize, (j) => this.info(j, false));
   }
 
   /**

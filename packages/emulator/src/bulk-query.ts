@@ -1,4 +1,5 @@
 import { ApiError } from './api-error';
+import { jobListPage } from './job-list-page';
 import { NotEmulatedError } from './not-emulated-error';
 import { COLUMN_DELIMITERS, quoted } from './result-csv';
 import { formatDateTime } from './row-converter';
@@ -194,18 +195,7 @@ export class BulkQuery {
   }
 
   list(locator: string | undefined, pageSize = 1000): Record<string, unknown> {
-    const all = [...this.jobs.values()];
-    const start = locator ? Number(locator) : 0;
-    const page = all.slice(start, start + pageSize);
-    const next = start + pageSize < all.length ? String(start + pageSize) : null;
-    return {
-      done: next === null,
-      records: page.map((j) => this.info(j, false)),
-      nextRecordsUrl:
-        next === null
-          ? null
-          : `/services/data/v${page[0]?.apiVersion.toFixed(1) ?? '66.0'}/jobs/query?queryLocator=${next}`,
-    };
+    return jobListPage(this.jobs.values(), 'query', locator, pageSize, (j) => this.info(j, false));
   }
 
   /**
