@@ -529,19 +529,57 @@ def qualified_root(spark: SparkSession, root: str) -> str:
     return fs.makeQualified(path).toString().rstrip("/")
 
 
+def list_files(spark: SparkSession, uri: str, through_hadoop: bool = False) -> List[Tuple[str, str, int]]:
+    """(path relative to ``uri``, path, size) of every file under ``uri`` (qualified, as ``qualified_root``
+    spells it), hidden ones included; [] when it does not exist.
+
+    ``file:`` trees are walked by Python. Hadoop's local file system reads each listed file's owner and
+    permissions by starting a process (``ls``/``stat``) per file: about 10 ms a file, which made the listing of
+    a 200-run history take 13 s (docs/benchmarks.md). Other file systems (s3://, s3a://) are listed by Hadoop's
+    recursive ``listFiles``: one request per 1,000 keys on S3, then about 0.15 ms of py4j per file on the driver
+    (measured). ``through_hadoop`` lists ``file:`` trees through Hadoop as well (the tests compare the two).
+    """
+    jvm, path, fs = _hadoop(spark, uri)
+    root = fs.makeQualified(path).toString().rstrip("/")
+    if not through_hadoop and path.toUri().getScheme() in (None, "file"):
+        return _walk_local(root, path.toUri().getPath())
+    if not fs.exists(path):
+        return []
+    listing = []
+    files = fs.listFiles(path, True)
+    while files.hasNext():
+        entry = files.next()
+        full = entry.getPath().toString()
+        listing.append((full[len(root) + 1 :] if full.startswith(root + "/") else full, full, int(entry.getLen())))
+    return listing
+
+
+def _walk_local(root: str, directory: str) -> List[Tuple[str, str, int]]:
+    """``list_files`` of a local tree; as Hadoop's local file system lists it, directories are followed through
+    symbolic links and checksum files (``.<name>.crc``, Hadoop's ``ChecksumFileSystem.isChecksumFile``) left out."""
+    if not os.path.isdir(directory):
+        return []
+    listing = []
+    for current, _, names in os.walk(directory, followlinks=True):
+        for name in names:
+            if name.startswith(".") and name.endswith(".crc"):
+                continue
+            relative = os.path.relpath(os.path.join(current, name), directory).replace(os.sep, "/")
+            try:
+                size = os.stat(os.path.join(current, name)).st_size
+            except FileNotFoundError:  # removed (or a dangling link) since the directory was read
+                continue
+            listing.append((relative, f"{root}/{relative}", size))
+    return listing
+
+
 def list_logs(spark: SparkSession, root: str) -> List[Tuple[str, str, int]]:
     """(path relative to ``root``, path, size) of every file under ``root``/success and ``root``/failure."""
-    listing = []
-    for status in STATUSES:
-        jvm, path, fs = _hadoop(spark, f"{root}/{status}")
-        if not fs.exists(path):
-            continue
-        files = fs.listFiles(path, True)
-        while files.hasNext():
-            entry = files.next()
-            full = entry.getPath().toString()
-            listing.append((full[len(root) + 1 :], full, int(entry.getLen())))
-    return listing
+    return [
+        (f"{status}/{relative}", full, size)
+        for status in STATUSES
+        for relative, full, size in list_files(spark, f"{root}/{status}")
+    ]
 
 
 def read_footer(spark: SparkSession, log: LogFile) -> Footer:
@@ -765,17 +803,7 @@ def table_file_counts(
 
 def list_table_files(spark: SparkSession, location: str) -> List[Tuple[str, int]]:
     """(path relative to ``location``, size) of every file under the table's location (one recursive listing)."""
-    _, path, fs = _hadoop(spark, location)
-    if not fs.exists(path):
-        return []
-    root = fs.makeQualified(path).toString().rstrip("/")
-    listing = []
-    files = fs.listFiles(path, True)
-    while files.hasNext():
-        entry = files.next()
-        full = entry.getPath().toString()
-        listing.append((full[len(root) + 1 :] if full.startswith(root) else full, int(entry.getLen())))
-    return listing
+    return [(relative, size) for relative, _, size in list_files(spark, location)]
 
 
 def write_partitions(spark: SparkSession, table: str, rows: DataFrame) -> None:

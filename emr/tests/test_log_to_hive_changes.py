@@ -195,3 +195,37 @@ def test_importing_the_job_starts_nothing():
         "assert s.SparkSession.getActiveSession() is None and s.SparkSession._instantiatedSession is None"
     )
     subprocess.run([sys.executable, "-c", code], cwd=EMR_DIR, check=True, timeout=60)
+
+
+def test_a_local_tree_is_listed_as_hadoop_lists_it(spark, tmp_path):
+    """file: trees are walked by Python (Hadoop's local listing starts a process per file); the listing is the
+    one Hadoop gives: the same relative paths, paths and sizes, hidden files, links to directories followed,
+    checksum files left out."""
+    root = tmp_path / "logs"
+    _contacts(root, "r1", "dev", "20250101000000", 0, 3)
+    _contacts(root, "r1", "dev", "20250101000000", 3, 2, status="failure")
+    odd = root / "success" / "Contact" / "run_id=r 2; x" / "env=qa" / "created_time=20250102000000"
+    odd.mkdir(parents=True)
+    (odd / "a b%20c.parquet").write_bytes(b"x" * 7)
+    (odd / "_SUCCESS").write_bytes(b"")
+    (odd / ".a b%20c.parquet.crc").write_bytes(b"crc")
+    elsewhere = tmp_path / "elsewhere" / "created_time=20250103000000"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "linked.parquet").write_bytes(b"y" * 11)
+    (root / "failure" / "Contact" / "run_id=r3" / "env=uat").mkdir(parents=True)
+    (root / "failure" / "Contact" / "run_id=r3" / "env=uat" / "created_time=20250103000000").symlink_to(elsewhere)
+    (root / "success" / "Contact" / "empty").mkdir()
+
+    uri = log_to_hive.qualified_root(spark, str(root))
+    walked = sorted(log_to_hive.list_logs(spark, uri))
+    through_hadoop = sorted(
+        (f"{status}/{relative}", full, size)
+        for status in log_to_hive.STATUSES
+        for relative, full, size in log_to_hive.list_files(spark, f"{uri}/{status}", through_hadoop=True)
+    )
+    assert walked == through_hadoop
+    assert len(walked) == 5  # Hadoop's local file system leaves the checksum file (.<name>.crc) out
+    assert ("failure/Contact/run_id=r3/env=uat/created_time=20250103000000/linked.parquet",
+            f"{uri}/failure/Contact/run_id=r3/env=uat/created_time=20250103000000/linked.parquet", 11) in walked
+    assert log_to_hive.list_files(spark, f"{uri}/nowhere") == []
+    assert log_to_hive.list_files(spark, f"{uri}/nowhere", through_hadoop=True) == []
