@@ -349,3 +349,43 @@ def test_incremental_counts_what_it_wrote_and_partitions_whose_files_changed_ful
 def test_recorded_table_files_survive_the_round_trip():
     state = {("dev", "r1"): PartitionState("abc", {"success": 3}, "t1")}
     assert job.state_from_json(job.state_to_json(state)) == state
+
+
+# --- footers ---
+
+# Printed by parquet-mr 1.13.1 (pyspark 3.5's) MessageType.toString for a log file written by pyarrow.
+_LOG_SCHEMA = """message schema {
+  optional binary Ext_Id__c (STRING);
+  optional binary Name (STRING);
+  required binary sf__Id (STRING) = 3;
+  optional binary Kind (ENUM);
+  optional binary Raw;
+}
+"""
+
+
+def test_a_schema_of_plain_strings_gives_its_column_names_in_order():
+    assert job.string_columns(_LOG_SCHEMA) == ["Ext_Id__c", "Name", "sf__Id", "Kind", "Raw"]
+    assert job.string_columns("message schema {\n}\n") == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "  optional int64 Amount (INTEGER(64,true));",
+        "  optional binary Price (DECIMAL(10,2));",
+        "  optional binary Doc (JSON);",
+        "  repeated binary Tags (STRING);",
+        "  optional group Address {",
+        "  optional binary First Name (STRING);",
+        "  optional fixed_len_byte_array(16) Key;",
+    ],
+)
+def test_a_schema_with_any_other_column_is_left_to_the_column_by_column_read(line):
+    assert job.string_columns(_LOG_SCHEMA.replace("  optional binary Raw;", line)) is None
+
+
+def test_a_text_that_is_not_a_printed_schema_is_left_to_the_column_by_column_read():
+    assert job.string_columns("") is None
+    assert job.string_columns("optional binary Name (STRING);") is None
+    assert job.string_columns(_LOG_SCHEMA.replace("message schema {", "message schema")) is None
