@@ -95,6 +95,21 @@ export interface FileLoaderProps {
   readonly onLogDirectory: (status: 'success' | 'failure', location: string) => void;
 }
 
+/** One load of a file in progress: what its steps share. */
+interface FileRun {
+  readonly prepared: PreparedFile;
+  readonly ledger: SourceLedger;
+  readonly ctx: PartContext;
+  /** The rows rejected before upload, logged once every part is out. */
+  readonly rejects: RejectLog;
+  /** With --skip-loaded-rows: the rows other loads already loaded. */
+  readonly loaded?: LoadedRows;
+  /** This file's jobs; props.slots.jobs holds every file's, and `concurrency` bounds those. */
+  readonly inFlight: Set<Promise<void>>;
+  /** The first error of a part or of reading the file: no further part starts, and the load throws it. */
+  firstError?: unknown;
+}
+
 /**
  * Loads one source file as its plan says (file-plan.ts): skips it, resumes its unfinished load, or starts a
  * new one (first settling an unfinished load of an earlier version of the file). A load streams the file
@@ -264,18 +279,7 @@ export class FileLoader {
     props.emit({ type: 'file-started', object: props.config.name, source: uri, bytes: file.size });
 
     const rejects = new RejectLog({ path: join(props.workDir, 'rejected.csv'), header: state.uploadHeader });
-    const loaded = state.skipLoadedRows
-      ? await LoadedRows.open({
-          s3: props.s3,
-          bucket: props.logs.bucket,
-          prefix: props.logs.prefix,
-          env: props.env.name,
-          object: props.config.name,
-          header: state.uploadHeader,
-          exceptToken: ctx.token,
-          workDir: join(props.workDir, 'loaded-rows'),
-        })
-      : undefined;
+    const loaded = state.skipLoadedRows ? await this.openLoadedRows(ctx, state.uploadHeader) : undefined;
     const input = await openSourceStream(props.s3, file);
     const parts = splitCsv(
       input,
@@ -288,64 +292,96 @@ export class FileLoader {
       },
       (row) => rejects.add(row),
     );
-    // This file's jobs; props.slots.jobs holds every file's, and `concurrency` bounds those.
-    const inFlight = new Set<Promise<void>>();
-    let firstError: unknown;
+    const run: FileRun = { prepared, ledger, ctx, rejects, loaded, inFlight: new Set() };
+    const summary = await this.sendParts(run, parts, handedOut);
+    if (run.firstError !== undefined) {
+      await parts.return(undefined as never).catch(() => undefined);
+      input.destroy();
+      rejects.destroy();
+      throw run.firstError;
+    }
+    await rejects.close();
+    return this.complete(run, summary!);
+  }
+
+  /** The rows other loads of this env and object already loaded (--skip-loaded-rows). */
+  private openLoadedRows(ctx: PartContext, header: readonly string[]): Promise<LoadedRows> {
+    const { props } = this;
+    return LoadedRows.open({
+      s3: props.s3,
+      bucket: props.logs.bucket,
+      prefix: props.logs.prefix,
+      env: props.env.name,
+      object: props.config.name,
+      header,
+      exceptToken: ctx.token,
+      workDir: join(props.workDir, 'loaded-rows'),
+    });
+  }
+
+  /**
+   * Sends the parts as the splitter cuts them, and calls `handedOut` once every part is out. Returns the
+   * split's summary; an error is left in `run.firstError`, once this file's jobs have settled.
+   */
+  private async sendParts(
+    run: FileRun,
+    parts: AsyncGenerator<CsvPart, SplitSummary>,
+    handedOut: () => void,
+  ): Promise<SplitSummary | undefined> {
     let summary: SplitSummary | undefined;
     try {
       let next = await parts.next();
-      while (!next.done && firstError === undefined) {
-        const part = next.value;
-        const partState = ledger.part(part.index, part.rows);
-        const data = loaded ? await this.skipLoaded(ctx, loaded, part, partState) : part.path;
-        if (partState.done || data === undefined) {
-          await rm(part.path, { force: true });
-          if (data !== undefined && data !== part.path) await rm(data, { force: true });
-        } else {
-          while (props.slots.jobs.size >= props.limits.concurrency) await Promise.race(props.slots.jobs);
-          if (firstError !== undefined) break;
-          props.emit({
-            type: 'part-ready',
-            object: props.config.name,
-            source: uri,
-            part: part.index,
-            rows: part.rows,
-            bytes: part.bytes,
-          });
-          const task: Promise<void> = new PartLoader({ context: ctx, part: partState, data, onJob: props.onJob })
-            .run()
-            .catch((err: unknown) => {
-              firstError ??= err;
-              props.slots.failed = true;
-            })
-            .finally(() => {
-              inFlight.delete(task);
-              props.slots.jobs.delete(task);
-            });
-          inFlight.add(task);
-          props.slots.jobs.add(task);
-        }
-        if (firstError === undefined) next = await parts.next();
+      while (!next.done && run.firstError === undefined) {
+        await this.sendPart(run, next.value);
+        if (run.firstError === undefined) next = await parts.next();
       }
       if (next.done) summary = next.value;
       // Every part is out: the next file may start while these jobs run (not after a failure: then the
       // error ends the object once this file's jobs have settled).
-      if (firstError === undefined) handedOut();
-      await Promise.all(inFlight);
+      if (run.firstError === undefined) handedOut();
+      await Promise.all(run.inFlight);
     } catch (err) {
-      firstError ??= err;
-      await Promise.all(inFlight);
+      run.firstError ??= err;
+      await Promise.all(run.inFlight);
     } finally {
-      await loaded?.close();
+      await run.loaded?.close();
     }
-    if (firstError !== undefined) {
-      await parts.return(undefined as never).catch(() => undefined);
-      input.destroy();
-      rejects.destroy();
-      throw firstError;
+    return summary;
+  }
+
+  /** Starts one part's job once a slot is free; a part already done or already loaded is only removed. */
+  private async sendPart(run: FileRun, part: CsvPart): Promise<void> {
+    const { props } = this;
+    const { ctx, loaded } = run;
+    const partState = run.ledger.part(part.index, part.rows);
+    const data = loaded ? await this.skipLoaded(ctx, loaded, part, partState) : part.path;
+    if (partState.done || data === undefined) {
+      await rm(part.path, { force: true });
+      if (data !== undefined && data !== part.path) await rm(data, { force: true });
+      return;
     }
-    await rejects.close();
-    return this.complete(ctx, ledger, prepared, summary!, rejects);
+    while (props.slots.jobs.size >= props.limits.concurrency) await Promise.race(props.slots.jobs);
+    if (run.firstError !== undefined) return;
+    props.emit({
+      type: 'part-ready',
+      object: props.config.name,
+      source: ctx.source,
+      part: part.index,
+      rows: part.rows,
+      bytes: part.bytes,
+    });
+    const task: Promise<void> = new PartLoader({ context: ctx, part: partState, data, onJob: props.onJob })
+      .run()
+      .catch((err: unknown) => {
+        run.firstError ??= err;
+        props.slots.failed = true;
+      })
+      .finally(() => {
+        run.inFlight.delete(task);
+        props.slots.jobs.delete(task);
+      });
+    run.inFlight.add(task);
+    props.slots.jobs.add(task);
   }
 
   /**
@@ -400,35 +436,13 @@ export class FileLoader {
   }
 
   /** Logs the rejected rows, registers the partitions and marks the file done. */
-  private async complete(
-    ctx: PartContext,
-    ledger: SourceLedger,
-    prepared: PreparedFile,
-    summary: SplitSummary,
-    rejects: RejectLog,
-  ): Promise<SourceResult> {
+  private async complete(run: FileRun, summary: SplitSummary): Promise<SourceResult> {
     const { props } = this;
+    const { ctx, ledger } = run;
     const state = ledger.state;
-    const uri = ctx.source;
     if (!state.rejectsLogged) {
-      let written = 0;
-      if (rejects.count > 0) {
-        props.emit({ type: 'rows-rejected', object: props.config.name, source: uri, rows: rejects.count });
-        written = await ctx.logger.write({
-          status: 'failure',
-          location: ctx.target.failure,
-          name: `part-${ctx.token}-rejected.parquet`,
-          csv: rejects.path,
-          columns: [
-            ...state.uploadHeader.map((name) => ({ name: logColumnName(name), from: name })),
-            { name: 'sf__Id', constant: '' },
-            { name: 'sf__Error', from: 'sf__Error' },
-            { name: 'sf__JobId', constant: '' },
-          ],
-        });
-      }
       // Reconciliation counts the rows the log holds, not the rows the splitter meant to put there.
-      state.rejectsWritten = written;
+      state.rejectsWritten = await this.logRejects(ctx, run.rejects);
       state.rejectsLogged = true;
     }
     state.rowsRead = summary.rowsRead;
@@ -438,11 +452,38 @@ export class FileLoader {
 
     // Register the file's partitions before the file counts as done: a crash in between is redone.
     const partitions = await this.registerPartitions(ctx.target);
-    props.emit({ type: 'partitions-registered', object: props.config.name, source: uri, partitions });
+    props.emit({ type: 'partitions-registered', object: props.config.name, source: ctx.source, partitions });
     state.status = 'done';
     state.finishedAt = props.clock().toISOString();
     await ledger.save(props.clock());
+    return this.result(run, summary);
+  }
 
+  /** Writes the rows rejected before upload to the failure log; returns how many it holds. */
+  private async logRejects(ctx: PartContext, rejects: RejectLog): Promise<number> {
+    const { props } = this;
+    if (rejects.count === 0) return 0;
+    props.emit({ type: 'rows-rejected', object: props.config.name, source: ctx.source, rows: rejects.count });
+    return ctx.logger.write({
+      status: 'failure',
+      location: ctx.target.failure,
+      name: `part-${ctx.token}-rejected.parquet`,
+      csv: rejects.path,
+      columns: [
+        ...ctx.uploadHeader.map((name) => ({ name: logColumnName(name), from: name })),
+        { name: 'sf__Id', constant: '' },
+        { name: 'sf__Error', from: 'sf__Error' },
+        { name: 'sf__JobId', constant: '' },
+      ],
+    });
+  }
+
+  /** The file's outcome; a file that stopped being readable as CSV is also a warning. */
+  private result(run: FileRun, summary: SplitSummary): SourceResult {
+    const { props } = this;
+    const { ledger, prepared } = run;
+    const state = ledger.state;
+    const uri = run.ctx.source;
     const malformed = summary.malformedFrom
       ? { ...summary.malformedFrom, message: csvMessages.malformedFile(uri, summary.malformedFrom) }
       : undefined;

@@ -131,7 +131,7 @@ export function newRunId(now = new Date()): string {
 export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
   const clock = props.clock ?? (() => new Date());
   const started = clock().getTime();
-  const { config, env, runId } = props;
+  const { env, runId } = props;
   props.emit({
     type: 'run-started',
     runId,
@@ -141,6 +141,42 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
   });
 
   // Preflight everything first: a problem in the last object must not leave the first one half loaded.
+  const prepared = await preflightObjects(props);
+
+  const scratch = await mkdtemp(join(props.tempDir ?? tmpdir(), `sfetl-${runId}-`));
+  const run: RunSteps = { props, clock, started, scratch };
+  try {
+    if (props.dryRun) return await dryRunAll(run, prepared);
+
+    // One writer per (env, object): take every lease before the first job, or none.
+    const leases = await acquireLeases(run);
+    const shouldStop = () => {
+      if (props.stop?.reason) throw new RunStoppedError(props.stop.reason);
+      for (const lease of leases) lease.check();
+    };
+    try {
+      const plans = await planFiles(props, prepared);
+      return await loadObjects(run, plans, shouldStop);
+    } finally {
+      await releaseLeases(leases);
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** What the steps of one run share. */
+interface RunSteps {
+  readonly props: LoadRunProps;
+  readonly clock: () => Date;
+  /** When the run started (ms since the epoch, by `clock`). */
+  readonly started: number;
+  /** The run's scratch directory (created; removed when the run ends). */
+  readonly scratch: string;
+}
+
+/** Each object's files with the header the preflight approved; throws at the first file that fails it. */
+async function preflightObjects(props: LoadRunProps): Promise<Map<string, PreparedFile[]>> {
   const prepared = new Map<string, PreparedFile[]>();
   for (const object of props.objects) {
     const notCsv: string[] = [];
@@ -162,67 +198,63 @@ export async function runLoad(props: LoadRunProps): Promise<LoadRunResult> {
       columns: ready[0]?.uploadHeader ?? [],
     });
   }
+  return prepared;
+}
 
-  const scratch = await mkdtemp(join(props.tempDir ?? tmpdir(), `sfetl-${runId}-`));
-  try {
-    if (props.dryRun) {
-      const dryRunObjects: DryRunObject[] = [];
-      for (const object of props.objects) {
-        dryRunObjects.push(await dryRun(props, object, prepared.get(object.name)!, scratch));
-      }
-      const rowsRead = dryRunObjects.reduce((n, o) => n + o.rows, 0);
-      const rejected = dryRunObjects.reduce((n, o) => n + o.rejected, 0);
-      return {
-        runId,
-        env: env.name,
-        dryRun: true,
-        objects: [],
-        dryRunObjects,
-        rowsRead,
-        success: 0,
-        failure: rejected,
-        failureRate: rowsRead === 0 ? 0 : rejected / rowsRead,
-        manifests: [],
-        seconds: (clock().getTime() - started) / 1000,
-      };
-    }
-
-    // One writer per (env, object): take every lease before the first job, or none.
-    const leases: LeaseLock[] = [];
-    const releaseAll = () => Promise.all(leases.map((l) => l.release().catch(() => undefined)));
-    try {
-      for (const object of props.objects) {
-        const lease = new LeaseLock({
-          s3: props.s3,
-          bucket: config.logs.bucket,
-          key: new StateLayout(config.logs.statePrefix).lock(env.name, object.name),
-          env: env.name,
-          object: object.name,
-          runId,
-          leaseSeconds: config.limits.leaseSeconds,
-          clock,
-        });
-        await lease.acquire();
-        leases.push(lease);
-        props.emit({ type: 'lease-acquired', object: object.name, expiresInSeconds: config.limits.leaseSeconds });
-      }
-    } catch (err) {
-      await releaseAll();
-      throw err;
-    }
-    const shouldStop = () => {
-      if (props.stop?.reason) throw new RunStoppedError(props.stop.reason);
-      for (const lease of leases) lease.check();
-    };
-    try {
-      const plans = await planFiles(props, prepared);
-      return await loadObjects(props, plans, scratch, started, shouldStop, clock);
-    } finally {
-      await releaseAll();
-    }
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
+/** A dry run of every object, and its totals: rows that would be rejected count as failures. */
+async function dryRunAll(run: RunSteps, prepared: Map<string, PreparedFile[]>): Promise<LoadRunResult> {
+  const { props } = run;
+  const dryRunObjects: DryRunObject[] = [];
+  for (const object of props.objects) {
+    dryRunObjects.push(await dryRun(props, object, prepared.get(object.name)!, run.scratch));
   }
+  const rowsRead = dryRunObjects.reduce((n, o) => n + o.rows, 0);
+  const rejected = dryRunObjects.reduce((n, o) => n + o.rejected, 0);
+  return {
+    runId: props.runId,
+    env: props.env.name,
+    dryRun: true,
+    objects: [],
+    dryRunObjects,
+    rowsRead,
+    success: 0,
+    failure: rejected,
+    failureRate: rowsRead === 0 ? 0 : rejected / rowsRead,
+    manifests: [],
+    seconds: (run.clock().getTime() - run.started) / 1000,
+  };
+}
+
+/** The lease of every object, in load order; when one cannot be had, those taken are released. */
+async function acquireLeases(run: RunSteps): Promise<LeaseLock[]> {
+  const { props, clock } = run;
+  const { config, env, runId } = props;
+  const leases: LeaseLock[] = [];
+  try {
+    for (const object of props.objects) {
+      const lease = new LeaseLock({
+        s3: props.s3,
+        bucket: config.logs.bucket,
+        key: new StateLayout(config.logs.statePrefix).lock(env.name, object.name),
+        env: env.name,
+        object: object.name,
+        runId,
+        leaseSeconds: config.limits.leaseSeconds,
+        clock,
+      });
+      await lease.acquire();
+      leases.push(lease);
+      props.emit({ type: 'lease-acquired', object: object.name, expiresInSeconds: config.limits.leaseSeconds });
+    }
+  } catch (err) {
+    await releaseLeases(leases);
+    throw err;
+  }
+  return leases;
+}
+
+function releaseLeases(leases: readonly LeaseLock[]): Promise<unknown[]> {
+  return Promise.all(leases.map((l) => l.release().catch(() => undefined)));
 }
 
 /** Each object's files with what to do with them; a changed file stops the run before any job exists. */
@@ -256,95 +288,110 @@ async function planFiles(props: LoadRunProps, prepared: Map<string, PreparedFile
   return plans;
 }
 
-async function loadObjects(
-  props: LoadRunProps,
-  prepared: PlannedFiles,
-  scratch: string,
-  started: number,
-  shouldStop: () => void,
-  clock: () => Date,
-): Promise<LoadRunResult> {
-  const { config, env, runId } = props;
-  {
-    await props.catalog.ensureDatabase();
-    const parquet = await props.parquet();
-    const loader = new ObjectLoader({
-      api: props.api,
-      s3: props.s3,
-      catalog: props.catalog,
-      parquet,
-      env,
-      logs: config.logs,
-      limits: config.limits,
-      retryErrorCodes: config.retryErrorCodes,
-      runId,
-      workDir: scratch,
-      emit: props.emit,
-      orgId: props.org?.orgId,
-      shouldStop,
-      clock,
-      sleep: props.sleep,
-    });
-    const objects: ObjectLoadResult[] = [];
-    const manifests: string[] = [];
-    for (const object of props.objects) {
-      const result = await loader.load(object, prepared.get(object.name)!);
-      objects.push(result);
-      // success and failure are the rows the log writers wrote, so a lost or doubled log row shows here.
-      const reconciled = result.rowsRead === result.success + result.failure;
-      const key = new StateLayout(config.logs.statePrefix).manifest(runId, env.name, object.name);
-      // Never overwrites: a reused run id gets <Object>.2.json, … (writeRunManifest).
-      const manifest = await writeRunManifest({
-        s3: props.s3,
-        bucket: config.logs.bucket,
-        key,
-        object: object.name,
-        emit: props.emit,
-        manifest: {
-          runId,
-          env: env.name,
-          instanceUrl: props.org?.instanceUrl ?? env.instanceUrl,
-          orgId: props.org?.orgId ?? null,
-          ...result,
-          reconciled,
-          writtenAt: clock().toISOString(),
-        },
-      });
-      manifests.push(manifest);
-      if (!reconciled) {
-        throw new ReconciliationError(object.name, result.rowsRead, result.success, result.failure, manifest);
-      }
-    }
-    const rowsRead = objects.reduce((n, o) => n + o.rowsRead, 0);
-    const success = objects.reduce((n, o) => n + o.success, 0);
-    const failure = objects.reduce((n, o) => n + o.failure, 0);
-    const seconds = (clock().getTime() - started) / 1000;
-    const usage = process.resourceUsage();
-    props.emit({
-      type: 'run-finished',
-      runId,
-      env: env.name,
-      rowsRead,
-      success,
-      failure,
-      seconds,
-      cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
-      maxRssMB: Math.round(usage.maxRSS / 1024),
-    });
-    return {
-      runId,
-      env: env.name,
-      dryRun: false,
-      objects,
-      dryRunObjects: [],
-      rowsRead,
-      success,
-      failure,
-      failureRate: rowsRead === 0 ? 0 : failure / rowsRead,
-      manifests,
-      seconds,
-    };
+/** Loads each object in order, writing its manifest; stops at the first object that does not reconcile. */
+async function loadObjects(run: RunSteps, plans: PlannedFiles, shouldStop: () => void): Promise<LoadRunResult> {
+  const { props } = run;
+  await props.catalog.ensureDatabase();
+  const loader = await objectLoader(run, shouldStop);
+  const objects: ObjectLoadResult[] = [];
+  const manifests: string[] = [];
+  for (const object of props.objects) {
+    const result = await loader.load(object, plans.get(object.name)!);
+    objects.push(result);
+    manifests.push(await writeManifest(run, result));
   }
+  return finishRun(run, objects, manifests);
+}
+
+async function objectLoader(run: RunSteps, shouldStop: () => void): Promise<ObjectLoader> {
+  const { props } = run;
+  const { config } = props;
+  const parquet = await props.parquet();
+  return new ObjectLoader({
+    api: props.api,
+    s3: props.s3,
+    catalog: props.catalog,
+    parquet,
+    env: props.env,
+    logs: config.logs,
+    limits: config.limits,
+    retryErrorCodes: config.retryErrorCodes,
+    runId: props.runId,
+    workDir: run.scratch,
+    emit: props.emit,
+    orgId: props.org?.orgId,
+    shouldStop,
+    clock: run.clock,
+    sleep: props.sleep,
+  });
+}
+
+/**
+ * Writes the object's manifest and returns its s3:// location.
+ * @throws ReconciliationError when the rows read are not the rows logged (after the manifest is written)
+ */
+async function writeManifest(run: RunSteps, result: ObjectLoadResult): Promise<string> {
+  const { props } = run;
+  const { config, env, runId } = props;
+  // success and failure are the rows the log writers wrote, so a lost or doubled log row shows here.
+  const reconciled = result.rowsRead === result.success + result.failure;
+  const key = new StateLayout(config.logs.statePrefix).manifest(runId, env.name, result.object);
+  // Never overwrites: a reused run id gets <Object>.2.json, … (writeRunManifest).
+  const manifest = await writeRunManifest({
+    s3: props.s3,
+    bucket: config.logs.bucket,
+    key,
+    object: result.object,
+    emit: props.emit,
+    manifest: {
+      runId,
+      env: env.name,
+      instanceUrl: props.org?.instanceUrl ?? env.instanceUrl,
+      orgId: props.org?.orgId ?? null,
+      ...result,
+      reconciled,
+      writtenAt: run.clock().toISOString(),
+    },
+  });
+  if (!reconciled) {
+    throw new ReconciliationError(result.object, result.rowsRead, result.success, result.failure, manifest);
+  }
+  return manifest;
+}
+
+/** The run's totals, announced with what the process used. */
+function finishRun(run: RunSteps, objects: ObjectLoadResult[], manifests: string[]): LoadRunResult {
+  const { props } = run;
+  const { env, runId } = props;
+  const rowsRead = objects.reduce((n, o) => n + o.rowsRead, 0);
+  const success = objects.reduce((n, o) => n + o.success, 0);
+  const failure = objects.reduce((n, o) => n + o.failure, 0);
+  const seconds = (run.clock().getTime() - run.started) / 1000;
+  const usage = process.resourceUsage();
+  props.emit({
+    type: 'run-finished',
+    runId,
+    env: env.name,
+    rowsRead,
+    success,
+    failure,
+    seconds,
+    cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+    maxRssMB: Math.round(usage.maxRSS / 1024),
+  });
+  return {
+    runId,
+    env: env.name,
+    dryRun: false,
+    objects,
+    dryRunObjects: [],
+    rowsRead,
+    success,
+    failure,
+    failureRate: rowsRead === 0 ? 0 : failure / rowsRead,
+    manifests,
+    seconds,
+  };
 }
 
 async function readHeader(s3: S3Client, file: SourceFile): Promise<string[]> {

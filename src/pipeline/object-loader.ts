@@ -69,6 +69,26 @@ export interface ObjectLoaderProps {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** One object's load in progress: its files, and what they report as they finish. */
+interface ObjectRun {
+  readonly config: ObjectConfig;
+  readonly files: readonly { readonly prepared: PreparedFile; readonly plan: FilePlan }[];
+  /** The object's scratch directory (created). */
+  readonly workDir: string;
+  /** created_time of the log directories this run starts. */
+  readonly createdTime: string;
+  /** The log columns of the files' uploaded columns, first spelling of each name. */
+  readonly columns: readonly string[];
+  readonly sources: SourceResult[];
+  readonly skipped: SkippedSource[];
+  readonly jobs: JobRecord[];
+  /** Log files written or found, by directory. */
+  readonly logs: Map<string, LogFiles>;
+  readonly slots: JobSlots;
+  /** One Parquet conversion at a time for all files of the object. */
+  readonly conversions: SerialQueue;
+}
+
 /**
  * Loads one object: its files in order, each as its plan says (file-plan.ts), through FileLoader. Inserts
  * overlap files: the next file is read and cut while the jobs of the ones before it still run, and the jobs
@@ -90,21 +110,32 @@ export class ObjectLoader {
     config: ObjectConfig,
     files: readonly { readonly prepared: PreparedFile; readonly plan: FilePlan }[],
   ): Promise<ObjectLoadResult> {
-    const { props } = this;
     const started = this.clock().getTime();
     const createdTime = formatCreatedTime(this.clock());
-    const workDir = join(props.workDir, config.name);
+    const workDir = join(this.props.workDir, config.name);
     await mkdir(workDir, { recursive: true });
-    const columns = unionColumns(files.map((f) => f.prepared.uploadHeader.map(logColumnName)));
-    const sources: SourceResult[] = [];
-    const skipped: SkippedSource[] = [];
-    const jobs: JobRecord[] = [];
-    const logs = new Map<string, LogFiles>();
-    const logEntry = (status: 'success' | 'failure', location: string) => {
-      const entry = logs.get(location) ?? { status, location, files: 0, rows: 0 };
-      logs.set(location, entry);
-      return entry;
+    const run: ObjectRun = {
+      config,
+      files,
+      workDir,
+      createdTime,
+      columns: unionColumns(files.map((f) => f.prepared.uploadHeader.map(logColumnName))),
+      sources: [],
+      skipped: [],
+      jobs: [],
+      logs: new Map(),
+      slots: { jobs: new Set(), failed: false },
+      conversions: new SerialQueue(),
     };
+    await this.start(run);
+    await this.loadFiles(run);
+    return this.finish(run, started);
+  }
+
+  /** Announces the object and makes sure its Glue table has the files' columns. */
+  private async start(run: ObjectRun): Promise<void> {
+    const { props } = this;
+    const { config, files } = run;
     props.emit({
       type: 'object-started',
       object: config.name,
@@ -112,7 +143,7 @@ export class ObjectLoader {
       files: files.length,
       bytes: files.reduce((n, f) => n + f.prepared.file.size, 0),
     });
-    const table = await props.catalog.ensureTable(config.name, [...columns, ...LOG_COLUMNS]);
+    const table = await props.catalog.ensureTable(config.name, [...run.columns, ...LOG_COLUMNS]);
     for (const column of table.omittedColumns) {
       props.emit({
         type: 'warning',
@@ -120,44 +151,28 @@ export class ObjectLoader {
         message: `column ${column} has the name of a partition key; it is in the Parquet logs but not in the Glue table`,
       });
     }
+  }
 
-    const overlapFiles = config.operation === 'insert';
-    const slots: JobSlots = { jobs: new Set(), failed: false };
-    const conversions = new SerialQueue();
+  /** Loads the files in order, overlapping them for inserts; throws the first error once none is running. */
+  private async loadFiles(run: ObjectRun): Promise<void> {
+    const overlapFiles = run.config.operation === 'insert';
     const running: Promise<void>[] = [];
     let firstError: unknown;
     try {
-      for (const [index, { prepared, plan }] of files.entries()) {
+      for (const [index, { prepared, plan }] of run.files.entries()) {
         // A part that failed ends the object: no further file starts, the ones running settle, the error is thrown.
-        if (firstError !== undefined || slots.failed) break;
-        props.shouldStop?.();
-        const fileDir = join(workDir, `file-${index}`);
+        if (firstError !== undefined || run.slots.failed) break;
+        this.props.shouldStop?.();
+        const fileDir = join(run.workDir, `file-${index}`);
         await mkdir(fileDir, { recursive: true });
-        const loader = new FileLoader({
-          ...props,
-          layout: this.layout,
-          retryCodes: new Set(props.retryErrorCodes),
-          config,
-          createdTime,
-          clock: this.clock,
-          conversions,
-          slots,
-          workDir: fileDir,
-          onJob: (job) => jobs.push(job),
-          onLogWritten: (status, location, rows) => {
-            const entry = logEntry(status, location);
-            entry.files++;
-            entry.rows += rows;
-          },
-          onLogDirectory: (status, location) => void logEntry(status, location),
-        });
+        const loader = this.fileLoader(run, fileDir);
         let handedOut!: () => void;
         const allHandedOut = new Promise<void>((resolve) => (handedOut = resolve));
         const file = loader
           .load(prepared, plan, handedOut)
           .then((outcome) => {
-            if (outcome.source) sources.push(outcome.source);
-            if (outcome.skipped) skipped.push(outcome.skipped);
+            if (outcome.source) run.sources.push(outcome.source);
+            if (outcome.skipped) run.skipped.push(outcome.skipped);
           })
           .finally(() => rm(fileDir, { recursive: true, force: true }))
           .catch((err: unknown) => {
@@ -171,27 +186,55 @@ export class ObjectLoader {
       await Promise.all(running);
     }
     if (firstError !== undefined) throw firstError;
-    const order = new Map(files.map((f, i) => [formatS3Uri(f.prepared.file.bucket, f.prepared.file.key), i]));
+  }
+
+  /** The loader of one file, reporting its jobs and log files into `run`. */
+  private fileLoader(run: ObjectRun, fileDir: string): FileLoader {
+    const { props } = this;
+    return new FileLoader({
+      ...props,
+      layout: this.layout,
+      retryCodes: new Set(props.retryErrorCodes),
+      config: run.config,
+      createdTime: run.createdTime,
+      clock: this.clock,
+      conversions: run.conversions,
+      slots: run.slots,
+      workDir: fileDir,
+      onJob: (job) => run.jobs.push(job),
+      onLogWritten: (status, location, rows) => {
+        const entry = logFiles(run.logs, status, location);
+        entry.files++;
+        entry.rows += rows;
+      },
+      onLogDirectory: (status, location) => void logFiles(run.logs, status, location),
+    });
+  }
+
+  /** Sums the files' outcomes (sources in the order of the files) and announces the object's end. */
+  private finish(run: ObjectRun, started: number): ObjectLoadResult {
+    const { config, sources } = run;
+    const order = new Map(run.files.map((f, i) => [formatS3Uri(f.prepared.file.bucket, f.prepared.file.key), i]));
     sources.sort((a, b) => order.get(a.uri)! - order.get(b.uri)!);
 
     const sum = (pick: (s: SourceResult) => number) => sources.reduce((n, s) => n + pick(s), 0);
     const out: ObjectLoadResult = {
       object: config.name,
       operation: config.operation,
-      createdTime,
+      createdTime: run.createdTime,
       sources,
-      skipped,
-      jobs,
+      skipped: run.skipped,
+      jobs: run.jobs,
       rowsRead: sum((s) => s.rowsRead),
       success: sum((s) => s.success),
       failure: sum((s) => s.failure),
       rejected: sum((s) => s.rejected),
       alreadyLoaded: sum((s) => s.alreadyLoaded),
-      columns,
-      logs: [...logs.values()],
+      columns: run.columns,
+      logs: [...run.logs.values()],
       seconds: (this.clock().getTime() - started) / 1000,
     };
-    props.emit({
+    this.props.emit({
       type: 'object-finished',
       object: config.name,
       rowsRead: out.rowsRead,
@@ -203,6 +246,13 @@ export class ObjectLoader {
     });
     return out;
   }
+}
+
+/** The log files of `location`, counted from the first one written or found there. */
+function logFiles(logs: Map<string, LogFiles>, status: 'success' | 'failure', location: string): LogFiles {
+  const entry = logs.get(location) ?? { status, location, files: 0, rows: 0 };
+  logs.set(location, entry);
+  return entry;
 }
 
 function unionColumns(headers: readonly (readonly string[])[]): string[] {

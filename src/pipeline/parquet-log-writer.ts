@@ -159,60 +159,24 @@ export class ParquetLogWriter {
     const fail = (reason: string, cause?: unknown) => new ParquetWriteError(input, output, reason, { cause });
     checkColumns(columns, delimiter, fail);
     const source = resolve(input);
-    const info = await stat(source).catch((err: NodeJS.ErrnoException) => {
-      throw fail(messages.notAFile(err.code), err);
-    });
-    if (!info.isFile()) throw fail(messages.notAFile(undefined));
-
-    let header: string[] | undefined;
-    try {
-      header = await readHeader(source, delimiter, this.settings.maxRecordBytes);
-    } catch (err) {
-      throw fail(messages.badHeader(err instanceof Error ? err.message : String(err)), err);
-    }
+    const header = await this.readInputHeader(source, delimiter, fail);
 
     // Every value reaches DuckDB as a bound parameter; only identifiers are spliced in, quoted.
     const params: string[] = [];
-    const param = (value: string) => {
-      params.push(value);
-      return `$${params.length}`;
+    const query: ConversionQuery = {
+      source,
+      header,
+      delimiter,
+      fail,
+      param: (value) => {
+        params.push(value);
+        return `$${params.length}`;
+      },
     };
-    const select = columns.map((column) => {
-      if (column.constant !== undefined) {
-        return `CAST(${param(column.constant)} AS VARCHAR) AS ${identifier(column.name)}`;
-      }
-      if (header === undefined) return `CAST(NULL AS VARCHAR) AS ${identifier(column.name)}`;
-      const from = column.from ?? column.name;
-      const index = header.indexOf(from);
-      if (index < 0) throw fail(messages.missingColumn(from, header));
-      if (header.indexOf(from, index + 1) >= 0) throw fail(messages.ambiguousColumn(from));
-      // DuckDB reads an unquoted empty value as NULL; in a CSV it is an empty string like "".
-      return `coalesce(c${index}, '') AS ${identifier(column.name)}`;
-    });
-
-    let rowSource: string;
-    let staged: string | undefined;
-    if (header === undefined) {
-      rowSource = ' LIMIT 0'; // nothing to read: an empty file has no header and no rows
-    } else {
-      if (GLOB_CHARS.test(source)) {
-        staged = join(this.tempDirectory, `input-${randomUUID()}.csv`);
-        await symlink(source, staged).catch((err: NodeJS.ErrnoException) => {
-          throw fail(messages.notAFile(err.code), err);
-        });
-      }
-      // Columns by position, not by the names DuckDB would make of the header (it trims spaces, renames
-      // case-insensitive duplicates); the header line is only skipped.
-      const csvColumns = header.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ');
-      const bufferSize = this.settings.maxRecordBytes + 2 ** 20; // DuckDB wants it above max_line_size
-      rowSource =
-        ` FROM read_csv(${param(staged ?? source)}, header = true, auto_detect = false, columns = {${csvColumns}},` +
-        ` delim = ${param(delimiter)}, quote = '"', escape = '"', allow_quoted_nulls = false, strict_mode = true,` +
-        ` null_padding = false, ignore_errors = false, compression = 'none', encoding = 'utf-8',` +
-        ` max_line_size = ${this.settings.maxRecordBytes}, buffer_size = ${bufferSize})`;
-    }
+    const select = selectColumns(query, columns);
+    const { rowSource, staged } = await this.rowSource(query);
     const sql =
-      `COPY (SELECT ${select.join(', ')}${rowSource}) TO ${param(resolve(output))}` +
+      `COPY (SELECT ${select.join(', ')}${rowSource}) TO ${query.param(resolve(output))}` +
       ` (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE_BYTES ${this.settings.rowGroupBytes})`;
     try {
       this.duckdb ??= await openDuckDb(this.settings, this.tempDirectory);
@@ -228,11 +192,83 @@ export class ParquetLogWriter {
     }
   }
 
+  /** The input's header, or undefined when the file is empty. */
+  private async readInputHeader(source: string, delimiter: string, fail: FailWith): Promise<string[] | undefined> {
+    const info = await stat(source).catch((err: NodeJS.ErrnoException) => {
+      throw fail(messages.notAFile(err.code), err);
+    });
+    if (!info.isFile()) throw fail(messages.notAFile(undefined));
+    try {
+      return await readHeader(source, delimiter, this.settings.maxRecordBytes);
+    } catch (err) {
+      throw fail(messages.badHeader(err instanceof Error ? err.message : String(err)), err);
+    }
+  }
+
+  /**
+   * The query's FROM clause (or LIMIT 0 for an empty file), and the link it reads the input through when
+   * DuckDB would take the input's path for a glob (removed by the caller).
+   */
+  private async rowSource(query: ConversionQuery): Promise<{ rowSource: string; staged?: string }> {
+    const { source, header, param, fail } = query;
+    // Nothing to read: an empty file has no header and no rows.
+    if (header === undefined) return { rowSource: ' LIMIT 0' };
+    let staged: string | undefined;
+    if (GLOB_CHARS.test(source)) {
+      staged = join(this.tempDirectory, `input-${randomUUID()}.csv`);
+      await symlink(source, staged).catch((err: NodeJS.ErrnoException) => {
+        throw fail(messages.notAFile(err.code), err);
+      });
+    }
+    // Columns by position, not by the names DuckDB would make of the header (it trims spaces, renames
+    // case-insensitive duplicates); the header line is only skipped.
+    const csvColumns = header.map((_, i) => `'c${i}': 'VARCHAR'`).join(', ');
+    const bufferSize = this.settings.maxRecordBytes + 2 ** 20; // DuckDB wants it above max_line_size
+    const rowSource =
+      ` FROM read_csv(${param(staged ?? source)}, header = true, auto_detect = false, columns = {${csvColumns}},` +
+      ` delim = ${param(query.delimiter)}, quote = '"', escape = '"', allow_quoted_nulls = false, strict_mode = true,` +
+      ` null_padding = false, ignore_errors = false, compression = 'none', encoding = 'utf-8',` +
+      ` max_line_size = ${this.settings.maxRecordBytes}, buffer_size = ${bufferSize})`;
+    return { rowSource, staged };
+  }
+
   private releaseDuckDb(): void {
     const duckdb = this.duckdb;
     this.duckdb = undefined;
     duckdb?.close();
   }
+}
+
+/** Builds a ParquetWriteError naming the conversion's input and output. */
+type FailWith = (reason: string, cause?: unknown) => ParquetWriteError;
+
+/** One conversion's query as it is built: the input, and how values are bound and failures reported. */
+interface ConversionQuery {
+  /** The CSV file, resolved. */
+  readonly source: string;
+  /** Its header; undefined for an empty file. */
+  readonly header: readonly string[] | undefined;
+  readonly delimiter: string;
+  /** Binds a value; returns its placeholder. */
+  readonly param: (value: string) => string;
+  readonly fail: FailWith;
+}
+
+/** The SELECT list: each log column from its CSV column by position, or a bound constant. */
+function selectColumns(query: ConversionQuery, columns: readonly LogColumn[]): string[] {
+  const { header, param, fail } = query;
+  return columns.map((column) => {
+    if (column.constant !== undefined) {
+      return `CAST(${param(column.constant)} AS VARCHAR) AS ${identifier(column.name)}`;
+    }
+    if (header === undefined) return `CAST(NULL AS VARCHAR) AS ${identifier(column.name)}`;
+    const from = column.from ?? column.name;
+    const index = header.indexOf(from);
+    if (index < 0) throw fail(messages.missingColumn(from, header));
+    if (header.indexOf(from, index + 1) >= 0) throw fail(messages.ambiguousColumn(from));
+    // DuckDB reads an unquoted empty value as NULL; in a CSV it is an empty string like "".
+    return `coalesce(c${index}, '') AS ${identifier(column.name)}`;
+  });
 }
 
 function openDuckDb(

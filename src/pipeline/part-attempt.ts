@@ -2,8 +2,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LoadLimits } from '../config';
 import { IngestJobInfo } from '../salesforce';
-import { BulkIngestApi, BulkJobRunner, TERMINAL_STATES } from './bulk-job-runner';
-import { sortFailures } from './failure-sorter';
+import { BulkIngestApi, BulkJobRunner, ResultFiles, TERMINAL_STATES } from './bulk-job-runner';
+import { SortedFailures, sortFailures } from './failure-sorter';
 import { LoadEventSink } from './load-events';
 import { LogSink } from './log-writer';
 import { LogColumn } from './parquet-log-writer';
@@ -82,6 +82,25 @@ export type AttemptOutcome =
     }
   /** Settling only, and no job of this attempt was past its upload: nothing of it reached the org. */
   | { readonly kind: 'unsent' };
+
+/** A job's outcome and its downloaded results, the retryable failures sorted from the rest. */
+interface JobResults {
+  readonly jobId: string;
+  readonly info: IngestJobInfo;
+  /** The job was aborted for running past the job timeout. */
+  readonly timedOut: boolean;
+  readonly files: ResultFiles;
+  readonly sorted: SortedFailures;
+  /** Another attempt may follow this one (retryable rows are passed on, not logged). */
+  readonly canRetry: boolean;
+}
+
+/** Rows written to each log by an attempt, and rows passed on to the next one. */
+interface LoggedCounts {
+  readonly success: number;
+  readonly failure: number;
+  readonly retried: number;
+}
 
 /**
  * One attempt of one part through Bulk API 2.0: resume or abort the attempt's open job, create, upload,
@@ -166,7 +185,14 @@ export class PartAttempt {
   }
 
   /** Waits for the job, downloads its results and logs them. */
-  private async finish(state: AttemptState, from: IngestJobInfo | undefined, started: number) {
+  private async finish(state: AttemptState, from: IngestJobInfo | undefined, started: number): Promise<AttemptOutcome> {
+    const results = await this.fetchResults(state, from);
+    const counts = await this.writeLogs(results);
+    return this.record(state, results, counts, started);
+  }
+
+  /** Waits for the job to end, downloads its three result CSVs and sorts the failures to log or retry. */
+  private async fetchResults(state: AttemptState, from: IngestJobInfo | undefined): Promise<JobResults> {
     const { ctx, props } = this;
     const jobId = state.jobId!;
     const { info, timedOut } = TERMINAL_STATES.has(from?.state ?? '')
@@ -193,8 +219,15 @@ export class PartAttempt {
       permanentCsv: join(ctx.workDir, `${this.name}-permanent.csv`),
       retryCsv: join(ctx.workDir, `${this.name}-retry.csv`),
     });
-    const uploaded: LogColumn[] = ctx.uploadHeader.map((c) => ({ name: logColumnName(c), from: c }));
-    const jobColumn = { name: 'sf__JobId', constant: jobId };
+    return { jobId, info, timedOut, files, sorted, canRetry };
+  }
+
+  /** Writes the success and failure logs; on the last attempt the rows still unprocessed join the failures. */
+  private async writeLogs(results: JobResults): Promise<LoggedCounts> {
+    const { ctx } = this;
+    const { files, sorted, canRetry } = results;
+    const uploaded = this.uploadedColumns();
+    const jobColumn = { name: 'sf__JobId', constant: results.jobId };
     const success = await ctx.logger.write({
       status: 'success',
       location: ctx.target.success,
@@ -217,26 +250,51 @@ export class PartAttempt {
     let retried = sorted.retry;
     if (!canRetry && retried > 0) {
       // The last attempt: what is still unprocessed is a final failure.
-      const reason = timedOut
-        ? `job did not finish within ${ctx.limits.jobTimeoutMinutes} minutes and was aborted`
-        : `job ended ${info.state}${info.errorMessage ? `: ${info.errorMessage}` : ''}`;
-      failure += await ctx.logger.write({
-        status: 'failure',
-        location: ctx.target.failure,
-        name: `${this.name}-unprocessed.parquet`,
-        csv: sorted.retryCsv,
-        columns: [
-          ...uploaded,
-          { name: 'sf__Id', constant: '' },
-          {
-            name: 'sf__Error',
-            constant: `${UNPROCESSED_CODE}:record not processed after ${props.attempt} attempt(s); ${reason}:--`,
-          },
-          jobColumn,
-        ],
-      });
+      failure += await this.logUnprocessed(results);
       retried = 0;
     }
+    return { success, failure, retried };
+  }
+
+  /** Logs the rows the last attempt left unprocessed as failures, saying why; returns how many. */
+  private async logUnprocessed(results: JobResults): Promise<number> {
+    const { ctx, props } = this;
+    const { info } = results;
+    const reason = results.timedOut
+      ? `job did not finish within ${ctx.limits.jobTimeoutMinutes} minutes and was aborted`
+      : `job ended ${info.state}${info.errorMessage ? `: ${info.errorMessage}` : ''}`;
+    return ctx.logger.write({
+      status: 'failure',
+      location: ctx.target.failure,
+      name: `${this.name}-unprocessed.parquet`,
+      csv: results.sorted.retryCsv,
+      columns: [
+        ...this.uploadedColumns(),
+        { name: 'sf__Id', constant: '' },
+        {
+          name: 'sf__Error',
+          constant: `${UNPROCESSED_CODE}:record not processed after ${props.attempt} attempt(s); ${reason}:--`,
+        },
+        { name: 'sf__JobId', constant: results.jobId },
+      ],
+    });
+  }
+
+  /** The log columns of the uploaded columns, copied from the result CSVs. */
+  private uploadedColumns(): LogColumn[] {
+    return this.ctx.uploadHeader.map((c) => ({ name: logColumnName(c), from: c }));
+  }
+
+  /** Records the logged counts in the ledger, removes the local files and announces the job's end. */
+  private async record(
+    state: AttemptState,
+    results: JobResults,
+    counts: LoggedCounts,
+    started: number,
+  ): Promise<AttemptOutcome> {
+    const { ctx, props } = this;
+    const { jobId, info, files, sorted } = results;
+    const { success, failure, retried } = counts;
     state.success = success;
     state.failure = failure;
     state.retried = retried;
@@ -257,7 +315,7 @@ export class PartAttempt {
       seconds,
     });
     return {
-      kind: 'logged' as const,
+      kind: 'logged',
       jobId,
       state: info.state,
       success,

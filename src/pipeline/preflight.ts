@@ -1,4 +1,4 @@
-import { closestMatch, ObjectConfig } from '../config';
+import { closestMatch, ObjectConfig, Operation } from '../config';
 import { FieldDescribe, SObjectDescribe } from '../salesforce';
 import { preflightMessages as m } from './preflight-messages';
 
@@ -56,24 +56,60 @@ export async function preflight(
     throw new PreflightError(config.name, source, [m.noSuchObject(config.name, guess)]);
   }
   const problems: string[] = [];
-  const op = config.operation;
-  const allowed =
-    op === 'insert'
-      ? object.createable
-      : op === 'update'
-        ? object.updateable
-        : op === 'upsert'
-          ? object.createable && object.updateable
-          : object.deletable;
-  if (!allowed) problems.push(m.operationNotAllowed(op, object.name));
+  if (!operationAllowed(config.operation, object)) problems.push(m.operationNotAllowed(config.operation, object.name));
 
-  const fields = new Map(object.fields.map((f) => [f.name.toLowerCase(), f]));
-  const relationships = new Map(
-    object.fields.filter((f) => f.relationshipName).map((f) => [f.relationshipName!.toLowerCase(), f]),
-  );
+  const check: ColumnCheck = {
+    org,
+    config,
+    object,
+    fields: new Map(object.fields.map((f) => [f.name.toLowerCase(), f])),
+    relationships: new Map(
+      object.fields.filter((f) => f.relationshipName).map((f) => [f.relationshipName!.toLowerCase(), f]),
+    ),
+    problems: [],
+  };
+  const header = await checkColumns(check, sourceHeader);
+  problems.push(...listed(check.problems, sourceHeader.length, object.name));
+  problems.push(...headerProblems(check, header));
+  if (problems.length > 0) throw new PreflightError(object.name, source, problems);
+  return { uploadHeader: header.uploadHeader, object };
+}
+
+/** What the checks of one file's columns share. */
+interface ColumnCheck {
+  readonly org: DescribeSource;
+  readonly config: ObjectConfig;
+  readonly object: SObjectDescribe;
+  /** The object's fields by lower-case name. */
+  readonly fields: ReadonlyMap<string, FieldDescribe>;
+  /** The object's lookup fields by lower-case relationship name. */
+  readonly relationships: ReadonlyMap<string, FieldDescribe>;
+  /** Problems of single columns, in column order. */
+  readonly problems: string[];
+}
+
+/** A file's header as checked: what is uploaded, and the fields it names (lower case). */
+interface CheckedHeader {
+  readonly sourceHeader: readonly string[];
+  readonly uploadHeader: readonly string[];
+  readonly seen: ReadonlySet<string>;
+}
+
+function operationAllowed(op: Operation, object: SObjectDescribe): boolean {
+  return op === 'insert'
+    ? object.createable
+    : op === 'update'
+      ? object.updateable
+      : op === 'upsert'
+        ? object.createable && object.updateable
+        : object.deletable;
+}
+
+/** Maps and checks each column; the problems go to `check.problems`. */
+async function checkColumns(check: ColumnCheck, sourceHeader: readonly string[]): Promise<CheckedHeader> {
+  const { config } = check;
   const uploadHeader: string[] = [];
   const seen = new Set<string>();
-  const columnProblems: string[] = [];
   for (const sourceColumn of sourceHeader) {
     // The mapping comes from the user's file: only its own keys map, so a header such as `constructor` or
     // `toString` is looked up like any other name instead of finding what every JavaScript object carries.
@@ -81,48 +117,58 @@ export async function preflight(
       ? config.columnMapping[sourceColumn]!
       : sourceColumn;
     const mappedFrom = column !== sourceColumn ? sourceColumn : undefined;
-    let canonical: string | undefined;
     const dot = column.indexOf('.');
-    if (dot > 0) {
-      canonical = await relationshipColumn(org, object.name, relationships, column, dot, columnProblems, mappedFrom);
-    } else {
-      const field = fields.get(column.toLowerCase());
-      if (!field) {
-        // Only listed problems show a guess, and guessing costs: a file of 5,000 columns would take seconds.
-        const guess =
-          columnProblems.length < MAX_LISTED_COLUMN_PROBLEMS
-            ? closestMatch(column, [...object.fields.map((f) => f.name), ...[...relationships.keys()]])
-            : undefined;
-        columnProblems.push(m.notAField(column, mappedFrom, object.name, guess));
-      } else {
-        canonical = field.name;
-        const writable =
-          field.name === 'Id'
-            ? op !== 'insert'
-            : op === 'insert'
-              ? field.createable
-              : op === 'update'
-                ? field.updateable
-                : op === 'upsert'
-                  ? field.createable ||
-                    field.updateable ||
-                    field.name.toLowerCase() === config.externalIdField?.toLowerCase()
-                  : true;
-        if (!writable) {
-          columnProblems.push(m.readOnly(field.name, mappedFrom, op));
-        }
-      }
-    }
+    const canonical =
+      dot > 0 ? await relationshipColumn(check, column, dot, mappedFrom) : fieldColumn(check, column, mappedFrom);
     if (canonical) {
       if (seen.has(canonical.toLowerCase())) {
-        columnProblems.push(m.mappedTwice(canonical));
+        check.problems.push(m.mappedTwice(canonical));
       }
       seen.add(canonical.toLowerCase());
       uploadHeader.push(canonical);
     }
   }
-  problems.push(...listed(columnProblems, sourceHeader.length, object.name));
+  return { sourceHeader, uploadHeader, seen };
+}
 
+/** A column naming a field of the object: the field's name as the org spells it, or undefined (a problem). */
+function fieldColumn(check: ColumnCheck, column: string, mappedFrom: string | undefined): string | undefined {
+  const { object, relationships, problems } = check;
+  const field = check.fields.get(column.toLowerCase());
+  if (!field) {
+    // Only listed problems show a guess, and guessing costs: a file of 5,000 columns would take seconds.
+    const guess =
+      problems.length < MAX_LISTED_COLUMN_PROBLEMS
+        ? closestMatch(column, [...object.fields.map((f) => f.name), ...[...relationships.keys()]])
+        : undefined;
+    problems.push(m.notAField(column, mappedFrom, object.name, guess));
+    return undefined;
+  }
+  const op = check.config.operation;
+  if (!fieldWritable(field, op, check.config.externalIdField)) {
+    problems.push(m.readOnly(field.name, mappedFrom, op));
+  }
+  return field.name;
+}
+
+function fieldWritable(field: FieldDescribe, op: Operation, externalIdField?: string): boolean {
+  return field.name === 'Id'
+    ? op !== 'insert'
+    : op === 'insert'
+      ? field.createable
+      : op === 'update'
+        ? field.updateable
+        : op === 'upsert'
+          ? field.createable || field.updateable || field.name.toLowerCase() === externalIdField?.toLowerCase()
+          : true;
+}
+
+/** Problems of the header as a whole: required fields, Id for update and delete, the upsert key. */
+function headerProblems(check: ColumnCheck, header: CheckedHeader): string[] {
+  const { object, fields } = check;
+  const { sourceHeader, uploadHeader, seen } = header;
+  const op = check.config.operation;
+  const problems: string[] = [];
   if (op === 'insert') {
     const missing = object.fields.filter(requiredOnInsert).filter((f) => !seen.has(f.name.toLowerCase()));
     if (missing.length > 0) problems.push(m.requiredMissing(missing.map((f) => f.name)));
@@ -133,7 +179,7 @@ export async function preflight(
     problems.push(m.deleteWithOtherColumns(op, found, sourceHeader.length - found.length));
   }
   if (op === 'upsert') {
-    const key = config.externalIdField ?? '';
+    const key = check.config.externalIdField ?? '';
     const field = fields.get(key.toLowerCase());
     if (!field || !(field.externalId || field.name === 'Id')) {
       const candidates = object.fields.filter((f) => f.externalId).map((f) => f.name);
@@ -142,8 +188,7 @@ export async function preflight(
       problems.push(m.upsertKeyNotAColumn(field.name));
     }
   }
-  if (problems.length > 0) throw new PreflightError(object.name, source, problems);
-  return { uploadHeader, object };
+  return problems;
 }
 
 /** The first column problems, then one line counting the rest. */
@@ -156,15 +201,15 @@ function listed(columnProblems: readonly string[], columns: number, objectName: 
   ];
 }
 
+/** A `Relationship.Field` column: its canonical spelling, or undefined (a problem). */
 async function relationshipColumn(
-  org: DescribeSource,
-  objectName: string,
-  relationships: Map<string, FieldDescribe>,
+  check: ColumnCheck,
   column: string,
   dot: number,
-  problems: string[],
   mappedFrom: string | undefined,
 ): Promise<string | undefined> {
+  const { org, relationships, problems } = check;
+  const objectName = check.object.name;
   const colon = column.indexOf(':');
   if (colon >= 0 && colon < dot) {
     // Bulk API's polymorphic form (Lead:Who.Email): not supported here, nor by the org emulator, and a
