@@ -40,7 +40,8 @@ export interface MonitoringProps {
   readonly reportsLocation?: string;
   /**
    * A Slack channel that receives the alerts through AWS Chatbot (the workspace must be authorized in the
-   * Chatbot console once). The job-failure messages are then sent as Chatbot custom notifications.
+   * Chatbot console once). The channel gets its own topic, where the job-failure messages are Chatbot custom
+   * notifications; mail keeps plain text.
    * @default - no chat channel
    */
   readonly slack?: SlackAlerts;
@@ -62,10 +63,16 @@ export interface SlackAlerts {
  *   (src/cli/load-reporter.ts), to the same topic.
  * - A dashboard: records loaded and failed per env and object, and run durations per env.
  *
- * The topic is encrypted with its own key, which EventBridge and CloudWatch may use to publish.
+ * - With a Slack channel, a second topic for AWS Chatbot gets the same alerts, the job failures as Chatbot
+ *   custom notifications; the first keeps plain text for mail.
+ *
+ * The topics are encrypted with their own key, which EventBridge and CloudWatch may use to publish.
  */
 export class Monitoring extends Construct {
+  /** The alerts as mail reads them: plain text. */
   readonly topic: sns.Topic;
+  /** The alerts as AWS Chatbot reads them, when {@link MonitoringProps.slack} is set. */
+  readonly chatTopic?: sns.Topic;
   readonly jobStateRule: events.Rule;
   readonly failureRateAlarms: cloudwatch.Alarm[];
   readonly dashboard: cloudwatch.Dashboard;
@@ -119,25 +126,31 @@ export class Monitoring extends Construct {
           `workflow run's id, or ${jobRunId} when the job ran alone); failed rows: sfetl failures export.`;
     const summary = `sfetl: Glue job ${jobName} run ${jobRunId} ended ${state}: ${events.EventField.fromPath('$.detail.message')}`;
     this.jobStateRule.addTarget(
-      new targets.SnsTopic(this.topic, {
-        // AWS Chatbot shows only the messages it knows; a custom notification is one of them
-        // (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html). Mail gets it as JSON then.
-        message:
-          props.slack === undefined
-            ? events.RuleTargetInput.fromText(`${summary}${reportHint}`)
-            : events.RuleTargetInput.fromObject({
-                version: '1.0',
-                source: 'custom',
-                content: {
-                  title: `sfetl: ${jobName} ${state}`,
-                  description: `${summary}${reportHint}`,
-                },
-              }),
-      }),
+      new targets.SnsTopic(this.topic, { message: events.RuleTargetInput.fromText(`${summary}${reportHint}`) }),
     );
+    if (props.slack !== undefined) {
+      // Its own topic, so that mail keeps the plain text: AWS Chatbot shows only the messages it knows, and a
+      // custom notification is one of them (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html).
+      this.chatTopic = new sns.Topic(this, 'ChatAlerts', {
+        displayName: 'sfetl alerts (chat)',
+        masterKey: key,
+        enforceSSL: true,
+      });
+      this.jobStateRule.addTarget(
+        new targets.SnsTopic(this.chatTopic, {
+          message: events.RuleTargetInput.fromObject({
+            version: '1.0',
+            source: 'custom',
+            content: { title: `sfetl: ${jobName} ${state}`, description: `${summary}${reportHint}` },
+          }),
+        }),
+      );
+    }
 
     const threshold = props.failureRateThresholdPercent ?? 5;
-    const alarmAction = new cwActions.SnsAction(this.topic);
+    const alarmActions = [this.topic, this.chatTopic].flatMap((topic) =>
+      topic === undefined ? [] : [new cwActions.SnsAction(topic)],
+    );
     this.failureRateAlarms = props.loadJobs.map(({ env }) => {
       const alarm = new cloudwatch.Alarm(this, `FailureRate-${env}`, {
         alarmDescription:
@@ -160,16 +173,16 @@ export class Monitoring extends Construct {
         // No run, no data: that is not a failure.
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      alarm.addAlarmAction(alarmAction);
+      alarm.addAlarmAction(...alarmActions);
       return alarm;
     });
 
-    if (props.slack !== undefined) {
+    if (props.slack !== undefined && this.chatTopic !== undefined) {
       this.slackChannel = new chatbot.SlackChannelConfiguration(this, 'Slack', {
         slackChannelConfigurationName: `${props.dashboardName}-alerts`,
         slackWorkspaceId: props.slack.workspaceId,
         slackChannelId: props.slack.channelId,
-        notificationTopics: [this.topic],
+        notificationTopics: [this.chatTopic],
         // The channel receives alerts only: no AWS command may be run from it, whatever a member's own rights.
         guardrailPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchReadOnlyAccess')],
         loggingLevel: chatbot.LoggingLevel.ERROR,

@@ -80,12 +80,17 @@ describe('Monitoring', () => {
   });
 });
 
-/** The job-failure rule's input template as text, CloudFormation references shown as `${…}`. */
-function ruleInput(template: ReturnType<typeof appTemplates>['shared']): string {
+/**
+ * The job-failure rule's input template for the target that publishes to the topic whose logical id starts
+ * with `topic`, as text, CloudFormation references shown as `${…}`.
+ */
+function ruleInput(template: ReturnType<typeof appTemplates>['shared'], topic = 'MonitoringAlerts'): string {
   const [rule] = Object.values(template.findResources('AWS::Events::Rule')) as Array<{
-    Properties: { Targets: Array<{ InputTransformer: { InputTemplate: unknown } }> };
+    Properties: { Targets: Array<{ Arn: { Ref: string }; InputTransformer: { InputTemplate: unknown } }> };
   }>;
-  const input = rule!.Properties.Targets[0]!.InputTransformer.InputTemplate;
+  const targets = rule!.Properties.Targets.filter((t) => t.Arn.Ref.startsWith(topic));
+  expect(targets).toHaveLength(1);
+  const input = targets[0]!.InputTransformer.InputTemplate;
   if (typeof input === 'string') return input;
   const [, parts] = (input as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
   return parts.map((part) => (typeof part === 'string' ? part : `\${${JSON.stringify(part)}}`)).join('');
@@ -119,26 +124,40 @@ describe('Monitoring: where the report is, and a Slack channel', () => {
 
   test('without the Slack setting there is no chat channel and mail gets plain text', () => {
     expect(Object.keys(shared.findResources('AWS::Chatbot::SlackChannelConfiguration'))).toHaveLength(0);
+    expect(Object.keys(shared.findResources('AWS::SNS::Topic'))).toHaveLength(1);
     expect(ruleInput(shared)).toMatch(/^"sfetl: Glue job /);
   });
 
-  test('with it, AWS Chatbot posts the alert topic to the channel, with read-only guardrails', () => {
+  test('with it, AWS Chatbot posts its own alert topic to the channel, with read-only guardrails', () => {
     slack.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
       ConfigurationName: 'sfetl-alerts',
       SlackWorkspaceId: 'T07EA123LEP',
       SlackChannelId: 'C07EZ1ABC23',
-      SnsTopicArns: [{ Ref: Match.stringLikeRegexp('^MonitoringAlerts') }],
+      SnsTopicArns: [{ Ref: Match.stringLikeRegexp('^MonitoringChatAlerts') }],
       GuardrailPolicies: [
         { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':iam::aws:policy/CloudWatchReadOnlyAccess$')])] },
       ],
     });
   });
 
-  test('with it, job failures are Chatbot custom notifications (version 1.0, source custom)', () => {
-    const template = ruleInput(slack);
+  test("with it, job failures reach the channel's topic as Chatbot custom notifications (version 1.0, source custom)", () => {
+    const template = ruleInput(slack, 'MonitoringChatAlerts');
     expect(template).toMatch(
       /^\{"version":"1.0","source":"custom","content":\{"title":"sfetl: <detail-jobName> <detail-state>"/,
     );
     expect(template).toContain('_sfetl/reports/<run id>/<env>.html');
+  });
+
+  test('with it, mail still gets plain text, and each failure-rate alarm goes to both topics', () => {
+    expect(ruleInput(slack, 'MonitoringAlerts')).toMatch(/^"sfetl: Glue job /);
+    for (const env of SFETL_ENVIRONMENTS) {
+      slack.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Dimensions: [{ Name: 'env', Value: env }],
+        AlarmActions: [
+          { Ref: Match.stringLikeRegexp('^MonitoringAlerts') },
+          { Ref: Match.stringLikeRegexp('^MonitoringChatAlerts') },
+        ],
+      });
+    }
   });
 });
