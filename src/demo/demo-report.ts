@@ -1,3 +1,5 @@
+import type { FailedRowSample } from '../report/report-look';
+
 /** Rows by outcome. */
 export interface OutcomeCounts {
   readonly success: number;
@@ -57,19 +59,8 @@ export interface HiveCount {
   readonly rows: number;
 }
 
-/** One failed row from the failure logs. */
-export interface DemoFailure {
-  readonly env: string;
-  readonly object: string;
-  readonly runId: string;
-  /** The row's external id. */
-  readonly key: string;
-  /** The code before the first colon of sf__Error. */
-  readonly code: string;
-  readonly error: string;
-  /** The row's uploaded fields (log column names) and values. */
-  readonly fields: Readonly<Record<string, string>>;
-}
+/** One failed row from the failure logs, as the report lists it. */
+export type DemoFailure = FailedRowSample;
 
 /** Everything the demo read back from the four places, before it is compared. */
 export interface DemoSources {

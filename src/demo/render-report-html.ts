@@ -1,5 +1,5 @@
 import { DemoReport } from './demo-report';
-import { escapeHtml, failureRowsHtml, formatRate, REPORT_CSS, svgBarChart, svgRunChart } from '../report/report-look';
+import { escapeHtml, failureTableHtml, formatRate, reportPage, svgBarChart, svgRunChart } from '../report/report-look';
 
 const num = (n: number) => n.toLocaleString('en-US');
 /** yyyyMMddHHmmss → yyyy-MM-dd HH:mm:ss (UTC). */
@@ -73,22 +73,14 @@ export function renderReportHtml(report: DemoReport): string {
     )
     .join('\n');
 
-  const failureRows = failureRowsHtml(report.failures);
   const shown =
     report.failures.length < report.failuresTotal
       ? `<p class="meta">The ${num(report.failures.length)} most recent of ${num(report.failuresTotal)} failed rows; the logs hold them all.</p>`
       : `<p class="meta">All ${num(report.failuresTotal)} failed rows.</p>`;
 
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>sfetl demo report</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<h1>sfetl demo report</h1>
+  return reportPage(
+    'sfetl demo report',
+    `<h1>sfetl demo report</h1>
 <p class="meta">Generated ${escapeHtml(report.generatedAt)} · seed ${report.seed} · ${num(report.records)} Accounts per env in the first file · envs ${escapeHtml(report.envs.join(', '))} · external ids start with <code>${escapeHtml(report.prefix)}</code> · Hive database <code>${escapeHtml(report.hiveDatabase)}</code></p>
 ${status}
 <h2>Per env and object</h2>
@@ -113,13 +105,6 @@ ${loadRows}
 </table>
 <h2>Failed rows</h2>
 ${shown}
-<table id="failures">
-<thead><tr><th>env</th><th>object</th><th>run id</th><th>external id</th><th>error code</th><th>error</th><th>record</th></tr></thead>
-<tbody>
-${failureRows}
-</tbody>
-</table>
-</body>
-</html>
-`;
+${failureTableHtml(report.failures, 'external id')}`,
+  );
 }

@@ -1,18 +1,31 @@
 import { escapeHtml } from './html-escape';
 
-/** A failed row as both HTML reports list it (the demo's DemoFailure, `sfetl report`'s ReportFailure). */
-export interface FailureRowView {
+/** A failed row from the failure logs, as both HTML reports list it (`sfetl report`'s and the demo's). */
+export interface FailedRowSample {
   readonly env: string;
   readonly object: string;
   readonly runId: string;
+  /** The row's external id (the object's externalIdField), else its record id; '' when it has neither. */
   readonly key: string;
+  /** The code before the first colon of sf__Error. */
   readonly code: string;
   readonly error: string;
+  /** The row's uploaded fields (as the log files spell them) and values. */
   readonly fields: Readonly<Record<string, string>>;
 }
 
+/** The failure sample table (`<table id="failures">`), every value escaped; `keyHeader` names the key column. */
+export function failureTableHtml(failures: readonly FailedRowSample[], keyHeader: string): string {
+  return `<table id="failures">
+<thead><tr><th>env</th><th>object</th><th>run id</th><th>${escapeHtml(keyHeader)}</th><th>error code</th><th>error</th><th>record</th></tr></thead>
+<tbody>
+${failureRowsHtml(failures)}
+</tbody>
+</table>`;
+}
+
 /** The `<tr>` lines of the failure sample table, every value escaped. */
-export function failureRowsHtml(failures: readonly FailureRowView[]): string {
+function failureRowsHtml(failures: readonly FailedRowSample[]): string {
   return failures
     .map(
       (f) =>

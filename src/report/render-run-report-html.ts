@@ -1,4 +1,4 @@
-import { escapeHtml, failureRowsHtml, formatRate, REPORT_CSS, svgBarChart, svgRunChart } from './report-look';
+import { escapeHtml, failureTableHtml, formatRate, reportPage, svgBarChart, svgRunChart } from './report-look';
 import { RunReport } from './run-report';
 
 /** The trend chart writes the labels of at most about this many runs; every run is still drawn. */
@@ -85,23 +85,15 @@ export function renderRunReportHtml(report: RunReport): string {
     .join('\n');
   const noManifest = report.runs.filter((r) => r.manifest === null);
 
-  const failureRows = failureRowsHtml(report.failures);
   const shown =
     report.failures.length < report.failuresTotal
       ? `<p class="meta">A sample: ${num(report.failures.length)} of ${num(report.failuresTotal)} failed rows, a few per run and error code. ` +
         'All of them, as a CSV to fix and load again: <code>sfetl failures export --env &lt;env&gt; --object &lt;Object&gt; --run-id &lt;run id&gt; --out &lt;file&gt;</code>.</p>'
       : `<p class="meta">All ${num(report.failuresTotal)} failed rows.</p>`;
 
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>sfetl run report</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<h1>sfetl run report</h1>
+  return reportPage(
+    'sfetl run report',
+    `<h1>sfetl run report</h1>
 <p class="meta">${escapeHtml(report.selection)} · generated ${escapeHtml(report.generatedAt)} · logs of the Glue database <code>${escapeHtml(report.database)}</code></p>
 ${status}
 <h2>Per env, object and run</h2>
@@ -127,13 +119,6 @@ ${sourceRows}
 </table>
 <h2>Failed rows</h2>
 ${shown}
-<table id="failures">
-<thead><tr><th>env</th><th>object</th><th>run id</th><th>key</th><th>error code</th><th>error</th><th>record</th></tr></thead>
-<tbody>
-${failureRows}
-</tbody>
-</table>
-</body>
-</html>
-`;
+${failureTableHtml(report.failures, 'key')}`,
+  );
 }

@@ -1,3 +1,5 @@
+import type { FailedRowSample } from './failure-rows-html';
+
 /** Failed rows of one error code. */
 export interface ErrorCodeCount {
   readonly code: string;
@@ -51,19 +53,8 @@ export interface ReportTrendPoint {
   readonly failure: number;
 }
 
-/** One failed row of the bounded sample. */
-export interface ReportFailure {
-  readonly env: string;
-  readonly object: string;
-  readonly runId: string;
-  /** The row's external id (the object's externalIdField), else its record id; '' when it has neither. */
-  readonly key: string;
-  /** The code before the first colon of sf__Error. */
-  readonly code: string;
-  readonly error: string;
-  /** The row's uploaded fields (as the log files spell them) and values; empty values left out. */
-  readonly fields: Readonly<Record<string, string>>;
-}
+/** A failed row of the sample, values as the log holds them; empty field values left out. */
+export type ReportFailure = FailedRowSample;
 
 /** What `sfetl report` draws: aggregates of the chosen runs, their history and a bounded sample of failed rows. */
 export interface RunReport {
