@@ -241,6 +241,14 @@ const CASES: readonly StopCase[] = [
     ledgerAAfterRerun: 'in-progress 0:abandoned/uploaded',
   },
   {
+    name: 'killed before the first upload; the rerun killed after it aborted that Open job, before its ledger said so',
+    point: { seam: 'org', name: 'uploadJobData', when: 'before' },
+    rerunPoint: { seam: 'org', name: 'abortJob', when: 'after' },
+    rerun: 'same run id',
+    ledgerA: 'in-progress 0:created',
+    ledgerAAfterRerun: 'in-progress 0:created',
+  },
+  {
     name: 'killed after the first upload; the rerun killed after it aborted that Open job, before its ledger said so',
     point: { seam: 'org', name: 'uploadJobData', when: 'after' },
     rerunPoint: { seam: 'org', name: 'abortJob', when: 'after' },
