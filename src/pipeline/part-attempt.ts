@@ -127,8 +127,13 @@ export class PartAttempt {
     let info: IngestJobInfo | undefined;
     if (state?.jobId) {
       info = await ctx.api.getJob(state.jobId);
-      if (info.state === 'Open') {
-        await this.abandon(state);
+      // Aborted while the ledger still says created: the job was never closed (a close follows the uploaded
+      // checkpoint), so a run aborted it as Open and stopped before its ledger said so. It processed nothing, and
+      // its results need not hold the part's rows (none at all when the upload never happened): like an Open
+      // job, it is abandoned and the rows go in a new job, or they would be neither loaded nor logged.
+      const abortedOpen = info.state === 'Aborted' && state.phase === 'created';
+      if (info.state === 'Open' || abortedOpen) {
+        await this.abandon(state, !abortedOpen);
         state = undefined;
         info = undefined;
       }
@@ -145,8 +150,9 @@ export class PartAttempt {
     return this.props.part.attempts.find((a) => a.attempt === this.props.attempt && a.phase !== 'abandoned');
   }
 
-  private async abandon(state: AttemptState): Promise<void> {
-    await this.ctx.runner.abortChecked(state.jobId!);
+  /** Marks the attempt abandoned (its rows go in a new job), aborting its job first unless it is aborted already. */
+  private async abandon(state: AttemptState, abort = true): Promise<void> {
+    if (abort) await this.ctx.runner.abortChecked(state.jobId!);
     state.phase = 'abandoned';
     await this.ctx.checkpoint();
   }
