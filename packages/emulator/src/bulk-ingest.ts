@@ -3,6 +3,7 @@ import { ApiError } from './api-error';
 import { INGEST_OPERATIONS, IngestOperation, InvalidBatchError, planColumns } from './column-plan';
 import { csvRows, CsvRowSpan, CsvSyntaxError } from './csv-rows';
 import { FaultInjector } from './fault-injector';
+import { jobCsvFormat } from './job-csv-format';
 import { jobListPage } from './job-list-page';
 import { NotEmulatedError } from './not-emulated-error';
 import { OrgData } from './org-data';
@@ -187,19 +188,7 @@ export class BulkIngest {
         );
       }
     }
-    const contentType = body.contentType ?? 'CSV';
-    if (contentType !== 'CSV') {
-      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Unsupported contentType: ${String(contentType)}`);
-    }
-    const lineEnding = body.lineEnding ?? 'LF';
-    if (lineEnding !== 'LF' && lineEnding !== 'CRLF') {
-      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid lineEnding: ${String(lineEnding)}`);
-    }
-    const delimiterName = body.columnDelimiter ?? 'COMMA';
-    const columnDelimiter = typeof delimiterName === 'string' ? COLUMN_DELIMITERS.get(delimiterName) : undefined;
-    if (!columnDelimiter) {
-      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid columnDelimiter: ${String(delimiterName)}`);
-    }
+    const { lineEnding, delimiter: columnDelimiter } = jobCsvFormat(body);
     if (this.recordsInLast24h() >= this.dailyLimit()) {
       throw new ApiError(
         400,

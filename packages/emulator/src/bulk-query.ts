@@ -1,4 +1,5 @@
 import { ApiError } from './api-error';
+import { jobCsvFormat } from './job-csv-format';
 import { jobListPage } from './job-list-page';
 import { NotEmulatedError } from './not-emulated-error';
 import { COLUMN_DELIMITERS, quoted } from './result-csv';
@@ -93,18 +94,7 @@ export class BulkQuery {
     if (typeof body.query !== 'string' || body.query.trim() === '') {
       throw new ApiError(400, 'INVALIDJOB', 'InvalidJob : query is required');
     }
-    const contentType = body.contentType ?? 'CSV';
-    if (contentType !== 'CSV') {
-      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Unsupported contentType: ${String(contentType)}`);
-    }
-    const lineEnding = body.lineEnding ?? 'LF';
-    if (lineEnding !== 'LF' && lineEnding !== 'CRLF') {
-      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid lineEnding: ${String(lineEnding)}`);
-    }
-    const delimiterName = body.columnDelimiter ?? 'COMMA';
-    if (typeof delimiterName !== 'string' || !COLUMN_DELIMITERS.has(delimiterName)) {
-      throw new ApiError(400, 'INVALIDJOB', `InvalidJob : Invalid columnDelimiter: ${String(delimiterName)}`);
-    }
+    const { lineEnding, delimiterName } = jobCsvFormat(body);
     const parsed = parseSoql(body.query);
     if (parsed.count || parsed.offset !== undefined) {
       // "Understanding Bulk API 2.0 Query": COUNT() and OFFSET are not supported. Salesforce refuses them;
